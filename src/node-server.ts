@@ -1,0 +1,74 @@
+/**
+ * The Node runtime's wiring: an SQLite file, the app, an HTTP listener, the pruning timer and
+ * a clean shutdown. `src/node.ts` calls it from the environment; tests call it directly.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import type { AppConfig } from './config.ts';
+import { openDatabase, SqliteReportStore } from './sqlite-store.ts';
+
+/** Expired reports are pruned this often (and once at start). */
+export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+/** In-flight requests get this long to finish on shutdown. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface NodeServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly databasePath: string;
+  readonly config: AppConfig;
+  readonly clock?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:3000 */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * @example const server = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath, config: DEFAULT_CONFIG });
+ */
+export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
+  const log = options.log ?? console.log;
+  const clock = options.clock ?? Date.now;
+  const db = openDatabase(options.databasePath);
+  const store = new SqliteReportStore(db);
+  const app = createApp({ store, config: options.config, clock, log });
+
+  const prune = () => {
+    const before = Math.floor(clock() / 1000) - options.config.retentionDays * 86_400;
+    store.prune(before).then(
+      (removed) => removed > 0 && log(`pruned ${removed} expired reports`),
+      (error: Error) => log(`pruning failed: ${error.name}: ${error.message}`),
+    );
+  };
+  prune();
+  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host}:${port}`;
+  log(`Crowdfind listening on ${url} (database ${options.databasePath})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        clearInterval(pruneTimer);
+        const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+        server.close(() => {
+          clearTimeout(force);
+          db.close();
+          resolve();
+        });
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      })),
+  };
+}

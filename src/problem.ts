@@ -1,0 +1,43 @@
+/**
+ * RFC 9457 problem details: the one error shape every route answers with.
+ */
+
+export interface Problem {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  /** For batch uploads: the position of the first bad item. */
+  readonly index?: number;
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * A problem+json response.
+ * @example problemResponse(400, 'ids: expected an array')
+ */
+export function problemResponse(status: number, detail: string, extra: { index?: number; headers?: Record<string, string> } = {}): Response {
+  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(extra.index === undefined ? {} : { index: extra.index }) };
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/problem+json', ...extra.headers } });
+}
+
+/** Thrown inside handlers to answer with a problem; the app's error handler turns it into the response. */
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+  constructor(
+    readonly status: number,
+    detail: string,
+    readonly index?: number,
+  ) {
+    super(detail);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The embedded default: reports in one SQLite file through better-sqlite3.
+ *
+ * Uploads are group-committed: every batch that arrives while the event loop is busy joins
+ * one transaction, each batch inside its own savepoint so that one failing batch leaves the
+ * others intact, and every caller is answered after that single commit. Commits dominate
+ * ingest cost (../shared/notes/PERFORMANCE.md), so this is where throughput comes from.
+ * WAL with synchronous=FULL: a commit is on disk before any upload is acknowledged, so an
+ * acknowledged report survives kill -9 and power loss alike.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { bucketOf } from '../schema/schema.ts';
+import { INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type ReportRow } from './report-sql.ts';
+import { StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
+
+/** How long a statement waits for a lock held by another connection before the store gives up. */
+const BUSY_TIMEOUT_MS = 1000;
+
+/**
+ * Opens (creating folder and file if needed) and migrates a database file.
+ * @example const db = openDatabase('./data/crowdfind.db');
+ */
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+  return db;
+}
+
+interface PendingInsert {
+  reports: readonly NewReport[];
+  receivedAt: number;
+  resolve: (result: InsertResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * @example const store = new SqliteReportStore(openDatabase(path));
+ */
+export class SqliteReportStore implements ReportStore {
+  readonly #db: Database.Database;
+  readonly #insertReport: Database.Statement;
+  readonly #insertBatch: (reports: readonly NewReport[], receivedAt: number) => InsertResult;
+  readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
+  #pending: PendingInsert[] = [];
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#insertReport = db.prepare(INSERT_REPORT_SQL);
+    // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone.
+    this.#insertBatch = db.transaction((reports: readonly NewReport[], receivedAt: number) => {
+      let accepted = 0;
+      for (const r of reports) accepted += this.#insertReport.run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, receivedAt).changes;
+      return { accepted, duplicates: reports.length - accepted };
+    });
+    this.#commitGroup = db.transaction((group: PendingInsert[]) =>
+      group.map((p) => {
+        try {
+          return this.#insertBatch(p.reports, p.receivedAt);
+        } catch (error) {
+          return { error };
+        }
+      }),
+    );
+  }
+
+  insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
+    return new Promise((resolve, reject) => {
+      if (this.#pending.push({ reports, receivedAt, resolve, reject }) === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const group = this.#pending;
+    this.#pending = [];
+    let results: Array<InsertResult | { error: unknown }>;
+    try {
+      results = this.#commitGroup(group);
+    } catch (error) {
+      for (const p of group) p.reject(unavailable(error));
+      return;
+    }
+    group.forEach((p, i) => {
+      const result = results[i]!;
+      if ('error' in result) p.reject(unavailable(result.error));
+      else p.resolve(result);
+    });
+  }
+
+  async query(query: ReportQuery): Promise<StoredReport[]> {
+    if (query.hashedIds.length === 0 || query.since > query.until) return [];
+    const { sql, params } = selectReports(query, query.hashedIds);
+    const rows = this.#run(() => this.#db.prepare(sql).all(...params) as ReportRow[]);
+    return rows.map((row) => ({
+      hashedId: row.hashed_id as Uint8Array,
+      payload: row.payload as Uint8Array,
+      timestamp: row.timestamp,
+      receivedAt: row.received_at,
+    }));
+  }
+
+  async prune(before: number): Promise<number> {
+    return this.#run(
+      this.#db.transaction(() => {
+        const whole = this.#db.prepare(PRUNE_BUCKETS_SQL).run(bucketOf(before)).changes;
+        return whole + this.#db.prepare(PRUNE_EDGE_SQL).run(bucketOf(before), before).changes;
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    this.#run(() => this.#db.prepare(PING_SQL).get());
+  }
+
+  #run<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+}
+
+/** SQLite's busy, locked, full and I/O errors mean "not now", not "bad input". */
+function unavailable(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/.test(code)) {
+    return new StoreUnavailableError(`the database cannot take the work now (${code})`);
+  }
+  return error;
+}
+

@@ -1,0 +1,64 @@
+/**
+ * Where reports live. The app talks only to this interface; `sqlite-store.ts` implements it on
+ * an embedded SQLite file and the Workers deployment on D1. Times here are Unix seconds, the
+ * resolution of a report's own timestamp.
+ */
+
+/** One validated upload item. */
+export interface NewReport {
+  /** 32-byte SHA-256 of the advertisement key. */
+  readonly hashedId: Uint8Array;
+  /** The 88- or 89-byte payload exactly as uploaded. */
+  readonly payload: Uint8Array;
+  /** Observation time from the payload, Unix seconds. */
+  readonly timestamp: number;
+}
+
+/** A stored report as an owner fetches it. */
+export interface StoredReport extends NewReport {
+  /** When the server stored it, Unix seconds. */
+  readonly receivedAt: number;
+}
+
+/** Position in the stable order (timestamp, hashed id, payload); a query resumes after it. */
+export interface ReportPosition {
+  readonly timestamp: number;
+  readonly hashedId: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+/** An owner's fetch: reports of these ids observed in [since, until], in stable order. */
+export interface ReportQuery {
+  readonly hashedIds: readonly Uint8Array[];
+  /** Inclusive, Unix seconds. */
+  readonly since: number;
+  /** Inclusive, Unix seconds. */
+  readonly until: number;
+  /** At most this many reports. */
+  readonly limit: number;
+  /** Only reports strictly after this position. */
+  readonly after?: ReportPosition;
+}
+
+/** What an upload did: new reports stored, and items already stored (or repeated in the batch). */
+export interface InsertResult {
+  readonly accepted: number;
+  readonly duplicates: number;
+}
+
+/** Storage the server can run on. Every method is atomic. */
+export interface ReportStore {
+  /** Stores a batch all or nothing; (hashed id, payload) pairs already present count as duplicates. Resolves once durable. */
+  insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult>;
+  /** Reports matching the query in order (timestamp, hashed id, payload). */
+  query(query: ReportQuery): Promise<StoredReport[]>;
+  /** Deletes every report observed before `before` (Unix seconds); returns how many. */
+  prune(before: number): Promise<number>;
+  /** Resolves when the database answers; rejects otherwise. */
+  ping(): Promise<void>;
+}
+
+/** Thrown by a store when the database cannot take the work now (busy, locked, full); the app answers 503. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}
