@@ -25,6 +25,8 @@ export interface NodeServerOptions {
 export interface RunningServer {
   /** e.g. http://127.0.0.1:3000 */
   readonly url: string;
+  /** Runs retention pruning now (it also runs every PRUNE_INTERVAL_MS); resolves to how many were removed. */
+  prune(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
   close(): Promise<void>;
 }
@@ -39,15 +41,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const store = new SqliteReportStore(db);
   const app = createApp({ store, config: options.config, clock, log });
 
-  const prune = () => {
-    const before = Math.floor(clock() / 1000) - options.config.retentionDays * 86_400;
-    store.prune(before).then(
-      (removed) => removed > 0 && log(`pruned ${removed} expired reports`),
-      (error: Error) => log(`pruning failed: ${error.name}: ${error.message}`),
-    );
+  const prune = async () => {
+    const removed = await store.prune(Math.floor(clock() / 1000) - options.config.retentionDays * 86_400);
+    if (removed > 0) log(`pruned ${removed} expired reports`);
+    return removed;
   };
-  prune();
-  const pruneTimer = setInterval(prune, PRUNE_INTERVAL_MS).unref();
+  const pruneInBackground = () => void prune().catch((error: Error) => log(`pruning failed: ${error.name}: ${error.message}`));
+  pruneInBackground();
+  const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s));
@@ -59,6 +60,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   let closing: Promise<void> | undefined;
   return {
     url,
+    prune,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         clearInterval(pruneTimer);

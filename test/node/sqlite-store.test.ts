@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, SqliteReportStore } from '../../src/sqlite-store.ts';
+import type { NewReport } from '../../src/store.ts';
+import { newOwner, sealFor } from '../contract/fixtures.ts';
+
+const folders: string[] = [];
+function databasePath(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'crowdfind-store-'));
+  folders.push(folder);
+  return join(folder, 'nested', 'reports.db');
+}
+afterEach(() => {
+  for (const f of folders.splice(0)) rmSync(f, { recursive: true, force: true });
+});
+
+const NOW = Math.floor(Date.parse('2026-06-01T12:00:00Z') / 1000);
+function reportsFor(count: number): NewReport[] {
+  const owner = newOwner();
+  return Array.from({ length: count }, (_, k) => {
+    const r = sealFor(owner, (NOW - k * 60) * 1000);
+    return { hashedId: r.hashedId, payload: r.payloadBytes, timestamp: r.timestamp / 1000 };
+  });
+}
+
+describe('SQLite store', () => {
+  it('creates the folder and migrates an empty database, then reopens an existing one unchanged', async () => {
+    const path = databasePath();
+    const db = openDatabase(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const reports = reportsFor(3);
+    await new SqliteReportStore(db).insert(reports, NOW);
+    db.close();
+
+    const reopened = openDatabase(path);
+    const migrations = reopened.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
+    expect(migrations.n).toBe(1);
+    const found = await new SqliteReportStore(reopened).query({ hashedIds: [reports[0]!.hashedId], since: NOW - 3600, until: NOW, limit: 10 });
+    expect(found.map((r) => r.timestamp)).toEqual(reports.map((r) => r.timestamp).reverse());
+    reopened.close();
+  });
+
+  it('group-commits concurrent uploads, and a failing batch rolls back alone', async () => {
+    const db = openDatabase(databasePath());
+    const store = new SqliteReportStore(db);
+    const [a, b] = [reportsFor(4), reportsFor(2)];
+    // A value the driver cannot bind fails the batch after two of its rows went in.
+    const broken = [...reportsFor(2), { hashedId: {}, payload: {}, timestamp: NOW } as unknown as NewReport];
+    const results = await Promise.allSettled([store.insert(a, NOW), store.insert(broken, NOW), store.insert(b, NOW)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[0] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 4, duplicates: 0 });
+    const count = db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number };
+    expect(count.n).toBe(6);
+    db.close();
+  });
+
+  it('prunes whole expired days and the expired part of the boundary day', async () => {
+    const db = openDatabase(databasePath());
+    const store = new SqliteReportStore(db);
+    const owner = newOwner();
+    const times = [NOW - 9 * 86400, NOW - 8 * 86400 - 60, NOW - 7 * 86400 - 60, NOW - 7 * 86400 + 60, NOW];
+    await store.insert(
+      times.map((t) => {
+        const r = sealFor(owner, t * 1000);
+        return { hashedId: r.hashedId, payload: r.payloadBytes, timestamp: t };
+      }),
+      NOW,
+    );
+    expect(await store.prune(NOW - 7 * 86400)).toBe(3);
+    const left = await store.query({ hashedIds: [owner.hashedId], since: 0, until: NOW, limit: 10 });
+    expect(left.map((r) => r.timestamp)).toEqual(times.slice(3));
+    db.close();
+  });
+});
