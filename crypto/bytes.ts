@@ -5,12 +5,14 @@
 import { bytesToHex as nobleBytesToHex, hexToBytes as nobleHexToBytes } from '@noble/hashes/utils.js';
 import { FormatError } from './errors.ts';
 
+const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const BASE64_VALUES = new Int16Array(128).fill(-1);
-for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUES[BASE64_ALPHABET.charCodeAt(i)] = i;
+/** Every 12-bit value as its two base64 characters: half the string joins of a per-character loop. */
+const BASE64_PAIRS = Array.from({ length: 4096 }, (_, n) => BASE64_ALPHABET[n >> 6]! + BASE64_ALPHABET[n & 63]!);
 
 /**
  * Standard base64 with padding (RFC 4648 §4), the form every Find My id and payload uses.
+ * Pure JS, several times faster than btoa for the short arrays a server encodes by the thousand.
  * @example bytesToBase64(new Uint8Array([1, 2, 3])) // 'AQID'
  */
 export function bytesToBase64(bytes: Uint8Array): string {
@@ -18,15 +20,12 @@ export function bytesToBase64(bytes: Uint8Array): string {
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += BASE64_ALPHABET[n >> 18]! + BASE64_ALPHABET[(n >> 12) & 63]! + BASE64_ALPHABET[(n >> 6) & 63]! + BASE64_ALPHABET[n & 63]!;
+    out += BASE64_PAIRS[n >> 12]! + BASE64_PAIRS[n & 4095]!;
   }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += BASE64_ALPHABET[n >> 18]! + BASE64_ALPHABET[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += BASE64_ALPHABET[n >> 18]! + BASE64_ALPHABET[(n >> 12) & 63]! + BASE64_ALPHABET[(n >> 6) & 63]! + '=';
+  if (bytes.length - i === 1) out += BASE64_PAIRS[bytes[i]! << 4]! + '==';
+  else if (bytes.length - i === 2) {
+    const n = (bytes[i]! << 8) | bytes[i + 1]!;
+    out += BASE64_PAIRS[n >> 4]! + BASE64_ALPHABET[(n & 15) << 2]! + '=';
   }
   return out;
 }
@@ -37,30 +36,15 @@ export function bytesToBase64(bytes: Uint8Array): string {
  * @example base64ToBytes('AQID') // Uint8Array [1, 2, 3]
  */
 export function base64ToBytes(text: string): Uint8Array {
-  if (text.length % 4 !== 0) throw new FormatError('base64 text length must be a multiple of 4');
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - padding);
-  let pending = 0;
-  let pendingBits = 0;
-  let o = 0;
-  for (let i = 0; i < text.length - padding; i++) {
-    pending = (pending << 6) | base64Value(text, i);
-    pendingBits += 6;
-    if (pendingBits >= 8) {
-      pendingBits -= 8;
-      out[o++] = pending >> pendingBits;
-      pending &= (1 << pendingBits) - 1;
-    }
+  if (!STANDARD_BASE64.test(text)) throw new FormatError('invalid base64: expected standard base64 with padding');
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  // atob ignores the unused low bits of the last character; a canonical text has them zero.
+  if (bytes.length > 0 && bytesToBase64(bytes.subarray(bytes.length - (bytes.length % 3 || 3))) !== text.slice(-4)) {
+    throw new FormatError('invalid base64: non-zero padding bits');
   }
-  if (pending !== 0) throw new FormatError('base64 text has non-zero padding bits');
-  return out;
-}
-
-function base64Value(text: string, i: number): number {
-  const code = text.charCodeAt(i);
-  const value = code < 128 ? BASE64_VALUES[code]! : -1;
-  if (value < 0) throw new FormatError(`invalid base64 character at position ${i}`);
-  return value;
+  return bytes;
 }
 
 /** Lowercase hex. @example bytesToHex(new Uint8Array([255])) // 'ff' */

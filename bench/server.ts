@@ -1,0 +1,158 @@
+/**
+ * `npm run bench:server [-- --rows 10000000]`: the server on a temporary database filled with
+ * --rows reports (default 1M) over the last 7 days, measured over loopback HTTP from this
+ * process while the server runs in its own (the `npm start` path):
+ *   - ingest of 1,000-report batches, binary and JSON, at concurrency 8;
+ *   - the raw better-sqlite3 rate of the same kind of rows into the same schema and file;
+ *   - owner query latency for 672 ids over a 7-day window, one at a time and at concurrency 8.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bucketOf } from '../schema/schema.ts';
+import { INSERT_REPORT_SQL } from '../src/report-sql.ts';
+import { openDatabase } from '../src/sqlite-store.ts';
+import { printTable } from './measure.ts';
+import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
+
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '100' } } });
+const FILL_ROWS = Number(values.rows);
+const HTTP_BATCHES = Number(values.batches);
+const BATCH = 1000;
+const CONCURRENCY = 8;
+const QUERY_IDS = 672;
+const QUERIES = 200;
+const WEEK = 7 * 86_400;
+
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-bench-'));
+const databasePath = join(folder, 'reports.db');
+const now = Math.floor(Date.now() / 1000);
+// About two reports per id per week, as for the keys of a rolling accessory (~1,340 per 672 ids).
+const population = hashedIdPopulation(Math.max(1000, Math.floor(FILL_ROWS / 2)));
+const pick = () => population[Math.floor(Math.random() * population.length)]!;
+const recentRow = () => {
+  const timestamp = now - Math.floor(Math.random() * 3600);
+  return { hashedId: pick(), payload: syntheticPayload(timestamp), timestamp };
+};
+
+// 1. Fill: a week of reports in arrival (time) order, 10,000 per transaction.
+const db = openDatabase(databasePath);
+const insert = db.prepare(INSERT_REPORT_SQL);
+const insertMany = db.transaction((rows: Array<{ hashedId: Uint8Array; payload: Uint8Array; timestamp: number }>) => {
+  for (const r of rows) insert.run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, r.timestamp);
+});
+let fillStart = performance.now();
+for (let done = 0; done < FILL_ROWS; ) {
+  const rows = [];
+  for (let k = 0; k < 10_000 && done < FILL_ROWS; k++, done++) {
+    const timestamp = now - WEEK + Math.floor((done / FILL_ROWS) * (WEEK - 3600));
+    rows.push({ hashedId: pick(), payload: syntheticPayload(timestamp), timestamp });
+  }
+  insertMany(rows);
+}
+const fillRate = FILL_ROWS / ((performance.now() - fillStart) / 1000);
+db.pragma('wal_checkpoint(TRUNCATE)');
+const bytesPerReport = statSync(databasePath).size / FILL_ROWS;
+
+// 2. Raw reference: the same rows as the HTTP batches, 1,000 per transaction, same file.
+const rawBatches = Array.from({ length: Math.min(HTTP_BATCHES, 50) }, () => Array.from({ length: BATCH }, recentRow));
+fillStart = performance.now();
+for (const rows of rawBatches) insertMany(rows);
+const rawRate = (rawBatches.length * BATCH) / ((performance.now() - fillStart) / 1000);
+db.close();
+
+// 3. The server in its own process.
+const port = await new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number };
+    s.close(() => resolve(port));
+  });
+});
+const server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, MAX_BATCH: String(BATCH) },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve()));
+server.stdout!.resume();
+const url = `http://127.0.0.1:${port}`;
+
+async function runConcurrently<T>(count: number, work: (i: number) => Promise<T>, concurrency = CONCURRENCY): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = performance.now();
+        await work(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - start) / 1000, latencies };
+}
+
+async function ingest(kind: 'binary' | 'json'): Promise<number> {
+  const bodies = Array.from({ length: HTTP_BATCHES }, () => {
+    const rows = Array.from({ length: BATCH }, recentRow);
+    if (kind === 'json') {
+      const reports = rows.map((r) => ({ id: Buffer.from(r.hashedId).toString('base64'), payload: Buffer.from(r.payload).toString('base64') }));
+      return { type: 'application/json', body: JSON.stringify({ reports }) as string | Uint8Array };
+    }
+    const body = new Uint8Array(rows.length * 120);
+    rows.forEach((r, k) => {
+      body.set(r.hashedId, k * 120);
+      body.set(r.payload, k * 120 + 32);
+    });
+    return { type: 'application/octet-stream', body };
+  });
+  const { seconds } = await runConcurrently(bodies.length, async (i) => {
+    const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': bodies[i]!.type }, body: bodies[i]!.body });
+    const result = (await response.json()) as { accepted: number };
+    if (response.status !== 200 || result.accepted !== BATCH) throw new Error(`upload failed: ${response.status} ${JSON.stringify(result)}`);
+  });
+  return (bodies.length * BATCH) / seconds;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+try {
+  const binaryRate = await ingest('binary');
+  const jsonRate = await ingest('json');
+  let returned = 0;
+  const queries = Array.from({ length: QUERIES }, () => JSON.stringify({ ids: Array.from({ length: QUERY_IDS }, () => Buffer.from(pick()).toString('base64')), since: (now - WEEK) * 1000, until: now * 1000, limit: 10_000 }));
+  const runQuery = async (i: number) => {
+    const response = await fetch(`${url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: queries[i]! });
+    returned += ((await response.json()) as { reports: unknown[] }).reports.length;
+  };
+  // Latency an owner sees: one query at a time. Then the server's query throughput under load.
+  const alone = await runConcurrently(queries.length, runQuery, 1);
+  const loaded = await runConcurrently(queries.length, runQuery);
+  alone.latencies.sort((a, b) => a - b);
+  loaded.latencies.sort((a, b) => a - b);
+
+  console.log(`bench:server — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; ${FILL_ROWS.toLocaleString('en')} reports stored before measuring`);
+  printTable('Storage', [
+    ['fill rate (10,000 rows per transaction, time order)', fillRate.toFixed(0), 'reports/s'],
+    ['database bytes per stored report', bytesPerReport.toFixed(0), 'B'],
+    ['raw better-sqlite3, same rows, 1,000 per transaction', rawRate.toFixed(0), 'reports/s'],
+  ]);
+  printTable(`HTTP ingest, batches of ${BATCH}, concurrency ${CONCURRENCY}`, [
+    ['binary', binaryRate.toFixed(0), `reports/s = ${(binaryRate / rawRate).toFixed(2)}× raw   target ≥ 0.6×`],
+    ['JSON', jsonRate.toFixed(0), `reports/s = ${(jsonRate / rawRate).toFixed(2)}× raw   target ≥ 0.4×`],
+  ]);
+  printTable(`Owner query, ${QUERY_IDS} ids over 7 days (${(returned / (2 * QUERIES)).toFixed(0)} reports per answer)`, [
+    ['one at a time: p50', percentile(alone.latencies, 50).toFixed(1), 'ms'],
+    ['one at a time: p99', percentile(alone.latencies, 99).toFixed(1), 'ms   target ≤ 25 ms at 1M reports'],
+    [`concurrency ${CONCURRENCY}: throughput`, (QUERIES / loaded.seconds).toFixed(0), 'queries/s'],
+    [`concurrency ${CONCURRENCY}: p50 / p99`, `${percentile(loaded.latencies, 50).toFixed(0)} / ${percentile(loaded.latencies, 99).toFixed(0)}`, 'ms   (queued behind one another on one core)'],
+  ]);
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  rmSync(folder, { recursive: true, force: true });
+}
