@@ -96,12 +96,16 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   const methodsByPath = new Map<string, string[]>();
   const nowSeconds = () => Math.floor(clock() / 1000);
 
-  /** Observation window in seconds, never reaching before the retention window. */
+  /**
+   * Observation window in seconds, clamped to what can be stored: nothing older than the
+   * retention window, nothing newer than the clock-skew allowance. The clamp also bounds the
+   * storage buckets a query names, whatever dates a client sends.
+   */
   function observationWindow(sinceMs: number | undefined, untilMs: number | undefined) {
     const now = nowSeconds();
     return {
       since: Math.max(sinceMs === undefined ? 0 : Math.ceil(sinceMs / 1000), now - retentionSeconds),
-      until: untilMs === undefined ? now + MAX_CLOCK_SKEW_SECONDS : Math.floor(untilMs / 1000),
+      until: Math.min(untilMs === undefined ? Infinity : Math.floor(untilMs / 1000), now + MAX_CLOCK_SKEW_SECONDS),
     };
   }
 
