@@ -15,8 +15,9 @@ export type KeyAgreement = (publicKey: Uint8Array) => Uint8Array;
 export type KeyAgreementEngine = (privateKey: Uint8Array) => KeyAgreement;
 
 /**
- * The portable engine (noble, BigInt arithmetic). It multiplies in variable time: it runs on
- * the owner's own device, and the fast engine of issue 7 is where constant-time opening lives.
+ * The portable engine (noble, BigInt arithmetic). It multiplies in variable time, which is
+ * about twice as fast as noble's constant-time ladder: opening runs on the owner's own device,
+ * where a finder cannot time it. A specialised constant-time engine can replace it here.
  * @example const agree = portableKeyAgreement(privateKey); agree(report.ephemeralPublicKey)
  */
 export const portableKeyAgreement: KeyAgreementEngine = (privateKey) => {

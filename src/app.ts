@@ -120,7 +120,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
     return found;
   }
 
-  function declare(method: 'get' | 'post', path: string, summary: string, request: object | undefined, responses: Record<number, object>) {
+  function register(method: 'get' | 'post', path: string, summary: string, request: object | undefined, responses: Record<number, object>) {
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method.toUpperCase()]);
     const problem = { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } };
     const inputProblems = request ? { 400: problem, 413: problem, 415: problem } : {};
@@ -145,7 +145,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   const uploadLimitBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
 
   // Finder upload.
-  declare('post', '/v1/reports', 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing', {
+  register('post', '/v1/reports', 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing', {
     'application/json': { schema: UploadRequest },
     'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'Concatenated records: 32-byte hashed id, 88-byte payload' } },
   }, { 200: json(UploadResult, 'Stored; duplicates were already present') });
@@ -169,7 +169,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   );
 
   // Owner query.
-  declare('post', '/v1/reports/query', 'Fetch reports by hashed id, in observation-time order, with cursor paging', { 'application/json': { schema: QueryRequest } }, {
+  register('post', '/v1/reports/query', 'Fetch reports by hashed id, in observation-time order, with cursor paging', { 'application/json': { schema: QueryRequest } }, {
     200: json(QueryResponse, 'One page of reports'),
   });
   app.post('/v1/reports/query', idRequestLimit, async (c) => {
@@ -190,7 +190,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   });
 
   // Apple-compatible fetch: legacy acsnservice.
-  declare('post', '/acsnservice/fetch', "Apple's legacy fetch API (acsnservice), for clients written against it", { 'application/json': { schema: AppleLegacyRequest } }, {
+  register('post', '/acsnservice/fetch', "Apple's legacy fetch API (acsnservice), for clients written against it", { 'application/json': { schema: AppleLegacyRequest } }, {
     200: json(AppleLegacyResponse, 'Reports in Apple’s legacy shape'),
   });
   app.post('/acsnservice/fetch', idRequestLimit, async (c) => {
@@ -206,7 +206,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   });
 
   // Apple-compatible fetch: findmyservice v2, as FindMy.py calls it.
-  declare('post', '/findmyservice/v2/fetch', "Apple's current fetch API (findmyservice v2)", { 'application/json': { schema: AppleV2Request } }, {
+  register('post', '/findmyservice/v2/fetch', "Apple's current fetch API (findmyservice v2)", { 'application/json': { schema: AppleV2Request } }, {
     200: json(AppleV2Response, 'Reports grouped by id, in Apple’s v2 shape'),
   });
   app.post('/findmyservice/v2/fetch', idRequestLimit, async (c) => {
@@ -231,7 +231,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   });
 
   // macless-haystack endpoint, a drop-in for its app (SPEC §9), with real errors.
-  declare('post', '/compat/macless-haystack', 'macless-haystack endpoint: reports of the last `days` days, newest first', { 'application/json': { schema: MaclessRequest } }, {
+  register('post', '/compat/macless-haystack', 'macless-haystack endpoint: reports of the last `days` days, newest first', { 'application/json': { schema: MaclessRequest } }, {
     200: json(AppleLegacyResponse, 'Reports in the legacy shape, newest first'),
   });
   app.post('/compat/macless-haystack', idRequestLimit, async (c) => {
@@ -246,7 +246,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
   methodsByPath.set('/compat/macless-haystack', ['POST', 'GET', 'OPTIONS']);
 
   // Health.
-  declare('get', '/v1/health', 'Whether the database answers', undefined, { 200: json(Health, 'The database answers') });
+  register('get', '/v1/health', 'Whether the database answers', undefined, { 200: json(Health, 'The database answers') });
   app.get('/v1/health', async (c) => {
     await store.ping();
     return c.json({ status: 'ok' as const });
@@ -254,8 +254,10 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
 
   // OpenAPI and its rendering.
   const openApiConfig = { openapi: '3.1.0', info: { title: 'Crowdfind', version: '0.1.0', description: 'Offline-finding crowd network backend, Apple-compatible reports' } };
-  app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document(openApiConfig)));
-  app.get('/docs', (c) => c.html(renderDocs(app.getOpenAPI31Document(openApiConfig))));
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document(openApiConfig));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/docs', (c) => c.html(renderDocs(openApiDocument())));
   methodsByPath.set('/openapi.json', ['GET']);
   methodsByPath.set('/docs', ['GET']);
 

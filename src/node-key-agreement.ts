@@ -4,7 +4,7 @@
  * no node:crypto; `crypto/`'s portable engine stays the default everywhere else.
  */
 import { createECDH } from 'node:crypto';
-import { FormatError, scalarFromBytes, type KeyAgreementEngine } from '../crypto/index.ts';
+import { FormatError, scalarFromBytes, UNCOMPRESSED_POINT_LENGTH, type KeyAgreementEngine } from '../crypto/index.ts';
 
 /**
  * @example reportOpener(privateKey, nodeKeyAgreement)(payload)
@@ -14,7 +14,9 @@ export const nodeKeyAgreement: KeyAgreementEngine = (privateKey) => {
   const ecdh = createECDH('secp224r1');
   ecdh.setPrivateKey(privateKey);
   return (publicKey) => {
-    if (publicKey.length !== 57 || publicKey[0] !== 0x04) throw new FormatError('the peer key must be a 57-byte uncompressed point');
+    if (publicKey.length !== UNCOMPRESSED_POINT_LENGTH || publicKey[0] !== 0x04) {
+      throw new FormatError(`the peer key must be a ${UNCOMPRESSED_POINT_LENGTH}-byte uncompressed point`);
+    }
     try {
       // OpenSSL rejects points off the curve and keeps the secret at the full 28 bytes.
       return new Uint8Array(ecdh.computeSecret(publicKey));

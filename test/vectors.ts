@@ -1,3 +1,5 @@
+import type { LocationReport } from '../crypto/index.ts';
+
 /** The shape of ../shared/protocol/vectors.json, as far as the tests read it. */
 export interface KeyVector {
   label: string;
@@ -131,5 +133,17 @@ export interface Vectors {
       ephemeral_key_at_6_on_curve: boolean;
       bytes_5_to_62_parse_as_point: boolean;
     }>;
+  };
+}
+
+/** The sighting a report vector seals, as crypto/ takes it. */
+export function sightingOf(v: ReportVector): LocationReport {
+  return {
+    timestamp: new Date(v.inputs.timestamp_unix * 1000),
+    confidence: v.inputs.confidence,
+    latitude: v.inputs.latitude,
+    longitude: v.inputs.longitude,
+    accuracy: v.inputs.horizontal_accuracy,
+    status: v.inputs.status,
   };
 }

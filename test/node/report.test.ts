@@ -17,20 +17,9 @@ import {
   reportOpener,
   sealReport,
   x963Kdf,
-  type LocationReport,
 } from '../../crypto/index.ts';
+import { sightingOf } from '../vectors.ts';
 import { vectors } from './vectors.ts';
-
-function inputsOf(v: (typeof vectors.reports)[number]): LocationReport {
-  return {
-    timestamp: new Date(v.inputs.timestamp_unix * 1000),
-    confidence: v.inputs.confidence,
-    latitude: v.inputs.latitude,
-    longitude: v.inputs.longitude,
-    accuracy: v.inputs.horizontal_accuracy,
-    status: v.inputs.status,
-  };
-}
 
 describe('report vectors', () => {
   for (const v of vectors.reports) {
@@ -39,7 +28,7 @@ describe('report vectors', () => {
     it(`${v.name}: seals byte for byte with the vector's ephemeral key`, () => {
       const pair = keyPairOf(owner);
       expect(pair.advertisementKey).toEqual(base64ToBytes(v.inputs.owner_adv_key_b64));
-      const payload = sealReport(pair.advertisementKey, inputsOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) });
+      const payload = sealReport(pair.advertisementKey, sightingOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) });
       expect(bytesToHex(payload)).toBe(v.payload_88_hex);
     });
 
@@ -51,7 +40,7 @@ describe('report vectors', () => {
       expect(bytesToHex(kdf)).toBe(v.intermediate.kdf_output_hex);
       expect(bytesToHex(kdf.subarray(0, 16))).toBe(v.intermediate.aes_key_hex);
       expect(bytesToHex(kdf.subarray(16))).toBe(v.intermediate.gcm_iv_hex);
-      expect(bytesToHex(encodeLocation(inputsOf(v)))).toBe(v.intermediate.plaintext_hex);
+      expect(bytesToHex(encodeLocation(sightingOf(v)))).toBe(v.intermediate.plaintext_hex);
       const parsed = parseReport(hexToBytes(v.payload_88_hex));
       expect(bytesToHex(parsed.ciphertext)).toBe(v.intermediate.ciphertext_hex);
       expect(bytesToHex(parsed.tag)).toBe(v.intermediate.tag_hex);

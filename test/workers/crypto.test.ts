@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToHex, hexToBytes, keyPairOf, openReport, RollingAccessory, sealReport } from '../../crypto/index.ts';
-import type { Vectors } from '../vectors.ts';
+import { sightingOf, type Vectors } from '../vectors.ts';
 
 const vectors = (env as unknown as { VECTORS: Vectors }).VECTORS;
 
@@ -25,18 +25,7 @@ describe('crypto/ in workerd', () => {
   it('seals a vector report byte for byte', () => {
     const v = vectors.reports[0]!;
     const owner = keyPairOf(hexToBytes(v.inputs.owner_private_key_hex));
-    const payload = sealReport(
-      owner.advertisementKey,
-      {
-        timestamp: new Date(v.inputs.timestamp_unix * 1000),
-        confidence: v.inputs.confidence,
-        latitude: v.inputs.latitude,
-        longitude: v.inputs.longitude,
-        accuracy: v.inputs.horizontal_accuracy,
-        status: v.inputs.status,
-      },
-      { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) },
-    );
+    const payload = sealReport(owner.advertisementKey, sightingOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) });
     expect(bytesToHex(payload)).toBe(v.payload_88_hex);
   });
 
