@@ -23,26 +23,34 @@ export interface ReportRow {
   received_at: number;
 }
 
-/**
- * The statement and parameters for a query over `hashedIds` (the caller chunks ids to its
- * driver's parameter limit); bound parameters: buckets + ids + 2 + 3 with a cursor + 1.
- */
-export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array[]): { sql: string; params: unknown[] } {
-  const buckets: number[] = [];
-  for (let b = bucketOf(query.since); b <= bucketOf(query.until); b++) buckets.push(b);
-  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** A report query with its own WHERE condition on buckets and ids; the rest is shared. */
+function selectWhere(condition: string, conditionParams: readonly unknown[], query: ReportQuery): { sql: string; params: unknown[] } {
   const after = query.after ? ' AND (timestamp, hashed_id, payload) > (?, ?, ?)' : '';
   const sql =
     `SELECT hashed_id, payload, timestamp, received_at FROM reports ` +
-    `WHERE bucket IN (${marks(buckets.length)}) AND hashed_id IN (${marks(hashedIds.length)}) AND timestamp BETWEEN ? AND ?${after} ` +
-    `ORDER BY timestamp, hashed_id, payload LIMIT ?`;
-  const params: unknown[] = [...buckets, ...hashedIds, query.since, query.until];
+    `WHERE ${condition} AND timestamp BETWEEN ? AND ?${after} ORDER BY timestamp, hashed_id, payload LIMIT ?`;
+  const params: unknown[] = [...conditionParams, query.since, query.until];
   if (query.after) params.push(query.after.timestamp, query.after.hashedId, query.after.payload);
   params.push(query.limit);
   return { sql, params };
 }
 
-/** Parameters of a query besides its ids: what a driver with a parameter cap must leave room for. */
-export function fixedParameterCount(query: ReportQuery): number {
-  return bucketOf(query.until) - bucketOf(query.since) + 1 + 2 + (query.after ? 3 : 0) + 1;
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * A query over `hashedIds` (the caller chunks ids to its driver's parameter limit) in every
+ * bucket of the window; bound parameters: buckets + ids + 2 + 3 with a cursor + 1.
+ */
+export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array[]): { sql: string; params: unknown[] } {
+  const buckets: number[] = [];
+  for (let b = bucketOf(query.since); b <= bucketOf(query.until); b++) buckets.push(b);
+  return selectWhere(`bucket IN (${marks(buckets.length)}) AND hashed_id IN (${marks(hashedIds.length)})`, [...buckets, ...hashedIds], query);
+}
+
+/**
+ * The same query over explicit (bucket, id) pairs, for a store that knows which pairs can hold
+ * reports; bound parameters: 2 per pair + 2 + 3 with a cursor + 1.
+ */
+export function selectReportsAt(query: ReportQuery, pairs: ReadonlyArray<readonly [number, Uint8Array]>): { sql: string; params: unknown[] } {
+  return selectWhere(`(bucket, hashed_id) IN (VALUES ${pairs.map(() => '(?, ?)').join(', ')})`, pairs.flat(), query);
 }

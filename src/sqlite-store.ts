@@ -15,10 +15,16 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { bucketOf } from '../schema/schema.ts';
-import { INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type ReportRow } from './report-sql.ts';
+import { BucketIdFilter } from './bucket-id-filter.ts';
+import { INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, selectReportsAt, type ReportRow } from './report-sql.ts';
 import { StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
+
+/** Past this many (bucket, id) pairs a query lists buckets and ids instead (SQLite allows 32,766 parameters). */
+const MAX_QUERY_PAIRS = 8000;
+/** Ids read per step while indexing existing buckets, between which the event loop runs. */
+const INDEX_STEP = 20_000;
 
 /** How long a statement waits for a lock held by another connection before the store gives up. */
 const BUSY_TIMEOUT_MS = 1000;
@@ -48,6 +54,8 @@ interface PendingInsert {
 }
 
 /**
+ * One store per database file and process: the per-bucket id filters describe what this
+ * process has seen written, plus what it read at start-up.
  * @example const store = new SqliteReportStore(openDatabase(path));
  */
 export class SqliteReportStore implements ReportStore {
@@ -55,6 +63,9 @@ export class SqliteReportStore implements ReportStore {
   readonly #insertReport: Database.Statement;
   readonly #insertBatch: (reports: readonly NewReport[], receivedAt: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
+  readonly #ids = new BucketIdFilter();
+  /** Resolves when every bucket stored before start-up is in the id filter; until then queries seek every pair. */
+  readonly indexed: Promise<void>;
   #pending: PendingInsert[] = [];
 
   constructor(db: Database.Database) {
@@ -63,7 +74,12 @@ export class SqliteReportStore implements ReportStore {
     // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone.
     this.#insertBatch = db.transaction((reports: readonly NewReport[], receivedAt: number) => {
       let accepted = 0;
-      for (const r of reports) accepted += this.#insertReport.run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, receivedAt).changes;
+      for (const r of reports) {
+        const bucket = bucketOf(r.timestamp);
+        accepted += this.#insertReport.run(bucket, r.hashedId, r.timestamp, r.payload, receivedAt).changes;
+        // Before commit: a rolled-back row only costs a false positive, a missed one would hide reports.
+        this.#ids.add(bucket, r.hashedId);
+      }
       return { accepted, duplicates: reports.length - accepted };
     });
     this.#commitGroup = db.transaction((group: PendingInsert[]) =>
@@ -75,6 +91,28 @@ export class SqliteReportStore implements ReportStore {
         }
       }),
     );
+    // A bucket whose reading failed stays "maybe": queries stay correct, only slower.
+    this.indexed = this.#indexStoredBuckets().catch(() => {});
+  }
+
+  /** Reads the ids of every stored bucket into the filter, a step at a time so start-up stays responsive. */
+  async #indexStoredBuckets(): Promise<void> {
+    const range = this.#db.prepare('SELECT min(bucket) AS first, max(bucket) AS last FROM reports').get() as { first: number | null; last: number | null };
+    if (range.first === null || range.last === null) return;
+    // Synchronously, before any insert or query can run: these buckets answer "maybe" until read.
+    for (let bucket = range.first; bucket <= range.last; bucket++) this.#ids.markUnindexed(bucket);
+    const step = this.#db.prepare('SELECT hashed_id FROM reports WHERE bucket = ? AND hashed_id > ? ORDER BY hashed_id LIMIT ?').pluck();
+    for (let bucket = range.first; bucket <= range.last; bucket++) {
+      for (let after: Uint8Array = new Uint8Array(0); ; ) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!this.#db.open) return;
+        const ids = step.all(bucket, after, INDEX_STEP) as Uint8Array[];
+        for (const id of ids) this.#ids.add(bucket, id);
+        if (ids.length < INDEX_STEP) break;
+        after = ids[ids.length - 1]!;
+      }
+      this.#ids.markIndexed(bucket);
+    }
   }
 
   insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
@@ -102,7 +140,12 @@ export class SqliteReportStore implements ReportStore {
 
   async query(query: ReportQuery): Promise<StoredReport[]> {
     if (query.hashedIds.length === 0 || query.since > query.until) return [];
-    const { sql, params } = selectReports(query, query.hashedIds);
+    const pairs: Array<[number, Uint8Array]> = [];
+    for (let bucket = bucketOf(query.since); bucket <= bucketOf(query.until) && pairs.length <= MAX_QUERY_PAIRS; bucket++) {
+      for (const id of query.hashedIds) if (this.#ids.mightContain(bucket, id)) pairs.push([bucket, id]);
+    }
+    if (pairs.length === 0) return [];
+    const { sql, params } = pairs.length <= MAX_QUERY_PAIRS ? selectReportsAt(query, pairs) : selectReports(query, query.hashedIds);
     const rows = this.#run(() => this.#db.prepare(sql).all(...params) as ReportRow[]);
     return rows.map((row) => ({
       hashedId: row.hashed_id as Uint8Array,
@@ -113,6 +156,7 @@ export class SqliteReportStore implements ReportStore {
   }
 
   async prune(before: number): Promise<number> {
+    this.#ids.dropBefore(bucketOf(before));
     return this.#run(
       this.#db.transaction(() => {
         const whole = this.#db.prepare(PRUNE_BUCKETS_SQL).run(bucketOf(before)).changes;

@@ -74,4 +74,29 @@ describe('SQLite store', () => {
     expect(left.map((r) => r.timestamp)).toEqual(times.slice(3));
     db.close();
   });
+
+  it('finds reports stored before start-up both while and after their ids are indexed', async () => {
+    const path = databasePath();
+    const first = openDatabase(path);
+    const owner = newOwner();
+    const times = [NOW - 3 * 86400, NOW - 86400, NOW];
+    const stored = times.map((t) => {
+      const r = sealFor(owner, t * 1000);
+      return { hashedId: r.hashedId, payload: r.payloadBytes, timestamp: t };
+    });
+    await new SqliteReportStore(first).insert(stored, NOW);
+    first.close();
+
+    const db = openDatabase(path);
+    const store = new SqliteReportStore(db);
+    const query = { hashedIds: [owner.hashedId, newOwner().hashedId], since: NOW - 7 * 86400, until: NOW, limit: 10 };
+    expect((await store.query(query)).map((r) => r.timestamp)).toEqual(times);
+    await store.indexed;
+    expect((await store.query(query)).map((r) => r.timestamp)).toEqual(times);
+    expect(await store.query({ ...query, hashedIds: [newOwner().hashedId] })).toEqual([]);
+    const later = sealFor(owner, (NOW + 60) * 1000);
+    await store.insert([{ hashedId: later.hashedId, payload: later.payloadBytes, timestamp: NOW + 60 }], NOW + 60);
+    expect((await store.query({ ...query, until: NOW + 60 })).map((r) => r.timestamp)).toEqual([...times, NOW + 60]);
+    db.close();
+  });
 });
