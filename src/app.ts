@@ -199,7 +199,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
     const results = [];
     for (const [i, search] of body.search.entries()) {
       for (const r of await allReports(decodeIds(search.ids, `search.${i}.ids`), observationWindow(search.startDate, search.endDate))) {
-        results.push({ datePublished: r.receivedAt * 1000, payload: bytesToBase64(r.payload), description: 'found' as const, id: bytesToBase64(r.hashedId), statusCode: 0 as const });
+        results.push(appleResult(r));
       }
     }
     return c.json({ statusCode: '200' as const, results });
@@ -238,7 +238,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
     const body = await readJson(c, MaclessRequest);
     const since = (nowSeconds() - (body.days ?? 7) * DAY_SECONDS) * 1000;
     const found = await allReports(decodeIds(body.ids, 'ids'), observationWindow(since, undefined));
-    const results = found.reverse().map((r) => ({ datePublished: r.receivedAt * 1000, payload: bytesToBase64(r.payload), description: 'found' as const, id: bytesToBase64(r.hashedId), statusCode: 0 as const }));
+    const results = found.reverse().map(appleResult);
     return c.json({ statusCode: '200' as const, results });
   });
   app.get('/compat/macless-haystack', (c) => c.text('Nothing to see here'));
@@ -285,6 +285,11 @@ const MACLESS_CORS_HEADERS = {
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
   'access-control-allow-private-network': 'true',
 };
+
+/** One report in the legacy Apple result shape, shared by acsnservice and macless-haystack. */
+function appleResult(r: StoredReport) {
+  return { datePublished: r.receivedAt * 1000, payload: bytesToBase64(r.payload), description: 'found' as const, id: bytesToBase64(r.hashedId), statusCode: 0 as const };
+}
 
 function checkIdCount(count: number): void {
   if (count > MAX_QUERY_IDS) throw new ProblemError(400, `at most ${MAX_QUERY_IDS} ids per request, got ${count}`);
