@@ -1,21 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { VECTORS_PATH } from './test/vectors-path.ts';
 
-// workerd has no file system: the Workers project receives the shared vectors as a binding.
-const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8'));
-
-export default defineConfig({
-  test: {
-    projects: [
-      {
-        test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
-      },
-      {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' }, miniflare: { bindings: { VECTORS: vectors } } })],
-        test: { name: 'workers', include: ['test/workers/**/*.test.ts'] },
-      },
-    ],
-  },
+export default defineConfig(async () => {
+  // workerd has no file system: the Workers project receives vectors and migrations as bindings.
+  const vectors = JSON.parse(readFileSync(VECTORS_PATH, 'utf8'));
+  const migrations = await readD1Migrations('./schema/migrations');
+  return {
+    test: {
+      projects: [
+        {
+          test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              main: './src/worker.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              // A second local D1 database makes the Worker sharded in tests.
+              miniflare: { d1Databases: ['DB', 'DB_1'], bindings: { VECTORS: vectors, TEST_MIGRATIONS: migrations } },
+            }),
+          ],
+          test: { name: 'workers', include: ['test/workers/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'], testTimeout: 30_000 },
+        },
+      ],
+    },
+  };
 });

@@ -18,19 +18,29 @@ export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, cor
  * Reads the settings; a malformed value is an error naming the variable, never silently ignored.
  * @example configFromEnv(process.env)
  */
-export function configFromEnv(env: Readonly<Record<string, string | undefined>>): AppConfig {
+export function configFromEnv(env: Environment): AppConfig {
+  const origins = envText(env, 'CORS_ORIGINS');
   return {
     retentionDays: positiveInteger(env, 'RETENTION_DAYS', DEFAULT_CONFIG.retentionDays),
     maxBatch: positiveInteger(env, 'MAX_BATCH', DEFAULT_CONFIG.maxBatch),
-    corsOrigins: env.CORS_ORIGINS?.trim() ? env.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : DEFAULT_CONFIG.corsOrigins,
+    corsOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : DEFAULT_CONFIG.corsOrigins,
   };
 }
 
+/** process.env on Node; on Workers the env object, whose [vars] may be numbers. */
+export type Environment = Readonly<Record<string, unknown>>;
+
+/** A variable as trimmed text; undefined when unset or empty. */
+export function envText(env: Environment, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === null ? undefined : String(value).trim() || undefined;
+}
+
 /** Reads a positive integer variable, or its default when unset. */
-export function positiveInteger(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
-  const text = env[name]?.trim();
-  if (!text) return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
+export function positiveInteger(env: Environment, name: string, fallback: number): number {
+  const value = envText(env, name);
+  if (!value) return fallback;
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return number;
 }

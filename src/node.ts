@@ -2,13 +2,13 @@
  * `npm start`: the server on Node with an embedded SQLite file, configured from the
  * environment (README: PORT, HOST, DATABASE_PATH, RETENTION_DAYS, MAX_BATCH, CORS_ORIGINS).
  */
-import { configFromEnv, positiveInteger } from './config.ts';
+import { configFromEnv, envText, positiveInteger } from './config.ts';
 import { startNodeServer } from './node-server.ts';
 
 const server = await startNodeServer({
   port: positiveInteger(process.env, 'PORT', 3000),
-  host: process.env.HOST?.trim() || '127.0.0.1',
-  databasePath: process.env.DATABASE_PATH?.trim() || './data/crowdfind.db',
+  host: envText(process.env, 'HOST') ?? '127.0.0.1',
+  databasePath: envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db',
   config: configFromEnv(process.env),
 });
 

@@ -7,6 +7,13 @@ import { bucketOf } from '../schema/schema.ts';
 import type { ReportQuery } from './store.ts';
 
 export const INSERT_REPORT_SQL = 'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)';
+/** Bound parameters per inserted row. */
+export const INSERT_PARAMETERS_PER_ROW = 5;
+
+/** {@link INSERT_REPORT_SQL} for `rows` rows in one statement (D1 pays per statement). */
+export function insertReportsSql(rows: number): string {
+  return INSERT_REPORT_SQL.replace('(?, ?, ?, ?, ?)', Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', '));
+}
 
 /** Removes whole expired buckets: a range delete at the left edge of the table. */
 export const PRUNE_BUCKETS_SQL = 'DELETE FROM reports WHERE bucket < ?';
@@ -37,9 +44,14 @@ function selectWhere(condition: string, conditionParams: readonly unknown[], que
 
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
+/** Bound parameters of {@link selectReports} besides its ids. */
+export function selectReportsFixedParameters(query: ReportQuery): number {
+  return bucketOf(query.until) - bucketOf(query.since) + 1 + 2 + (query.after ? 3 : 0) + 1;
+}
+
 /**
  * A query over `hashedIds` (the caller chunks ids to its driver's parameter limit) in every
- * bucket of the window; bound parameters: buckets + ids + 2 + 3 with a cursor + 1.
+ * bucket of the window; bound parameters: {@link selectReportsFixedParameters} + ids.
  */
 export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array[]): { sql: string; params: unknown[] } {
   const buckets: number[] = [];

@@ -62,3 +62,23 @@ export interface ReportStore {
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
+
+/**
+ * The stable order of reports: timestamp, then hashed id, then payload, bytes compared as
+ * SQLite compares blobs (memcmp, shorter first on a tie). Merging pages from several
+ * statements or shards by it gives exactly what one statement would have returned.
+ */
+export function compareReports(a: ReportPosition, b: ReportPosition): number {
+  return a.timestamp - b.timestamp || compareBytes(a.hashedId, b.hashedId) || compareBytes(a.payload, b.payload);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Reports of several sorted lists, in stable order, at most `limit`. */
+export function mergeReports(lists: readonly StoredReport[][], limit: number): StoredReport[] {
+  return lists.flat().sort(compareReports).slice(0, limit);
+}

@@ -1,0 +1,103 @@
+/**
+ * Reports in Cloudflare D1, behind the same interface as the SQLite store. D1 binds at most
+ * 100 parameters per statement and has no interactive transactions, so an upload becomes
+ * many 20-row statements sent in one `batch()` (which D1 runs atomically), and a query is
+ * split into id chunks whose sorted pages are merged.
+ */
+import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
+import {
+  INSERT_PARAMETERS_PER_ROW,
+  insertReportsSql,
+  PING_SQL,
+  PRUNE_BUCKETS_SQL,
+  PRUNE_EDGE_SQL,
+  selectReports,
+  selectReportsFixedParameters,
+  type ReportRow,
+} from './report-sql.ts';
+import { mergeReports, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+
+/** D1's limit on bound parameters per statement. */
+export const D1_MAX_PARAMETERS = 100;
+const ROWS_PER_INSERT = Math.floor(D1_MAX_PARAMETERS / INSERT_PARAMETERS_PER_ROW);
+/** Days one query statement names at most, leaving room for ids (long retention windows are split). */
+const MAX_BUCKETS_PER_STATEMENT = 40;
+
+/** D1 hands blobs back as ArrayBuffer (or, in older runtimes, arrays of numbers). */
+function bytesOf(value: Uint8Array | ArrayBuffer | number[]): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return value instanceof ArrayBuffer ? new Uint8Array(value) : Uint8Array.from(value);
+}
+
+/**
+ * @example const store = new D1ReportStore(env.DB);
+ */
+export class D1ReportStore implements ReportStore {
+  readonly #db: D1Database;
+
+  constructor(db: D1Database) {
+    this.#db = db;
+  }
+
+  async insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
+    if (reports.length === 0) return { accepted: 0, duplicates: 0 };
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < reports.length; i += ROWS_PER_INSERT) {
+      const rows = reports.slice(i, i + ROWS_PER_INSERT);
+      const params = rows.flatMap((r) => [bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, receivedAt]);
+      statements.push(this.#db.prepare(insertReportsSql(rows.length)).bind(...params));
+    }
+    const results = await this.#run(() => this.#db.batch(statements));
+    const accepted = results.reduce((sum, r) => sum + r.meta.changes, 0);
+    return { accepted, duplicates: reports.length - accepted };
+  }
+
+  async query(query: ReportQuery): Promise<StoredReport[]> {
+    if (query.hashedIds.length === 0 || query.since > query.until) return [];
+    const statements: D1PreparedStatement[] = [];
+    for (let firstBucket = bucketOf(query.since); firstBucket <= bucketOf(query.until); firstBucket += MAX_BUCKETS_PER_STATEMENT) {
+      const span = {
+        ...query,
+        since: Math.max(query.since, firstBucket * BUCKET_SECONDS),
+        until: Math.min(query.until, (firstBucket + MAX_BUCKETS_PER_STATEMENT) * BUCKET_SECONDS - 1),
+      };
+      const idsPerStatement = D1_MAX_PARAMETERS - selectReportsFixedParameters(span);
+      for (let i = 0; i < query.hashedIds.length; i += idsPerStatement) {
+        const { sql, params } = selectReports(span, query.hashedIds.slice(i, i + idsPerStatement));
+        statements.push(this.#db.prepare(sql).bind(...params));
+      }
+    }
+    const pages = await this.#run(() => this.#db.batch<ReportRow>(statements));
+    return mergeReports(
+      pages.map((page) =>
+        page.results.map((row) => ({
+          hashedId: bytesOf(row.hashed_id as Uint8Array | ArrayBuffer),
+          payload: bytesOf(row.payload as Uint8Array | ArrayBuffer),
+          timestamp: row.timestamp,
+          receivedAt: row.received_at,
+        })),
+      ),
+      query.limit,
+    );
+  }
+
+  async prune(before: number): Promise<number> {
+    const results = await this.#run(() =>
+      this.#db.batch([this.#db.prepare(PRUNE_BUCKETS_SQL).bind(bucketOf(before)), this.#db.prepare(PRUNE_EDGE_SQL).bind(bucketOf(before), before)]),
+    );
+    return results.reduce((sum, r) => sum + r.meta.changes, 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.#run(() => this.#db.prepare(PING_SQL).first());
+  }
+
+  /** Every D1 failure is the database's, not the client's: input was validated before. */
+  async #run<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw new StoreUnavailableError(`D1 failed: ${(error as Error).message}`);
+    }
+  }
+}

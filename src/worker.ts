@@ -1,0 +1,69 @@
+/**
+ * The Cloudflare Workers entry: the same app on D1, one database or several shards.
+ * `fetch` serves the API; `scheduled` (the cron in wrangler.toml) prunes expired reports.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createApp } from './app.ts';
+import { configFromEnv, envText, type Environment } from './config.ts';
+import { D1ReportStore } from './d1-store.ts';
+import { ShardedReportStore } from './sharded-store.ts';
+import type { ReportStore } from './store.ts';
+
+/** Bindings and [vars] the Worker reads (see wrangler.toml and the README). */
+export interface WorkerEnv {
+  /** Shard 0, and the only database of an unsharded deployment. */
+  readonly DB: D1Database;
+  /** Optional comma-separated binding names of all shards in order; default DB, DB_1, DB_2, … as bound. */
+  readonly SHARDS?: string;
+  readonly RETENTION_DAYS?: string | number;
+  readonly MAX_BATCH?: string | number;
+  readonly CORS_ORIGINS?: string;
+  readonly [binding: string]: unknown;
+}
+
+/**
+ * The shard databases in routing order. Changing their number re-routes ids: add shards
+ * only to an empty deployment, or migrate the data (README, "Sharding").
+ * @example shardDatabases(env).length // 2 with DB and DB_1 bound
+ */
+export function shardDatabases(env: WorkerEnv): D1Database[] {
+  const listed = envText(env, 'SHARDS');
+  const names = listed ? listed.split(',').map((n) => n.trim()) : ['DB'];
+  if (!listed) for (let i = 1; env[`DB_${i}`] !== undefined; i++) names.push(`DB_${i}`);
+  return names.map((name) => {
+    const db = env[name] as D1Database | undefined;
+    if (!db || typeof (db as { prepare?: unknown }).prepare !== 'function') throw new Error(`no D1 binding named ${name}`);
+    return db;
+  });
+}
+
+/** One D1 store, or a sharded store over several. */
+export function storeFor(env: WorkerEnv): ReportStore {
+  const databases = shardDatabases(env);
+  return databases.length === 1 ? new D1ReportStore(databases[0]!) : new ShardedReportStore(databases.map((db) => new D1ReportStore(db)));
+}
+
+/**
+ * The app for an environment; the clock is injectable for tests.
+ * @example createWorkerApp(env).fetch(request)
+ */
+export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now): OpenAPIHono {
+  return createApp({ store: storeFor(env), config: configFromEnv(env as Environment), clock });
+}
+
+// An isolate serves many requests with the same env: build the app once per env.
+const apps = new WeakMap<WorkerEnv, OpenAPIHono>();
+
+export default {
+  fetch(request, env) {
+    let app = apps.get(env);
+    if (!app) apps.set(env, (app = createWorkerApp(env)));
+    return app.fetch(request);
+  },
+
+  async scheduled(controller, env) {
+    const { retentionDays } = configFromEnv(env as Environment);
+    const removed = await storeFor(env).prune(Math.floor(controller.scheduledTime / 1000) - retentionDays * 86_400);
+    console.log(`pruned ${removed} expired reports`);
+  },
+} satisfies ExportedHandler<WorkerEnv>;

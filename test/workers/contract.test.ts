@@ -1,0 +1,37 @@
+// The HTTP contract suite, unchanged, inside workerd against local D1: one database, then two shards.
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import worker, { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
+import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
+
+const bindings = env as unknown as WorkerEnv;
+const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch) };
+
+function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
+  let now = CONTRACT_NOW;
+  const app = createWorkerApp(workerEnv, () => now);
+  return () => ({
+    request: async (path, init) => app.fetch(new Request(`http://crowdfind.test${path}`, init)),
+    setNow: (ms) => {
+      now = ms;
+    },
+    // The Worker's own cron handler, at the test clock's time.
+    prune: () => worker.scheduled({ scheduledTime: now, cron: '*/10 * * * *', noRetry() {} }, workerEnv),
+  });
+}
+
+describe('HTTP contract in workerd on one D1 database', () => {
+  contractSuite(workerTarget({ ...bindings, ...contractEnv, SHARDS: 'DB' }));
+});
+
+describe('HTTP contract in workerd on two D1 shards', () => {
+  contractSuite(workerTarget({ ...bindings, ...contractEnv, SHARDS: 'DB,DB_1' }));
+});
+
+describe('the deployed entry', () => {
+  it('serves the API through the Worker’s fetch handler', async () => {
+    const response = await (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default.fetch(new Request('http://crowdfind.test/v1/health'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+});
