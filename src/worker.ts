@@ -44,11 +44,11 @@ export function storeFor(env: WorkerEnv): ReportStore {
 }
 
 /**
- * The app for an environment; the clock is injectable for tests.
+ * The app for an environment; clock and log are injectable for tests.
  * @example createWorkerApp(env).fetch(request)
  */
-export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now): OpenAPIHono {
-  return createApp({ store: storeFor(env), config: configFromEnv(env as Environment), clock });
+export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now, log: (line: string) => void = console.log): OpenAPIHono {
+  return createApp({ store: storeFor(env), config: configFromEnv(env as Environment), clock, log });
 }
 
 // An isolate serves many requests with the same env: build the app once per env.

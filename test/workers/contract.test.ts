@@ -9,7 +9,7 @@ const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
   let now = CONTRACT_NOW;
-  const app = createWorkerApp(workerEnv, () => now);
+  const app = createWorkerApp(workerEnv, () => now, () => {});
   return () => ({
     request: async (path, init) => app.fetch(new Request(`http://crowdfind.test${path}`, init)),
     setNow: (ms) => {

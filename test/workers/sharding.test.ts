@@ -45,7 +45,7 @@ describe('sharding by hashed id', () => {
 
   it('stores each report on the shard its id routes to, and merges queries across shards in order with cursors', async () => {
     const now = Date.now();
-    const app = createWorkerApp({ ...bindings, SHARDS: 'DB,DB_1' }, () => now);
+    const app = createWorkerApp({ ...bindings, SHARDS: 'DB,DB_1' }, () => now, () => {});
     const [onFirst, onSecond] = ownersByShard(2);
     const reports = [...onFirst, ...onSecond].flatMap((owner, k) => [sealFor(owner, now - k * HOUR), sealFor(owner, now - 2 * HOUR)]);
     const upload = await app.request('/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonUpload(reports) });

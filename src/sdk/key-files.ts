@@ -1,0 +1,141 @@
+/**
+ * Reading and writing the key files owners already hold, detected by content:
+ * FindMy.py JSON (`keypair`, `accessory`, `custom_rolling_key_accessory`), macless-haystack
+ * `devices.json`, biemster/macless `.keys` text, a bare base64 private key, and Apple's
+ * 85-byte key blob (SPEC §9, §1.2). Pure: bytes in, devices out.
+ */
+import {
+  APPLE_PRIVATE_KEY_LENGTH,
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  FixedKeyAccessory,
+  FormatError,
+  hexToBytes,
+  parsePrivateKey,
+  parsePrivateKeyText,
+  RollingAccessory,
+  SECRET_LENGTH,
+  type Accessory,
+  type RollingAccessoryKeys,
+} from '../../crypto/index.ts';
+
+/** One accessory from a key file, with the name the file gives it. */
+export interface Device {
+  readonly name: string;
+  readonly accessory: Accessory;
+  /** The key material as read, for writing it back out (`keys show`). */
+  readonly keys: DeviceKeys;
+}
+
+export type DeviceKeys = { readonly kind: 'fixed'; readonly privateKeys: readonly Uint8Array[] } | ({ readonly kind: 'rolling' } & RollingAccessoryKeys);
+
+/** A device from its key material. */
+export function deviceOf(name: string, keys: DeviceKeys): Device {
+  const accessory = keys.kind === 'fixed' ? new FixedKeyAccessory(keys.privateKeys) : new RollingAccessory(keys);
+  return { name, accessory, keys };
+}
+
+/**
+ * Every device in a key file, whatever its format. `fallbackName` names devices the file
+ * does not name (usually the file's name).
+ * @example readKeyFile(readFileSync('airtag.json'), 'airtag')
+ */
+export function readKeyFile(content: Uint8Array, fallbackName: string): Device[] {
+  if (content.length === APPLE_PRIVATE_KEY_LENGTH && content[0] === 0x04) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: [parsePrivateKey(content)] })];
+  const text = new TextDecoder().decode(content).trim();
+  if (text.startsWith('{') || text.startsWith('[')) return readJsonKeys(parseJson(text), fallbackName);
+  const keysLines = [...text.matchAll(/^\s*Private key:\s*(\S+)\s*$/gim)].map((m) => m[1]!);
+  if (keysLines.length > 0) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: keysLines.map(parsePrivateKeyText) })];
+  if (/^\S+$/.test(text)) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: [parsePrivateKeyText(text)] })];
+  throw new FormatError('unrecognised key file: expected FindMy.py JSON, macless devices.json, a .keys file, a base64 private key or an 85-byte Apple key');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FormatError('the key file looks like JSON but does not parse');
+  }
+}
+
+function readJsonKeys(json: unknown, fallbackName: string): Device[] {
+  if (Array.isArray(json)) return json.map((item, i) => readJsonDevice(item, `${fallbackName}[${i}]`));
+  return [readJsonDevice(json, fallbackName)];
+}
+
+function field(object: Record<string, unknown>, name: string, what: string): string {
+  const value = object[name];
+  if (typeof value !== 'string' || !value) throw new FormatError(`${what}: "${name}" is missing or not text`);
+  return value;
+}
+
+function date(text: string, what: string): Date {
+  const parsed = new Date(text);
+  if (Number.isNaN(parsed.getTime())) throw new FormatError(`${what}: not a date: ${text}`);
+  return parsed;
+}
+
+function secret(hex: string, what: string): Uint8Array {
+  const bytes = hexToBytes(hex);
+  if (bytes.length !== SECRET_LENGTH) throw new FormatError(`${what}: a shared secret is ${SECRET_LENGTH} bytes`);
+  return bytes;
+}
+
+function readJsonDevice(item: unknown, fallbackName: string): Device {
+  if (typeof item !== 'object' || item === null) throw new FormatError(`${fallbackName}: a device must be a JSON object`);
+  const o = item as Record<string, unknown>;
+  const name = typeof o.name === 'string' && o.name ? o.name : fallbackName;
+  switch (o.type) {
+    case 'keypair':
+      return deviceOf(name, { kind: 'fixed', privateKeys: [parsePrivateKey(base64ToBytes(field(o, 'private_key', name)))] });
+    case 'custom_rolling_key_accessory': {
+      const keys = o.private_keys;
+      if (!Array.isArray(keys) || keys.length === 0) throw new FormatError(`${name}: "private_keys" must be a non-empty list`);
+      return deviceOf(name, { kind: 'fixed', privateKeys: keys.map((k) => parsePrivateKeyText(String(k))) });
+    }
+    case 'accessory': {
+      const alignmentDate = typeof o.alignment_date === 'string' ? date(o.alignment_date, name) : undefined;
+      return deviceOf(name, {
+        kind: 'rolling',
+        masterKey: parsePrivateKey(hexToBytes(field(o, 'master_key', name))),
+        primarySecret: secret(field(o, 'skn', name), name),
+        secondarySecret: secret(field(o, 'sks', name), name),
+        pairedAt: date(field(o, 'paired_at', name), name),
+        ...(alignmentDate ? { alignment: { date: alignmentDate, index: Number(o.alignment_index ?? 0) } } : {}),
+      });
+    }
+    default:
+      if (typeof o.privateKey === 'string') {
+        // macless-haystack devices.json: the main key plus the keys it rotates through.
+        const additional = Array.isArray(o.additionalKeys) ? o.additionalKeys.map((k) => parsePrivateKeyText(String(k))) : [];
+        return deviceOf(name, { kind: 'fixed', privateKeys: [parsePrivateKeyText(o.privateKey), ...additional] });
+      }
+      throw new FormatError(`${name}: unknown key object (type ${JSON.stringify(o.type ?? null)})`);
+  }
+}
+
+/**
+ * FindMy.py's JSON for a device: `keypair` for one fixed key, `custom_rolling_key_accessory`
+ * for several, `accessory` for a rolling one.
+ * @example JSON.stringify(findMyPyJson(device), null, 2)
+ */
+export function findMyPyJson(device: Device): Record<string, unknown> {
+  const { keys, name } = device;
+  if (keys.kind === 'rolling') {
+    return {
+      type: 'accessory',
+      master_key: bytesToHex(keys.masterKey),
+      skn: bytesToHex(keys.primarySecret),
+      sks: bytesToHex(keys.secondarySecret),
+      paired_at: keys.pairedAt.toISOString(),
+      name,
+      model: null,
+      identifier: null,
+      alignment_date: keys.alignment?.date.toISOString() ?? null,
+      alignment_index: keys.alignment?.index ?? 0,
+    };
+  }
+  if (keys.privateKeys.length === 1) return { type: 'keypair', private_key: bytesToBase64(keys.privateKeys[0]!), key_type: 1, name };
+  return { type: 'custom_rolling_key_accessory', private_keys: keys.privateKeys.map(bytesToHex), name };
+}
