@@ -14,6 +14,9 @@ export const PRIMARY_PERIOD_MS = 15 * 60 * 1000;
 /** A secondary key lasts a day: 96 primary periods. */
 export const PRIMARY_KEYS_PER_SECONDARY = 96;
 
+/** A separated accessory moves to its next secondary key at 04:00 (local time; UTC here). */
+const SECONDARY_SWITCH_HOUR_UTC = 4;
+
 /** Where a key comes from: a rolling chain or a fixed list. */
 export type KeyKind = 'primary' | 'secondary' | 'fixed';
 
@@ -90,6 +93,21 @@ export class RollingAccessory implements Accessory {
   primaryIndexAt(time: Date): number {
     const periods = Math.floor((time.getTime() - this.#alignment.date.getTime()) / PRIMARY_PERIOD_MS);
     return Math.max(0, this.#alignment.index + periods);
+  }
+
+  /**
+   * Which key a separated accessory broadcasts at `time` (SPEC §7.5): its primary key until
+   * the first 04:00 after separation, then the secondary key ⌊i/96⌋+1 of the primary index i
+   * in force. Times are UTC, standing in for the accessory's local time. Real tags differ in
+   * when j advances (hence the owner's +2 candidate); this is the spec's rule after a power cycle.
+   * @example const { kind, index } = accessory.broadcastIndexAt(new Date(), separatedAt);
+   */
+  broadcastIndexAt(time: Date, separatedAt: Date): { kind: 'primary' | 'secondary'; index: number } {
+    const firstSwitch = new Date(separatedAt);
+    firstSwitch.setUTCHours(SECONDARY_SWITCH_HOUR_UTC, 0, 0, 0);
+    if (firstSwitch <= separatedAt) firstSwitch.setUTCDate(firstSwitch.getUTCDate() + 1);
+    const index = this.primaryIndexAt(time);
+    return time < firstSwitch ? { kind: 'primary', index } : { kind: 'secondary', index: secondaryIndexesFor(index)[0] };
   }
 
   /** The primary key pair of index i. */

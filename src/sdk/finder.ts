@@ -1,0 +1,49 @@
+/**
+ * The finder's side: seal a sighting to the key an accessory broadcast, and upload sealed
+ * reports in batches with retries (safe: the server stores a repeated report once).
+ */
+import { hashedIdOf, sealReport, type LocationReport } from '../../crypto/index.ts';
+import { post, type HttpOptions } from './http.ts';
+
+/** A sealed report ready to upload. */
+export interface SealedSighting {
+  readonly hashedId: Uint8Array;
+  /** 88 bytes. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Seals what a finder saw to the accessory's 28-byte advertisement key.
+ * @example sealSighting(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 })
+ */
+export function sealSighting(advertisementKey: Uint8Array, sighting: LocationReport): SealedSighting {
+  return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, sighting) };
+}
+
+export interface UploadOptions extends HttpOptions {
+  /** Reports per request, at most the server's MAX_BATCH. Default 1,000. */
+  readonly batchSize?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Uploads sealed reports as binary batches; resolves to the server's totals.
+ * @example await uploadReports('http://127.0.0.1:3000', sightings)
+ */
+export async function uploadReports(server: string, reports: readonly SealedSighting[], options: UploadOptions = {}): Promise<{ accepted: number; duplicates: number }> {
+  const batchSize = options.batchSize ?? 1000;
+  const total = { accepted: 0, duplicates: 0 };
+  for (let i = 0; i < reports.length; i += batchSize) {
+    const batch = reports.slice(i, i + batchSize);
+    const body = new Uint8Array(batch.length * 120);
+    batch.forEach((r, k) => {
+      body.set(r.hashedId, k * 120);
+      body.set(r.payload, k * 120 + 32);
+    });
+    const result = (await post(server, '/v1/reports', body, 'application/octet-stream', options)) as { accepted: number; duplicates: number };
+    total.accepted += result.accepted;
+    total.duplicates += result.duplicates;
+    options.onProgress?.(i + batch.length, reports.length);
+  }
+  return total;
+}

@@ -1,0 +1,10 @@
+/**
+ * The Crowdfind SDK for apps: owners load key files, plan and fetch queries and decrypt;
+ * finders seal sightings and upload them with retries. The CLI is built on exactly this.
+ */
+export * from './finder.ts';
+export * from './formats.ts';
+export * from './http.ts';
+export * from './key-files.ts';
+export * from './owner.ts';
+export * from './simulate.ts';

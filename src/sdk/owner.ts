@@ -1,0 +1,93 @@
+/**
+ * The owner's side: every key a device may have used in a window, fetched in batches from a
+ * server (native API with cursors, or the Apple-compatible one), decrypted locally.
+ */
+import {
+  AuthenticationError,
+  base64ToBytes,
+  reportOpener,
+  type KeyAgreementEngine,
+  type KeyCandidate,
+  type LocationReport,
+} from '../../crypto/index.ts';
+import type { Device } from './key-files.ts';
+import { post, type HttpOptions } from './http.ts';
+
+/** Most ids the server takes in one request. */
+const IDS_PER_REQUEST = 2048;
+const PAGE_SIZE = 10_000;
+
+/** One decrypted sighting, with where it came from. */
+export interface LocatedReport extends LocationReport {
+  readonly hashedId: string;
+  readonly keyIndex: number;
+  readonly keyKind: KeyCandidate['kind'];
+  readonly device: string;
+}
+
+export interface LocateOptions extends HttpOptions {
+  readonly server: string;
+  readonly since: Date;
+  readonly until: Date;
+  /** `native` (default): /v1/reports/query; `apple`: /acsnservice/fetch, for any server with Apple's API. */
+  readonly api?: 'native' | 'apple';
+  /** A faster key agreement (node:crypto on Node). */
+  readonly engine?: KeyAgreementEngine;
+  /** Called as batches of ids are fetched. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** A fetched report before decryption. */
+interface FetchedReport {
+  readonly id: string;
+  readonly payload: string;
+}
+
+/**
+ * Locations of `devices` observed between `since` and `until`, newest first.
+ * @example await locate(readKeyFile(bytes, 'tag'), { server, since: new Date(Date.now() - 7 * 86_400_000), until: new Date() })
+ */
+export async function locate(devices: readonly Device[], options: LocateOptions): Promise<LocatedReport[]> {
+  const candidates = new Map<string, { key: KeyCandidate; device: string; open?: (payload: Uint8Array) => LocationReport }>();
+  for (const device of devices) {
+    for (const key of device.accessory.candidateKeys(options.since, options.until)) candidates.set(key.hashedIdBase64, { key, device: device.name });
+  }
+  const ids = [...candidates.keys()];
+  const located: LocatedReport[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
+    const batch = ids.slice(i, i + IDS_PER_REQUEST);
+    for (const report of await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options)) {
+      const candidate = candidates.get(report.id);
+      if (!candidate) continue;
+      candidate.open ??= reportOpener(candidate.key.privateKey, options.engine);
+      try {
+        const opened = candidate.open(base64ToBytes(report.payload));
+        located.push({ ...opened, hashedId: report.id, keyIndex: candidate.key.index, keyKind: candidate.key.kind, device: candidate.device });
+      } catch (error) {
+        // A report that does not open with its id's key is not ours to show (forged or corrupt).
+        if (!(error instanceof AuthenticationError)) throw error;
+      }
+    }
+    options.onProgress?.(Math.min(i + IDS_PER_REQUEST, ids.length), ids.length);
+  }
+  return located.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+}
+
+async function fetchNative(ids: string[], options: LocateOptions): Promise<FetchedReport[]> {
+  const found: FetchedReport[] = [];
+  let cursor: string | null = null;
+  do {
+    const body = { ids, since: options.since.getTime(), until: options.until.getTime(), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+    const page = (await post(options.server, '/v1/reports/query', JSON.stringify(body), 'application/json', options)) as { reports: FetchedReport[]; nextCursor: string | null };
+    found.push(...page.reports);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return found;
+}
+
+async function fetchApple(ids: string[], options: LocateOptions): Promise<FetchedReport[]> {
+  const body = { search: [{ startDate: options.since.getTime(), endDate: options.until.getTime(), ids }] };
+  const answer = (await post(options.server, '/acsnservice/fetch', JSON.stringify(body), 'application/json', options)) as { results?: FetchedReport[] };
+  return answer.results ?? [];
+}
+
