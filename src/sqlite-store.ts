@@ -87,6 +87,9 @@ export class SqliteReportStore implements ReportStore {
         try {
           return this.#insertBatch(p.reports, p.receivedAt);
         } catch (error) {
+          // SQLite rolls the whole transaction back on some errors (full, I/O, busy): then
+          // nothing of the group is stored, and nothing more may run outside a transaction.
+          if (!this.#db.inTransaction) throw error;
           return { error };
         }
       }),
