@@ -1,12 +1,13 @@
-// An acknowledged upload must survive kill -9 of the real server process (the npm start path).
+// Crash safety of the real server process (the npm start path): every acknowledged upload
+// survives SIGKILL mid-stream, again and again on the same file; SIGTERM loses nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/sqlite-store.ts';
-import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
+import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -19,42 +20,96 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startServer(databasePath: string): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(databasePath: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
     env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    void exited.then((code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { child, url: `http://127.0.0.1:${port}` };
+  child.stdout!.resume();
+  return { child, url: `http://127.0.0.1:${port}`, exited };
 }
 
-describe('durability', () => {
-  it('keeps every acknowledged report after SIGKILL, and the file passes integrity_check', async () => {
-    const databasePath = join(folder, 'reports.db');
-    const { child, url } = await startServer(databasePath);
-    const owner = newOwner();
-    const reports = Array.from({ length: 40 }, (_, k) => sealFor(owner, Date.now() - k * 60_000));
-    const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: binaryUpload(reports) });
-    expect(await response.json()).toEqual({ accepted: 40, duplicates: 0 });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+const ids = hashedIdPopulation(50);
+function batch(size: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const reports = Array.from({ length: size }, () => ({ hashedId: ids[Math.floor(Math.random() * ids.length)]!, payload: syntheticPayload(now - Math.floor(Math.random() * 3600)) }));
+  const body = new Uint8Array(size * 120);
+  reports.forEach((r, k) => {
+    body.set(r.hashedId, k * 120);
+    body.set(r.payload, k * 120 + 32);
+  });
+  return { reports, body };
+}
 
-    const db = openDatabase(databasePath);
+/** Clients uploading until stopped; returns every report whose upload was acknowledged. */
+function streamUploads(url: string, clients: number) {
+  const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
+  let running = true;
+  const done = Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (running) {
+        const { reports, body } = batch(25);
+        try {
+          const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+          if (response.status === 200) {
+            expect(await response.json()).toEqual({ accepted: 25, duplicates: 0 });
+            acknowledged.push(...reports);
+          }
+        } catch {
+          return; // the server is gone: nothing more is acknowledged
+        }
+      }
+    }),
+  );
+  return { acknowledged, stop: async () => ((running = false), await done) };
+}
+
+function checkDatabase(path: string, acknowledged: ReadonlyArray<{ hashedId: Uint8Array; payload: Uint8Array }>) {
+  const db = new Database(path, { readonly: true });
+  try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect((db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n).toBe(40);
+    const present = db.prepare('SELECT 1 FROM reports WHERE hashed_id = ? AND payload = ?').pluck();
+    const missing = acknowledged.filter((r) => present.get(r.hashedId, r.payload) === undefined);
+    expect(missing).toHaveLength(0);
+  } finally {
     db.close();
+  }
+}
+
+describe('crash safety', () => {
+  it('keeps every acknowledged report through repeated SIGKILL under concurrent uploads', async () => {
+    const databasePath = join(folder, 'killed.db');
+    const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
+    for (let round = 0; round < 3; round++) {
+      const { child, url, exited } = await startServer(databasePath);
+      const stream = streamUploads(url, 4);
+      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
+      child.kill('SIGKILL');
+      await exited;
+      await stream.stop();
+      expect(stream.acknowledged.length, `round ${round}`).toBeGreaterThan(0);
+      acknowledged.push(...stream.acknowledged);
+      checkDatabase(databasePath, acknowledged);
+    }
   });
 
-  it('on SIGTERM finishes and exits cleanly', async () => {
-    const { child, url } = await startServer(join(folder, 'term.db'));
-    expect((await fetch(`${url}/v1/health`)).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  it('on SIGTERM finishes in-flight uploads, loses nothing acknowledged and exits promptly', async () => {
+    const databasePath = join(folder, 'terminated.db');
+    const { child, url, exited } = await startServer(databasePath);
+    const stream = streamUploads(url, 6);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const signalled = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(5000);
+    await stream.stop();
+    expect(stream.acknowledged.length).toBeGreaterThan(0);
+    checkDatabase(databasePath, stream.acknowledged);
   });
 });
