@@ -1,0 +1,142 @@
+/**
+ * `npm run test:load [-- --seconds 60 --finders 16 --owners 4]`: a bounded load on loopback.
+ * The server runs in its own process (the npm start path); finders upload binary and JSON
+ * batches while owners query, for a fixed time. Passes only with zero errors, zero 5xx, and
+ * every acknowledged report stored (counted in the file after a clean stop). Prints latency
+ * percentiles. `runLoad` is also the short version inside `npm test`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
+
+export interface LoadOptions {
+  readonly seconds: number;
+  readonly finders: number;
+  readonly owners: number;
+  readonly batch: number;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly errors: string[];
+  readonly acknowledged: number;
+  readonly stored: number;
+  readonly uploadsPerSecond: number;
+  readonly latencyMs: { upload: Percentiles; query: Percentiles };
+}
+
+interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+const percentiles = (values: number[]): Percentiles => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** @example const result = await runLoad({ seconds: 3, finders: 4, owners: 2, batch: 100 }); */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const folder = mkdtempSync(join(tmpdir(), 'crowdfind-load-'));
+  const databasePath = join(folder, 'reports.db');
+  const port = await freePort();
+  const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
+    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve()));
+  server.stdout!.resume();
+  const url = `http://127.0.0.1:${port}`;
+
+  const ids = hashedIdPopulation(1000);
+  const errors: string[] = [];
+  const uploadLatency: number[] = [];
+  const queryLatency: number[] = [];
+  let acknowledged = 0;
+  let requests = 0;
+  const deadline = Date.now() + options.seconds * 1000;
+
+  const timed = async (latencies: number[], send: () => Promise<Response>, check: (body: unknown) => void) => {
+    const start = performance.now();
+    requests++;
+    try {
+      const response = await send();
+      const body = await response.json();
+      latencies.push(performance.now() - start);
+      if (response.status !== 200) errors.push(`${response.status}: ${JSON.stringify(body)}`);
+      else check(body);
+    } catch (error) {
+      errors.push(String(error));
+    }
+  };
+
+  const finder = async (k: number) => {
+    for (let round = 0; Date.now() < deadline; round++) {
+      const now = Math.floor(Date.now() / 1000);
+      const rows = Array.from({ length: options.batch }, () => ({ id: ids[Math.floor(Math.random() * ids.length)]!, payload: syntheticPayload(now - Math.floor(Math.random() * 3600)) }));
+      const json = (k + round) % 2 === 1;
+      const body = json
+        ? JSON.stringify({ reports: rows.map((r) => ({ id: Buffer.from(r.id).toString('base64'), payload: Buffer.from(r.payload).toString('base64') })) })
+        : Buffer.concat(rows.flatMap((r) => [r.id, r.payload]));
+      await timed(
+        uploadLatency,
+        () => fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': json ? 'application/json' : 'application/octet-stream' }, body }),
+        (result) => {
+          const { accepted, duplicates } = result as { accepted: number; duplicates: number };
+          if (accepted + duplicates !== rows.length) errors.push(`upload counted ${accepted}+${duplicates} of ${rows.length}`);
+          acknowledged += accepted;
+        },
+      );
+    }
+  };
+  const owner = async () => {
+    while (Date.now() < deadline) {
+      const query = { ids: Array.from({ length: 672 }, () => Buffer.from(ids[Math.floor(Math.random() * ids.length)]!).toString('base64')), limit: 10_000 };
+      await timed(queryLatency, () => fetch(`${url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query) }), () => {});
+    }
+  };
+  const started = Date.now();
+  await Promise.all([...Array.from({ length: options.finders }, (_, k) => finder(k)), ...Array.from({ length: options.owners }, owner)]);
+  const elapsed = (Date.now() - started) / 1000;
+
+  server.kill('SIGTERM');
+  if ((await exited) !== 0) errors.push('the server did not exit cleanly');
+  const db = new Database(databasePath, { readonly: true });
+  const stored = (db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
+  db.close();
+  rmSync(folder, { recursive: true, force: true });
+  return { requests, errors, acknowledged, stored, uploadsPerSecond: acknowledged / elapsed, latencyMs: { upload: percentiles(uploadLatency), query: percentiles(queryLatency) } };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, finders: { type: 'string', default: '16' }, owners: { type: 'string', default: '4' }, batch: { type: 'string', default: '500' } } });
+  const options = { seconds: Number(values.seconds), finders: Number(values.finders), owners: Number(values.owners), batch: Number(values.batch) };
+  const result = await runLoad(options);
+  const fmt = (p: Percentiles) => `p50 ${p.p50.toFixed(1)} ms, p90 ${p.p90.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
+  console.log(`test:load — ${options.seconds} s, ${options.finders} finders (batches of ${options.batch}, binary and JSON), ${options.owners} owners (672 ids per query)`);
+  console.log(`  requests ${result.requests}, errors ${result.errors.length}`);
+  console.log(`  acknowledged ${result.acknowledged} = stored ${result.stored}: ${result.acknowledged === result.stored ? 'yes' : 'NO'}`);
+  console.log(`  ingest ${result.uploadsPerSecond.toFixed(0)} reports/s`);
+  console.log(`  upload latency: ${fmt(result.latencyMs.upload)}`);
+  console.log(`  query latency:  ${fmt(result.latencyMs.query)}`);
+  for (const error of result.errors.slice(0, 5)) console.log(`  error: ${error}`);
+  process.exitCode = result.errors.length === 0 && result.acknowledged === result.stored ? 0 : 1;
+}
