@@ -18,8 +18,13 @@ export default defineConfig(async () => {
             cloudflareTest({
               main: './src/worker.ts',
               wrangler: { configPath: './wrangler.toml' },
-              // A second local D1 database makes the Worker sharded in tests.
-              miniflare: { d1Databases: ['DB', 'DB_1'], bindings: { VECTORS: vectors, TEST_MIGRATIONS: migrations } },
+              // A second local D1 database makes the Worker sharded in tests; a rate-limiting
+              // binding under a test name, so only the test that wants it has it.
+              miniflare: {
+                d1Databases: ['DB', 'DB_1'],
+                ratelimits: { TEST_RATE_LIMITER: { simple: { limit: 2, period: 60 } } },
+                bindings: { VECTORS: vectors, TEST_MIGRATIONS: migrations },
+              },
             }),
           ],
           test: { name: 'workers', include: ['test/workers/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'], testTimeout: 30_000 },

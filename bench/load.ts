@@ -58,7 +58,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const databasePath = join(folder, 'reports.db');
   const port = await freePort();
   const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath },
+    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));

@@ -72,7 +72,7 @@ const port = await new Promise<number>((resolve) => {
   });
 });
 const server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-  env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, MAX_BATCH: String(BATCH) },
+  env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve()));

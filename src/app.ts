@@ -26,7 +26,9 @@ import {
 } from './api-schemas.ts';
 import type { AppConfig } from './config.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestLog } from './middleware/request-log/index.ts';
+import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
 import { renderDocs } from './docs.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { StoreUnavailableError, type NewReport, type ReportStore, type StoredReport } from './store.ts';
@@ -40,6 +42,10 @@ export interface AppDependencies {
   readonly clock?: () => number;
   /** Where request lines go (never ids, payloads or addresses). */
   readonly log?: (line: string) => void;
+  /** The connecting peer's address, as the runtime knows it (Node socket, Cloudflare header). */
+  readonly peerAddress?: (c: Context) => string | undefined;
+  /** Override the limiters built from config (Workers pass the platform's binding). */
+  readonly limiters?: { readonly upload?: RateLimiter; readonly query?: RateLimiter };
 }
 
 const DAY_SECONDS = 86_400;
@@ -90,7 +96,7 @@ function decodeIds(ids: readonly string[], field: string): Uint8Array[] {
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
  */
-export function createApp({ store, config, clock = Date.now, log = console.log }: AppDependencies): OpenAPIHono {
+export function createApp({ store, config, clock = Date.now, log = console.log, peerAddress = () => undefined, limiters = {} }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono();
   const retentionSeconds = config.retentionDays * DAY_SECONDS;
   const methodsByPath = new Map<string, string[]>();
@@ -136,11 +142,18 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
 
   app.use('*', requestLog(log));
   const ownerCors = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] });
-  for (const path of ['/v1/reports/query', '/acsnservice/fetch', '/findmyservice/v2/fetch']) app.use(path, ownerCors);
-  app.use('/compat/macless-haystack', async (c, next) => {
+  for (const path of OWNER_ROUTES.filter((p) => p !== MACLESS_ROUTE)) app.use(path, ownerCors);
+  app.use(MACLESS_ROUTE, async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(MACLESS_CORS_HEADERS)) c.res.headers.set(name, value);
   });
+  // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
+  // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
+  const clientOf = (c: Context) => (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ?? peerAddress(c) ?? 'unknown';
+  const uploadLimiter = limiters.upload ?? (config.uploadsPerMinute > 0 ? new TokenBucketLimiter(config.uploadsPerMinute, clock) : undefined);
+  const queryLimiter = limiters.query ?? (config.queriesPerMinute > 0 ? new TokenBucketLimiter(config.queriesPerMinute, clock) : undefined);
+  if (uploadLimiter) app.use('/v1/reports', rateLimit(uploadLimiter, clientOf));
+  if (queryLimiter) for (const path of OWNER_ROUTES) app.use(path, rateLimit(queryLimiter, clientOf));
   const idRequestLimit = bodyLimit({ maxSize: ID_REQUEST_BODY_LIMIT, onError: () => problemResponse(413, `the body exceeds ${ID_REQUEST_BODY_LIMIT} bytes`) });
   const uploadLimitBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
 
@@ -278,6 +291,10 @@ export function createApp({ store, config, clock = Date.now, log = console.log }
 
   return app;
 }
+
+const MACLESS_ROUTE = '/compat/macless-haystack';
+/** Routes owners query: CORS for browsers, and the query rate limit. */
+const OWNER_ROUTES = ['/v1/reports/query', '/acsnservice/fetch', '/findmyservice/v2/fetch', MACLESS_ROUTE];
 
 const MACLESS_CORS_HEADERS = {
   'access-control-allow-origin': '*',

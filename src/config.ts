@@ -10,9 +10,15 @@ export interface AppConfig {
   readonly maxBatch: number;
   /** Origins allowed to call the owner routes from a browser. `CORS_ORIGINS`, comma-separated; default `*`. */
   readonly corsOrigins: readonly string[];
+  /** Uploads a minute per client (token bucket, bursts of a quarter). `RATE_LIMIT_UPLOADS`, default 600; 0 turns it off. */
+  readonly uploadsPerMinute: number;
+  /** Owner queries a minute per client. `RATE_LIMIT_QUERIES`, default 120; 0 turns it off. */
+  readonly queriesPerMinute: number;
+  /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
+  readonly trustProxy: boolean;
 }
 
-export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, corsOrigins: ['*'] };
+export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, corsOrigins: ['*'], uploadsPerMinute: 600, queriesPerMinute: 120, trustProxy: false };
 
 /**
  * Reads the settings; a malformed value is an error naming the variable, never silently ignored.
@@ -24,6 +30,9 @@ export function configFromEnv(env: Environment): AppConfig {
     retentionDays: positiveInteger(env, 'RETENTION_DAYS', DEFAULT_CONFIG.retentionDays),
     maxBatch: positiveInteger(env, 'MAX_BATCH', DEFAULT_CONFIG.maxBatch),
     corsOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : DEFAULT_CONFIG.corsOrigins,
+    uploadsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_UPLOADS', DEFAULT_CONFIG.uploadsPerMinute),
+    queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
+    trustProxy: /^(1|true|yes)$/i.test(envText(env, 'TRUST_PROXY') ?? ''),
   };
 }
 
@@ -38,9 +47,18 @@ export function envText(env: Environment, name: string): string | undefined {
 
 /** Reads a positive integer variable, or its default when unset. */
 export function positiveInteger(env: Environment, name: string, fallback: number): number {
+  return integerVariable(env, name, fallback, 1);
+}
+
+/** Reads an integer variable that may be 0, or its default when unset. */
+function nonNegativeInteger(env: Environment, name: string, fallback: number): number {
+  return integerVariable(env, name, fallback, 0);
+}
+
+function integerVariable(env: Environment, name: string, fallback: number, minimum: number): number {
   const value = envText(env, name);
   if (!value) return fallback;
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number <= 0) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  if (!Number.isSafeInteger(number) || number < minimum) throw new Error(`${name} must be an integer of at least ${minimum}, got "${value}"`);
   return number;
 }

@@ -39,7 +39,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.databasePath);
   const store = new SqliteReportStore(db);
-  const app = createApp({ store, config: options.config, clock, log });
+  const app = createApp({
+    store,
+    config: options.config,
+    clock,
+    log,
+    peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
+  });
 
   const prune = async () => {
     const removed = await store.prune(Math.floor(clock() / 1000) - options.config.retentionDays * 86_400);

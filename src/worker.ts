@@ -6,6 +6,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from './app.ts';
 import { configFromEnv, envText, type Environment } from './config.ts';
 import { D1ReportStore } from './d1-store.ts';
+import { BindingRateLimiter } from './rate-limit.ts';
 import { ShardedReportStore } from './sharded-store.ts';
 import type { ReportStore } from './store.ts';
 
@@ -18,6 +19,9 @@ export interface WorkerEnv {
   readonly RETENTION_DAYS?: string | number;
   readonly MAX_BATCH?: string | number;
   readonly CORS_ORIGINS?: string;
+  /** Optional `[[ratelimits]]` bindings; without them the limits are kept per isolate. */
+  readonly UPLOAD_RATE_LIMITER?: RateLimit;
+  readonly QUERY_RATE_LIMITER?: RateLimit;
   readonly [binding: string]: unknown;
 }
 
@@ -48,7 +52,17 @@ export function storeFor(env: WorkerEnv): ReportStore {
  * @example createWorkerApp(env).fetch(request)
  */
 export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now, log: (line: string) => void = console.log): OpenAPIHono {
-  return createApp({ store: storeFor(env), config: configFromEnv(env as Environment), clock, log });
+  return createApp({
+    store: storeFor(env),
+    config: configFromEnv(env as Environment),
+    clock,
+    log,
+    peerAddress: (c) => c.req.header('cf-connecting-ip'),
+    limiters: {
+      ...(env.UPLOAD_RATE_LIMITER ? { upload: new BindingRateLimiter(env.UPLOAD_RATE_LIMITER) } : {}),
+      ...(env.QUERY_RATE_LIMITER ? { query: new BindingRateLimiter(env.QUERY_RATE_LIMITER) } : {}),
+    },
+  });
 }
 
 // An isolate serves many requests with the same env: build the app once per env.

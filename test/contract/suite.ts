@@ -18,7 +18,7 @@ export interface ContractTarget {
 }
 
 /** The settings the target must run with. */
-export const CONTRACT_CONFIG = { retentionDays: 7, maxBatch: 50, corsOrigins: ['*'] } as const;
+export const CONTRACT_CONFIG = { retentionDays: 7, maxBatch: 50, corsOrigins: ['*'], uploadsPerMinute: 0, queriesPerMinute: 0, trustProxy: false } as const;
 /** The clock every test starts from. */
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');
 

@@ -13,7 +13,7 @@ import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-fuzz-'));
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: join(folder, 'reports.db'), config: { ...DEFAULT_CONFIG, maxBatch: 20 }, log: () => {} });
+  server = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: join(folder, 'reports.db'), config: { ...DEFAULT_CONFIG, maxBatch: 20, uploadsPerMinute: 0, queriesPerMinute: 0 }, log: () => {} });
 });
 afterAll(async () => {
   await server.close();

@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
 async function startServer(databasePath: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath },
+    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_UPLOADS: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

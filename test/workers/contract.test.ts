@@ -5,7 +5,7 @@ import worker, { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;
-const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch) };
+const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' };
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
   let now = CONTRACT_NOW;
@@ -33,5 +33,26 @@ describe('the deployed entry', () => {
     const response = await (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default.fetch(new Request('http://crowdfind.test/v1/health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
+  });
+});
+
+describe('rate limits on Workers', () => {
+  it('uses the platform’s rate-limiting binding per client: 429 problem+json past the limit', async () => {
+    const limiter = (env as unknown as { TEST_RATE_LIMITER: RateLimit }).TEST_RATE_LIMITER;
+    const app = createWorkerApp({ ...bindings, SHARDS: 'DB', QUERY_RATE_LIMITER: limiter }, Date.now, () => {});
+    const query = (client: string) =>
+      app.fetch(
+        new Request('http://crowdfind.test/v1/reports/query', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': client },
+          body: JSON.stringify({ ids: [btoa(String.fromCharCode(...new Uint8Array(32)))] }),
+        }),
+      );
+    expect((await query('192.0.2.1')).status).toBe(200);
+    expect((await query('192.0.2.1')).status).toBe(200);
+    const refused = await query('192.0.2.1');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('60');
+    expect((await query('192.0.2.2')).status).toBe(200);
   });
 });

@@ -1,0 +1,73 @@
+/**
+ * Per-client request limits, behind one interface: a token bucket in process memory on Node,
+ * the platform's rate-limiting binding on Workers (counted per Cloudflare location).
+ * A client key lives only as long as its bucket is not full again, and is never logged.
+ */
+
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** When refused: seconds until a request would be allowed. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+  /** Takes one request's token for `client`. */
+  take(client: string): Promise<RateLimitDecision>;
+}
+
+/** Buckets kept before idle (full) ones are dropped. */
+const MAX_TRACKED_CLIENTS = 100_000;
+
+/**
+ * `perMinute` requests a minute per client, with bursts of a quarter of that.
+ * @example new TokenBucketLimiter(600, Date.now)
+ */
+export class TokenBucketLimiter implements RateLimiter {
+  readonly #capacity: number;
+  readonly #refillPerMs: number;
+  readonly #clock: () => number;
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(perMinute: number, clock: () => number = Date.now) {
+    this.#capacity = Math.max(1, Math.ceil(perMinute / 4));
+    this.#refillPerMs = perMinute / 60_000;
+    this.#clock = clock;
+  }
+
+  async take(client: string): Promise<RateLimitDecision> {
+    const now = this.#clock();
+    const bucket = this.#buckets.get(client) ?? { tokens: this.#capacity, at: now };
+    bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.at) * this.#refillPerMs);
+    bucket.at = now;
+    if (bucket.tokens < 1) {
+      this.#buckets.set(client, bucket);
+      return { allowed: false, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / this.#refillPerMs / 1000) };
+    }
+    bucket.tokens -= 1;
+    this.#buckets.set(client, bucket);
+    if (this.#buckets.size > MAX_TRACKED_CLIENTS) this.#dropFullBuckets(now);
+    return { allowed: true, retryAfterSeconds: 0 };
+  }
+
+  #dropFullBuckets(now: number): void {
+    for (const [client, bucket] of this.#buckets) {
+      if (bucket.tokens + (now - bucket.at) * this.#refillPerMs >= this.#capacity) this.#buckets.delete(client);
+    }
+  }
+}
+
+/** The Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml) as a limiter. */
+export class BindingRateLimiter implements RateLimiter {
+  readonly #binding: RateLimit;
+  readonly #periodSeconds: number;
+
+  constructor(binding: RateLimit, periodSeconds = 60) {
+    this.#binding = binding;
+    this.#periodSeconds = periodSeconds;
+  }
+
+  async take(client: string): Promise<RateLimitDecision> {
+    const { success } = await this.#binding.limit({ key: client });
+    return { allowed: success, retryAfterSeconds: success ? 0 : this.#periodSeconds };
+  }
+}
