@@ -23,7 +23,13 @@ const AppleDate = z.union([UnixMs, z.string().regex(/^\d+$/).transform(Number)])
 export const UploadRequest = z
   .object({ reports: z.array(z.object({ id: z.string(), payload: Payload })).min(1) })
   .openapi('UploadRequest');
-export const UploadResult = z.object({ accepted: z.number().int(), duplicates: z.number().int() }).openapi('UploadResult');
+export const UploadResult = z
+  .object({
+    accepted: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.number().int().optional().openapi({ description: 'Reports over the per-id daily cap, not stored; present only when not 0' }),
+  })
+  .openapi('UploadResult');
 
 export const QueryRequest = z
   .object({

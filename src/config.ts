@@ -14,11 +14,13 @@ export interface AppConfig {
   readonly uploadsPerMinute: number;
   /** Owner queries a minute per client. `RATE_LIMIT_QUERIES`, default 120; 0 turns it off. */
   readonly queriesPerMinute: number;
+  /** Reports stored per hashed id per day; past it, uploads count as rejected. `MAX_REPORTS_PER_ID_PER_DAY`, default 2,000; 0 turns it off. */
+  readonly maxReportsPerIdPerDay: number;
   /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
   readonly trustProxy: boolean;
 }
 
-export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, corsOrigins: ['*'], uploadsPerMinute: 600, queriesPerMinute: 120, trustProxy: false };
+export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, corsOrigins: ['*'], uploadsPerMinute: 600, queriesPerMinute: 120, maxReportsPerIdPerDay: 2000, trustProxy: false };
 
 /**
  * Reads the settings; a malformed value is an error naming the variable, never silently ignored.
@@ -32,6 +34,7 @@ export function configFromEnv(env: Environment): AppConfig {
     corsOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : DEFAULT_CONFIG.corsOrigins,
     uploadsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_UPLOADS', DEFAULT_CONFIG.uploadsPerMinute),
     queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
+    maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: /^(1|true|yes)$/i.test(envText(env, 'TRUST_PROXY') ?? ''),
   };
 }

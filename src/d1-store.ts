@@ -6,6 +6,7 @@
  */
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import {
+  countStoredSql,
   INSERT_PARAMETERS_PER_ROW,
   insertReportsSql,
   PING_SQL,
@@ -13,9 +14,10 @@ import {
   PRUNE_EDGE_SQL,
   selectReports,
   selectReportsFixedParameters,
+  type CountRow,
   type ReportRow,
 } from './report-sql.ts';
-import { mergeReports, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import { mergeReports, pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 /** D1's limit on bound parameters per statement. */
 export const D1_MAX_PARAMETERS = 100;
@@ -50,6 +52,19 @@ export class D1ReportStore implements ReportStore {
     const results = await this.#run(() => this.#db.batch(statements));
     const accepted = results.reduce((sum, r) => sum + r.meta.changes, 0);
     return { accepted, duplicates: reports.length - accepted };
+  }
+
+  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
+    if (pairs.length === 0) return [];
+    const perStatement = Math.floor(D1_MAX_PARAMETERS / 2);
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < pairs.length; i += perStatement) {
+      const chunk = pairs.slice(i, i + perStatement);
+      statements.push(this.#db.prepare(countStoredSql(chunk.length)).bind(...chunk.flat()));
+    }
+    const results = await this.#run(() => this.#db.batch<CountRow>(statements));
+    const counts = new Map(results.flatMap((r) => r.results.map((row) => [pairKey(row.bucket, bytesOf(row.hashed_id)), row.stored] as const)));
+    return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
   }
 
   async query(query: ReportQuery): Promise<StoredReport[]> {

@@ -22,6 +22,18 @@ export const PRUNE_EDGE_SQL = 'DELETE FROM reports WHERE bucket = ? AND timestam
 
 export const PING_SQL = 'SELECT 1';
 
+/** Row shape of {@link countStoredSql}. */
+export interface CountRow {
+  bucket: number;
+  hashed_id: Uint8Array | ArrayBuffer;
+  stored: number;
+}
+
+/** Stored reports per (bucket, hashed id) pair; 2 bound parameters per pair. Pairs with none are absent. */
+export function countStoredSql(pairs: number): string {
+  return `SELECT bucket, hashed_id, count(*) AS stored FROM reports WHERE (bucket, hashed_id) IN (VALUES ${Array.from({ length: pairs }, () => '(?, ?)').join(', ')}) GROUP BY bucket, hashed_id`;
+}
+
 /** Row shape of {@link selectReports}. */
 export interface ReportRow {
   hashed_id: Uint8Array | ArrayBuffer;

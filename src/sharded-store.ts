@@ -49,6 +49,17 @@ export class ShardedReportStore implements ReportStore {
     return results.reduce((sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates }), { accepted: 0, duplicates: 0 });
   }
 
+  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
+    const counts = new Map<readonly [number, Uint8Array], number>();
+    await Promise.all(
+      [...this.#route(pairs, ([, id]) => id)].map(async ([shard, part]) => {
+        const stored = await this.#shards[shard]!.countStored(part);
+        part.forEach((pair, i) => counts.set(pair, stored[i]!));
+      }),
+    );
+    return pairs.map((pair) => counts.get(pair)!);
+  }
+
   /** Asks only the shards the ids route to, concurrently, and merges their sorted pages. */
   async query(query: ReportQuery): Promise<StoredReport[]> {
     const pages = await Promise.all([...this.#route(query.hashedIds, (id) => id)].map(([shard, hashedIds]) => this.#shards[shard]!.query({ ...query, hashedIds })));

@@ -16,8 +16,8 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
-import { INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, selectReportsAt, type ReportRow } from './report-sql.ts';
-import { StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, selectReportsAt, type CountRow, type ReportRow } from './report-sql.ts';
+import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
 
@@ -139,6 +139,17 @@ export class SqliteReportStore implements ReportStore {
       if ('error' in result) p.reject(unavailable(result.error));
       else p.resolve(result);
     });
+  }
+
+  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < pairs.length; i += MAX_QUERY_PAIRS) {
+      const chunk = pairs.slice(i, i + MAX_QUERY_PAIRS).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
+      if (chunk.length === 0) continue;
+      const rows = this.#run(() => this.#db.prepare(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[]);
+      for (const row of rows) counts.set(pairKey(row.bucket, row.hashed_id as Uint8Array), row.stored);
+    }
+    return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
   }
 
   async query(query: ReportQuery): Promise<StoredReport[]> {

@@ -1,3 +1,5 @@
+import { bytesToHex } from '../crypto/index.ts';
+
 /**
  * Where reports live. The app talks only to this interface; `sqlite-store.ts` implements it on
  * an embedded SQLite file and the Workers deployment on D1. Times here are Unix seconds, the
@@ -50,6 +52,11 @@ export interface InsertResult {
 export interface ReportStore {
   /** Stores a batch all or nothing; (hashed id, payload) pairs already present count as duplicates. Resolves once durable. */
   insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult>;
+  /**
+   * How many reports are stored for each of these (bucket, hashed id) pairs, in their order
+   * (what the per-id cap is checked against).
+   */
+  countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]>;
   /** Reports matching the query in order (timestamp, hashed id, payload). */
   query(query: ReportQuery): Promise<StoredReport[]>;
   /** Deletes every report observed before `before` (Unix seconds); returns how many. */
@@ -61,6 +68,11 @@ export interface ReportStore {
 /** Thrown by a store when the database cannot take the work now (busy, locked, full); the app answers 503. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+}
+
+/** A (bucket, hashed id) pair as a map key. */
+export function pairKey(bucket: number, hashedId: Uint8Array): string {
+  return `${bucket}:${bytesToHex(hashedId)}`;
 }
 
 /**

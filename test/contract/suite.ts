@@ -18,7 +18,7 @@ export interface ContractTarget {
 }
 
 /** The settings the target must run with. */
-export const CONTRACT_CONFIG = { retentionDays: 7, maxBatch: 50, corsOrigins: ['*'], uploadsPerMinute: 0, queriesPerMinute: 0, trustProxy: false } as const;
+export const CONTRACT_CONFIG = { retentionDays: 7, maxBatch: 50, corsOrigins: ['*'], uploadsPerMinute: 0, queriesPerMinute: 0, maxReportsPerIdPerDay: 8, trustProxy: false } as const;
 /** The clock every test starts from. */
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');
 
@@ -157,6 +157,17 @@ export function contractSuite(target: () => ContractTarget): void {
       await expectProblem(await post('/v1/reports', '{"reports": "nope"}'), 400);
       await expectProblem(await post('/v1/reports', 'hello', 'text/plain'), 415);
       await expectProblem(await post('/v1/reports', new Uint8Array(5_000_000), 'application/octet-stream'), 413);
+    });
+  });
+
+  describe('per-id cap', () => {
+    it('stores at most the daily cap per id and says how many it rejected', async () => {
+      const owner = newOwner();
+      const sameDay = Array.from({ length: 10 }, (_, k) => sealFor(owner, CONTRACT_NOW - HOUR - k * 60_000));
+      expect(await upload(sameDay)).toEqual({ accepted: 8, duplicates: 0, rejected: 2 });
+      expect(await upload([sealFor(owner, CONTRACT_NOW - HOUR)])).toEqual({ accepted: 0, duplicates: 0, rejected: 1 });
+      expect(await upload([sealFor(owner, CONTRACT_NOW - 2 * DAY)])).toEqual({ accepted: 1, duplicates: 0 });
+      expect((await query({ ids: [sameDay[0]!.id] })).reports).toHaveLength(9);
     });
   });
 

@@ -5,7 +5,7 @@ import worker, { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;
-const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' };
+const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0', MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay) };
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
   let now = CONTRACT_NOW;
