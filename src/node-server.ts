@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { createApp } from './app.ts';
 import type { AppConfig } from './config.ts';
 import { openDatabase, SqliteReportStore } from './sqlite-store.ts';
@@ -12,6 +13,8 @@ import { openDatabase, SqliteReportStore } from './sqlite-store.ts';
 export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 /** In-flight requests get this long to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** A request must arrive whole (headers and body) within this; slow senders are cut off with 408. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface NodeServerOptions {
   readonly port: number;
@@ -20,6 +23,8 @@ export interface NodeServerOptions {
   readonly config: AppConfig;
   readonly clock?: () => number;
   readonly log?: (line: string) => void;
+  /** Default {@link REQUEST_TIMEOUT_MS}. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -44,7 +49,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     config: options.config,
     clock,
     log,
-    peerAddress: (c) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress,
+    peerAddress: (c) => getConnInfo(c).remote.address,
   });
 
   const prune = async () => {
@@ -57,7 +62,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, () => resolve(s));
+    const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    // Node checks the timeout every connectionsCheckingInterval; keep that well under it.
+    const serverOptions = { requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) };
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host}:${port}`;

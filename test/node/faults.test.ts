@@ -1,6 +1,7 @@
 // Resource faults over real HTTP on a real SQLite file: a full disk and a locked database
-// answer 503 problem+json, store nothing partially, and the server recovers when they clear.
-import type { AddressInfo } from 'node:net';
+// answer 503 problem+json, store nothing partially, and the server recovers when they clear;
+// a request that arrives too slowly is cut off.
+import { connect, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { DEFAULT_CONFIG } from '../../src/config.ts';
+import { startNodeServer } from '../../src/node-server.ts';
 import { openDatabase, SqliteReportStore } from '../../src/sqlite-store.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
@@ -69,5 +71,21 @@ describe('resource faults', () => {
     other.close();
     expect(count()).toBe(before);
     expect(await (await upload(binaryUpload(reports))).json()).toEqual({ accepted: 1, duplicates: 0 });
+  });
+});
+
+describe('slow requests', () => {
+  it('cuts off a request whose body arrives too slowly', async () => {
+    const slow = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: join(folder, 'slow.db'), config: DEFAULT_CONFIG, log: () => {}, requestTimeoutMs: 1000 });
+    const { port } = new URL(slow.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.write('POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1200\r\n\r\n' + 'x'.repeat(10));
+    const started = Date.now();
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    await slow.close();
   });
 });
