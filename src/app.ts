@@ -130,7 +130,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   function register(method: 'get' | 'post', path: string, summary: string, request: object | undefined, responses: Record<number, object>) {
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method.toUpperCase()]);
     const problem = { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } };
-    const inputProblems = request ? { 400: problem, 413: problem, 415: problem } : {};
+    const inputProblems = request ? { 400: problem, 413: problem, 415: problem, 429: problem } : {};
     app.openAPIRegistry.registerPath({
       method,
       path,
