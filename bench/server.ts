@@ -75,7 +75,8 @@ const server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
   env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve()));
+// Measure the steady state: after the server has read the stored ids into its filters.
+await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ids of stored reports indexed') && resolve()));
 server.stdout!.resume();
 const url = `http://127.0.0.1:${port}`;
 

@@ -44,6 +44,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.databasePath);
   const store = new SqliteReportStore(db);
+  const indexingStarted = performance.now();
+  void store.indexed.then(() => log(`ids of stored reports indexed in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`));
   const app = createApp({
     store,
     config: options.config,
