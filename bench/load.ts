@@ -5,14 +5,13 @@
  * every acknowledged report stored (counted in the file after a clean stop). Prints latency
  * percentiles. `runLoad` is also the short version inside `npm test`.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { spawnServer } from './spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
 
 export interface LoadOptions {
@@ -44,29 +43,12 @@ const percentiles = (values: number[]): Percentiles => {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1] ?? 0 };
 };
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** @example const result = await runLoad({ seconds: 3, finders: 4, owners: 2, batch: 100 }); */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const folder = mkdtempSync(join(tmpdir(), 'crowdfind-load-'));
   const databasePath = join(folder, 'reports.db');
-  const port = await freePort();
-  const server = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
-  await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve()));
-  server.stdout!.resume();
-  const url = `http://127.0.0.1:${port}`;
+  const { child: server, url, exited } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' });
 
-  // Enough ids that an owner's 672 ids hold a realistic ~1,000–2,000 reports, not the whole table.
   const ids = hashedIdPopulation(50_000);
   const errors: string[] = [];
   const uploadLatency: number[] = [];

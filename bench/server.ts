@@ -6,9 +6,7 @@
  *   - the raw better-sqlite3 rate of the same kind of rows into the same schema and file;
  *   - owner query latency for 672 ids over a 7-day window, one at a time and at concurrency 8.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +14,7 @@ import { bucketOf } from '../schema/schema.ts';
 import { INSERT_REPORT_SQL } from '../src/report-sql.ts';
 import { openDatabase } from '../src/sqlite-store.ts';
 import { printTable } from './measure.ts';
+import { spawnServer } from './spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '100' } } });
@@ -64,21 +63,12 @@ for (const rows of rawBatches) insertMany(rows);
 const rawRate = (rawBatches.length * BATCH) / ((performance.now() - fillStart) / 1000);
 db.close();
 
-// 3. The server in its own process.
-const port = await new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-const server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-  env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-// Measure the steady state: after the server has read the stored ids into its filters.
-await new Promise<void>((resolve) => server.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ids of stored reports indexed') && resolve()));
-server.stdout!.resume();
-const url = `http://127.0.0.1:${port}`;
+// 3. The server in its own process, measured once it has read the stored ids into its filters.
+const { child: server, url, exited } = await spawnServer(
+  databasePath,
+  { MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
+  'ids of stored reports indexed',
+);
 
 async function runConcurrently<T>(count: number, work: (i: number) => Promise<T>, concurrency = CONCURRENCY): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
@@ -154,6 +144,6 @@ try {
   ]);
 } finally {
   server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  await exited;
   rmSync(folder, { recursive: true, force: true });
 }

@@ -73,12 +73,20 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const url = `http://${options.host}:${port}`;
   log(`Crowdfind listening on ${url} (database ${options.databasePath})`);
 
+  // While shutting down, every response closes its connection, so that clients uploading
+  // on keep-alive connections cannot hold the server open.
+  let shuttingDown = false;
+  server.on('request', (_request, response: { setHeader(name: string, value: string): void }) => {
+    if (shuttingDown) response.setHeader('connection', 'close');
+  });
+
   let closing: Promise<void> | undefined;
   return {
     url,
     prune,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        shuttingDown = true;
         clearInterval(pruneTimer);
         const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         server.close(() => {

@@ -1,39 +1,17 @@
 // Crash safety of the real server process (the npm start path): every acknowledged upload
 // survives SIGKILL mid-stream, again and again on the same file; SIGTERM loses nothing.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer } from '../../bench/spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startServer(databasePath: string): Promise<{ child: ChildProcess; url: string; exited: Promise<number | null> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_UPLOADS: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('listening on') && resolve());
-    void exited.then((code) => reject(new Error(`server exited with ${code}`)));
-  });
-  child.stdout!.resume();
-  return { child, url: `http://127.0.0.1:${port}`, exited };
-}
+const startServer = (databasePath: string) => spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
 
 const ids = hashedIdPopulation(50);
 function batch(size: number) {
