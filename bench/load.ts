@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { encodeBinaryUpload } from '../src/upload.ts';
 import { spawnServer } from './spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
 
@@ -78,7 +79,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const json = (k + round) % 2 === 1;
       const body = json
         ? JSON.stringify({ reports: rows.map((r) => ({ id: Buffer.from(r.id).toString('base64'), payload: Buffer.from(r.payload).toString('base64') })) })
-        : Buffer.concat(rows.flatMap((r) => [r.id, r.payload]));
+        : encodeBinaryUpload(rows.map((r) => ({ hashedId: r.id, payload: r.payload })));
       await timed(
         uploadLatency,
         () => fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': json ? 'application/json' : 'application/octet-stream' }, body }),

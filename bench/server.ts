@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bucketOf } from '../schema/schema.ts';
 import { INSERT_REPORT_SQL } from '../src/report-sql.ts';
+import { encodeBinaryUpload } from '../src/upload.ts';
 import { openDatabase } from '../src/sqlite-store.ts';
 import { printTable } from './measure.ts';
 import { spawnServer } from './spawn-server.ts';
@@ -94,12 +95,7 @@ async function ingest(kind: 'binary' | 'json'): Promise<number> {
       const reports = rows.map((r) => ({ id: Buffer.from(r.hashedId).toString('base64'), payload: Buffer.from(r.payload).toString('base64') }));
       return { type: 'application/json', body: JSON.stringify({ reports }) as string | Uint8Array };
     }
-    const body = new Uint8Array(rows.length * 120);
-    rows.forEach((r, k) => {
-      body.set(r.hashedId, k * 120);
-      body.set(r.payload, k * 120 + 32);
-    });
-    return { type: 'application/octet-stream', body };
+    return { type: 'application/octet-stream', body: encodeBinaryUpload(rows) };
   });
   const { seconds } = await runConcurrently(bodies.length, async (i) => {
     const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': bodies[i]!.type }, body: bodies[i]!.body });

@@ -13,7 +13,6 @@ import {
   bytesToHex,
   decodeAdvertisement,
   encodeAdvertisement,
-  FixedKeyAccessory,
   formatAddress,
   FormatError,
   generatePrivateKey,
@@ -172,7 +171,7 @@ function progress(io: CliIo, label: string): (done: number, total: number) => vo
 }
 
 function keyMaterial(device: Device, pair: KeyPair, kind: string, index: number) {
-  const advertisementKeys = device.accessory instanceof FixedKeyAccessory && device.keys.kind === 'fixed' ? device.keys.privateKeys.map((d) => keyPairOf(d).advertisementKey) : [pair.advertisementKey];
+  const advertisementKeys = device.keys.kind === 'fixed' ? device.keys.privateKeys.map((d) => keyPairOf(d).advertisementKey) : [pair.advertisementKey];
   return {
     device: device.name,
     kind,
@@ -205,12 +204,10 @@ async function keysShow(args: string[], io: CliIo): Promise<void> {
   const now = io.now?.() ?? new Date();
   const at = values.at ? parseTime(values.at as string, now) : now;
   const shown = readDevices(required(values, 'keys')).map((device) => {
-    if (device.accessory instanceof RollingAccessory) {
-      const index = device.accessory.primaryIndexAt(at);
-      return keyMaterial(device, device.accessory.primaryKey(index), 'primary', index);
-    }
-    const first = device.keys.kind === 'fixed' ? device.keys.privateKeys[0]! : new Uint8Array();
-    return keyMaterial(device, keyPairOf(first), 'fixed', 0);
+    if (device.keys.kind === 'fixed') return keyMaterial(device, keyPairOf(device.keys.privateKeys[0]!), 'fixed', 0);
+    const accessory = device.accessory as RollingAccessory;
+    const index = accessory.primaryIndexAt(at);
+    return keyMaterial(device, accessory.primaryKey(index), 'primary', index);
   });
   io.stdout(JSON.stringify(shown, null, 2) + '\n');
 }

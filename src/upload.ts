@@ -72,3 +72,19 @@ export function parseBinaryUpload(body: Uint8Array, window: AcceptanceWindow, ma
   }
   return reports;
 }
+
+/**
+ * The binary upload body: each report's 32-byte hashed id, then its 88-byte payload.
+ * @example fetch(url, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: encodeBinaryUpload(reports) })
+ */
+export function encodeBinaryUpload(reports: ReadonlyArray<{ readonly hashedId: Uint8Array; readonly payload: Uint8Array }>): Uint8Array {
+  const body = new Uint8Array(reports.length * BINARY_RECORD_LENGTH);
+  reports.forEach((r, i) => {
+    if (r.hashedId.length !== HASHED_ID_LENGTH || r.payload.length !== REPORT_LENGTH) {
+      throw new FormatError(`a binary upload holds ${HASHED_ID_LENGTH}-byte ids and ${REPORT_LENGTH}-byte payloads (report ${i})`);
+    }
+    body.set(r.hashedId, i * BINARY_RECORD_LENGTH);
+    body.set(r.payload, i * BINARY_RECORD_LENGTH + HASHED_ID_LENGTH);
+  });
+  return body;
+}

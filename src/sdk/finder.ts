@@ -3,6 +3,7 @@
  * reports in batches with retries (safe: the server stores a repeated report once).
  */
 import { hashedIdOf, sealReport, type LocationReport } from '../../crypto/index.ts';
+import { encodeBinaryUpload } from '../upload.ts';
 import { post, type HttpOptions } from './http.ts';
 
 /** A sealed report ready to upload. */
@@ -35,12 +36,7 @@ export async function uploadReports(server: string, reports: readonly SealedSigh
   const total = { accepted: 0, duplicates: 0 };
   for (let i = 0; i < reports.length; i += batchSize) {
     const batch = reports.slice(i, i + batchSize);
-    const body = new Uint8Array(batch.length * 120);
-    batch.forEach((r, k) => {
-      body.set(r.hashedId, k * 120);
-      body.set(r.payload, k * 120 + 32);
-    });
-    const result = (await post(server, '/v1/reports', body, 'application/octet-stream', options)) as { accepted: number; duplicates: number };
+    const result = (await post(server, '/v1/reports', encodeBinaryUpload(batch), 'application/octet-stream', options)) as { accepted: number; duplicates: number };
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;
     options.onProgress?.(i + batch.length, reports.length);

@@ -40,12 +40,12 @@ export function serverUrl(text: string): string {
 export async function post(server: string, path: string, body: string | Uint8Array, contentType: string, options: HttpOptions = {}): Promise<unknown> {
   const send = options.fetch ?? fetch;
   const retries = options.retries ?? 3;
+  const url = serverUrl(server) + path;
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
-      response = await send(serverUrl(server) + path, { method: 'POST', headers: { 'content-type': contentType }, body });
+      response = await send(url, { method: 'POST', headers: { 'content-type': contentType }, body });
     } catch (error) {
-      if (error instanceof ServerError) throw error;
       if (attempt >= retries) throw new ServerError(`cannot reach ${server}: ${causeOf(error as Error)}`);
       await pause(attempt);
       continue;

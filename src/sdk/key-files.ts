@@ -16,24 +16,24 @@ import {
   parsePrivateKeyText,
   RollingAccessory,
   SECRET_LENGTH,
-  type Accessory,
   type RollingAccessoryKeys,
 } from '../../crypto/index.ts';
 
-/** One accessory from a key file, with the name the file gives it. */
-export interface Device {
-  readonly name: string;
-  readonly accessory: Accessory;
-  /** The key material as read, for writing it back out (`keys show`). */
-  readonly keys: DeviceKeys;
-}
+export type FixedKeys = { readonly kind: 'fixed'; readonly privateKeys: readonly Uint8Array[] };
+export type RollingKeys = { readonly kind: 'rolling' } & RollingAccessoryKeys;
+export type DeviceKeys = FixedKeys | RollingKeys;
 
-export type DeviceKeys = { readonly kind: 'fixed'; readonly privateKeys: readonly Uint8Array[] } | ({ readonly kind: 'rolling' } & RollingAccessoryKeys);
+/**
+ * One accessory from a key file, with the name the file gives it and the key material as
+ * read (for writing it back out); `keys.kind` tells which accessory it is.
+ */
+export type Device =
+  | { readonly name: string; readonly keys: FixedKeys; readonly accessory: FixedKeyAccessory }
+  | { readonly name: string; readonly keys: RollingKeys; readonly accessory: RollingAccessory };
 
 /** A device from its key material. */
 export function deviceOf(name: string, keys: DeviceKeys): Device {
-  const accessory = keys.kind === 'fixed' ? new FixedKeyAccessory(keys.privateKeys) : new RollingAccessory(keys);
-  return { name, accessory, keys };
+  return keys.kind === 'fixed' ? { name, keys, accessory: new FixedKeyAccessory(keys.privateKeys) } : { name, keys, accessory: new RollingAccessory(keys) };
 }
 
 /**

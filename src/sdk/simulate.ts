@@ -57,22 +57,21 @@ function randomWalk(steps: number): Array<[number, number]> {
 
 /** The key the device broadcasts at `time`, for a device separated at `from`. */
 function keyScheduleOf(device: Device, from: Date): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
-  if (device.accessory instanceof RollingAccessory) {
-    const accessory = device.accessory;
-    const cache = new Map<string, KeyPair>();
+  if (device.keys.kind === 'fixed') {
+    const pairs = device.keys.privateKeys.map(keyPairOf);
     return (time) => {
-      const { kind, index } = accessory.broadcastIndexAt(time, from);
-      const id = `${kind}:${index}`;
-      let key = cache.get(id);
-      if (!key) cache.set(id, (key = kind === 'primary' ? accessory.primaryKey(index) : accessory.secondaryKey(index)));
-      return { key, index, kind };
+      const index = Math.floor((time.getTime() - from.getTime()) / FIXED_KEY_PERIOD_MS) % pairs.length;
+      return { key: pairs[index]!, index, kind: 'fixed' };
     };
   }
-  if (device.keys.kind !== 'fixed') throw new Error('a rolling device must have a rolling accessory');
-  const pairs = device.keys.privateKeys.map(keyPairOf);
+  const accessory = device.accessory as RollingAccessory;
+  const cache = new Map<string, KeyPair>();
   return (time) => {
-    const index = Math.floor((time.getTime() - from.getTime()) / FIXED_KEY_PERIOD_MS) % pairs.length;
-    return { key: pairs[index]!, index, kind: 'fixed' };
+    const { kind, index } = accessory.broadcastIndexAt(time, from);
+    const id = `${kind}:${index}`;
+    let key = cache.get(id);
+    if (!key) cache.set(id, (key = kind === 'primary' ? accessory.primaryKey(index) : accessory.secondaryKey(index)));
+    return { key, index, kind };
   };
 }
 

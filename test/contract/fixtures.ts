@@ -1,5 +1,6 @@
 /** Reports for the contract suite, sealed with crypto/ to keys that are fresh for every run. */
 import { bytesToBase64, generatePrivateKey, keyPairOf, sealReport, type KeyPair } from '../../crypto/index.ts';
+import { encodeBinaryUpload } from '../../src/upload.ts';
 
 export interface SealedReport {
   readonly id: string;
@@ -29,10 +30,5 @@ export function jsonUpload(reports: readonly SealedReport[]): string {
 
 /** The binary upload body: 32-byte id then 88-byte payload per report. */
 export function binaryUpload(reports: readonly SealedReport[]): Uint8Array {
-  const body = new Uint8Array(reports.length * 120);
-  reports.forEach((r, i) => {
-    body.set(r.hashedId, i * 120);
-    body.set(r.payloadBytes, i * 120 + 32);
-  });
-  return body;
+  return encodeBinaryUpload(reports.map((r) => ({ hashedId: r.hashedId, payload: r.payloadBytes })));
 }

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
+import { encodeBinaryUpload } from '../../src/upload.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -17,12 +18,7 @@ const ids = hashedIdPopulation(50);
 function batch(size: number) {
   const now = Math.floor(Date.now() / 1000);
   const reports = Array.from({ length: size }, () => ({ hashedId: ids[Math.floor(Math.random() * ids.length)]!, payload: syntheticPayload(now - Math.floor(Math.random() * 3600)) }));
-  const body = new Uint8Array(size * 120);
-  reports.forEach((r, k) => {
-    body.set(r.hashedId, k * 120);
-    body.set(r.payload, k * 120 + 32);
-  });
-  return { reports, body };
+  return { reports, body: encodeBinaryUpload(reports) };
 }
 
 /** Clients uploading until stopped; returns every report whose upload was acknowledged. */
