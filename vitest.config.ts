@@ -11,7 +11,7 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          test: { name: 'node', include: ['test/node/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+          test: { name: 'node', include: ['test/node/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
         },
         {
           plugins: [

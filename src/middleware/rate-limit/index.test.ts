@@ -1,0 +1,22 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { TokenBucketLimiter } from '../../rate-limit.ts';
+import { rateLimit } from './index.ts';
+
+describe('rateLimit', () => {
+  it('passes requests while the client has tokens, then answers 429 problem+json with Retry-After', async () => {
+    let now = 0;
+    const app = new Hono()
+      .use('*', rateLimit(new TokenBucketLimiter(4, () => now), (c) => c.req.header('x-client') ?? 'unknown'))
+      .get('/', (c) => c.text('ok'));
+    const from = (client: string) => app.request('/', { headers: { 'x-client': client } });
+    expect((await from('a')).status).toBe(200); // burst of 4 / 4 = 1
+    const refused = await from('a');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(refused.headers.get('retry-after')).toBe('15');
+    expect((await from('b')).status).toBe(200);
+    now += 15_000;
+    expect((await from('a')).status).toBe(200);
+  });
+});
