@@ -45,7 +45,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const db = openDatabase(options.databasePath);
   const store = new SqliteReportStore(db);
   const indexingStarted = performance.now();
-  void store.indexed.then(() => log(`ids of stored reports indexed in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`));
+  void store.indexed.then((read) => read > 0 && log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`));
   const app = createApp({
     store,
     config: options.config,

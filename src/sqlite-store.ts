@@ -64,8 +64,11 @@ export class SqliteReportStore implements ReportStore {
   readonly #insertBatch: (reports: readonly NewReport[], receivedAt: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
-  /** Resolves when every bucket stored before start-up is in the id filter; until then queries seek every pair. */
-  readonly indexed: Promise<void>;
+  /**
+   * Resolves, with how many ids were read, when every bucket stored before start-up is in the
+   * id filter; until then queries seek every pair.
+   */
+  readonly indexed: Promise<number>;
   #pending: PendingInsert[] = [];
 
   constructor(db: Database.Database) {
@@ -95,27 +98,30 @@ export class SqliteReportStore implements ReportStore {
       }),
     );
     // A bucket whose reading failed stays "maybe": queries stay correct, only slower.
-    this.indexed = this.#indexStoredBuckets().catch(() => {});
+    this.indexed = this.#indexStoredBuckets().catch(() => 0);
   }
 
   /** Reads the ids of every stored bucket into the filter, a step at a time so start-up stays responsive. */
-  async #indexStoredBuckets(): Promise<void> {
+  async #indexStoredBuckets(): Promise<number> {
     const range = this.#db.prepare('SELECT min(bucket) AS first, max(bucket) AS last FROM reports').get() as { first: number | null; last: number | null };
-    if (range.first === null || range.last === null) return;
+    if (range.first === null || range.last === null) return 0;
+    let read = 0;
     // Synchronously, before any insert or query can run: these buckets answer "maybe" until read.
     for (let bucket = range.first; bucket <= range.last; bucket++) this.#ids.markUnindexed(bucket);
     const step = this.#db.prepare('SELECT hashed_id FROM reports WHERE bucket = ? AND hashed_id > ? ORDER BY hashed_id LIMIT ?').pluck();
     for (let bucket = range.first; bucket <= range.last; bucket++) {
       for (let after: Uint8Array = new Uint8Array(0); ; ) {
         await new Promise((resolve) => setImmediate(resolve));
-        if (!this.#db.open) return;
+        if (!this.#db.open) return read;
         const ids = step.all(bucket, after, INDEX_STEP) as Uint8Array[];
         for (const id of ids) this.#ids.add(bucket, id);
+        read += ids.length;
         if (ids.length < INDEX_STEP) break;
         after = ids[ids.length - 1]!;
       }
       this.#ids.markIndexed(bucket);
     }
+    return read;
   }
 
   insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
