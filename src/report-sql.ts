@@ -70,11 +70,3 @@ export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array
   for (let b = bucketOf(query.since); b <= bucketOf(query.until); b++) buckets.push(b);
   return selectWhere(`bucket IN (${marks(buckets.length)}) AND hashed_id IN (${marks(hashedIds.length)})`, [...buckets, ...hashedIds], query);
 }
-
-/**
- * The same query over explicit (bucket, id) pairs, for a store that knows which pairs can hold
- * reports; bound parameters: 2 per pair + 2 + 3 with a cursor + 1.
- */
-export function selectReportsAt(query: ReportQuery, pairs: ReadonlyArray<readonly [number, Uint8Array]>): { sql: string; params: unknown[] } {
-  return selectWhere(`(bucket, hashed_id) IN (VALUES ${pairs.map(() => '(?, ?)').join(', ')})`, pairs.flat(), query);
-}

@@ -14,15 +14,15 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { bucketOf } from '../schema/schema.ts';
+import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, selectReportsAt, type CountRow, type ReportRow } from './report-sql.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type CountRow, type ReportRow } from './report-sql.ts';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
 
-/** Past this many (bucket, id) pairs a query lists buckets and ids instead (SQLite allows 32,766 parameters). */
-const MAX_QUERY_PAIRS = 8000;
+/** (bucket, id) pairs counted per statement, 2 parameters each (SQLite allows 32,766). */
+const PAIRS_PER_COUNT = 8000;
 /** Ids read per step while indexing existing buckets, between which the event loop runs. */
 const INDEX_STEP = 20_000;
 
@@ -149,8 +149,8 @@ export class SqliteReportStore implements ReportStore {
 
   async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
     const counts = new Map<string, number>();
-    for (let i = 0; i < pairs.length; i += MAX_QUERY_PAIRS) {
-      const chunk = pairs.slice(i, i + MAX_QUERY_PAIRS).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
+    for (let i = 0; i < pairs.length; i += PAIRS_PER_COUNT) {
+      const chunk = pairs.slice(i, i + PAIRS_PER_COUNT).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
       if (chunk.length === 0) continue;
       const rows = this.#run(() => this.#db.prepare(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[]);
       for (const row of rows) counts.set(pairKey(row.bucket, row.hashed_id as Uint8Array), row.stored);
@@ -158,21 +158,23 @@ export class SqliteReportStore implements ReportStore {
     return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
   }
 
+  /**
+   * One statement per day of the window, naming only the ids that day's filter may hold.
+   * A day's reports all precede the next day's, so the pages concatenated in day order are
+   * already in the stable order.
+   */
   async query(query: ReportQuery): Promise<StoredReport[]> {
-    if (query.hashedIds.length === 0 || query.since > query.until) return [];
-    const pairs: Array<[number, Uint8Array]> = [];
-    for (let bucket = bucketOf(query.since); bucket <= bucketOf(query.until) && pairs.length <= MAX_QUERY_PAIRS; bucket++) {
-      for (const id of query.hashedIds) if (this.#ids.mightContain(bucket, id)) pairs.push([bucket, id]);
+    const found: StoredReport[] = [];
+    for (let bucket = bucketOf(query.since); bucket <= bucketOf(query.until) && found.length < query.limit; bucket++) {
+      const hashedIds = query.hashedIds.filter((id) => this.#ids.mightContain(bucket, id));
+      if (hashedIds.length === 0) continue;
+      const day = { since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) };
+      const { sql, params } = selectReports({ ...query, ...day, limit: query.limit - found.length }, hashedIds);
+      for (const row of this.#run(() => this.#db.prepare(sql).all(...params) as ReportRow[])) {
+        found.push({ hashedId: row.hashed_id as Uint8Array, payload: row.payload as Uint8Array, timestamp: row.timestamp, receivedAt: row.received_at });
+      }
     }
-    if (pairs.length === 0) return [];
-    const { sql, params } = pairs.length <= MAX_QUERY_PAIRS ? selectReportsAt(query, pairs) : selectReports(query, query.hashedIds);
-    const rows = this.#run(() => this.#db.prepare(sql).all(...params) as ReportRow[]);
-    return rows.map((row) => ({
-      hashedId: row.hashed_id as Uint8Array,
-      payload: row.payload as Uint8Array,
-      timestamp: row.timestamp,
-      receivedAt: row.received_at,
-    }));
+    return found;
   }
 
   async prune(before: number): Promise<number> {
