@@ -13,17 +13,16 @@ import { pairKey, type NewReport, type ReportStore } from './store.ts';
  * @example const { allowed, rejected } = await applyIdCap(store, reports, 2000);
  */
 export async function applyIdCap(store: ReportStore, reports: readonly NewReport[], capPerDay: number): Promise<{ allowed: NewReport[]; rejected: number }> {
+  const keys = reports.map((r) => pairKey(bucketOf(r.timestamp), r.hashedId));
   const pairs = new Map<string, [number, Uint8Array]>();
-  for (const r of reports) pairs.set(pairKey(bucketOf(r.timestamp), r.hashedId), [bucketOf(r.timestamp), r.hashedId]);
+  reports.forEach((r, i) => pairs.set(keys[i]!, [bucketOf(r.timestamp), r.hashedId]));
   const stored = await store.countStored([...pairs.values()]);
   const used = new Map([...pairs.keys()].map((key, i) => [key, stored[i]!]));
-  const allowed: NewReport[] = [];
-  for (const r of reports) {
-    const key = pairKey(bucketOf(r.timestamp), r.hashedId);
-    const count = used.get(key)!;
-    if (count >= capPerDay) continue;
-    used.set(key, count + 1);
-    allowed.push(r);
-  }
+  const allowed = reports.filter((_, i) => {
+    const count = used.get(keys[i]!)!;
+    if (count >= capPerDay) return false;
+    used.set(keys[i]!, count + 1);
+    return true;
+  });
   return { allowed, rejected: reports.length - allowed.length };
 }
