@@ -5,6 +5,7 @@
  */
 import { bytesToBase64 } from './bytes.ts';
 import { FormatError } from './errors.ts';
+import { nobleP224, type P224Engine } from './engine.ts';
 import { keyPairsOf, type KeyPair } from './keys.ts';
 import { scalarFromBytes, scalarToBytes } from './p224.ts';
 import { rollingPrivateScalar, SecretChain } from './rolling-keys.ts';
@@ -36,10 +37,11 @@ export interface KeyCandidate extends KeyPair {
 /** Anything an owner can look up reports for. */
 export interface Accessory {
   /**
-   * Every key the accessory may have broadcast in [from, until], each with its own span.
-   * @example accessory.candidateKeys(new Date(Date.now() - 7 * 86_400_000), new Date())
+   * Every key the accessory may have broadcast in [from, until], each with its own span,
+   * derived with `engine` (the noble reference by default).
+   * @example accessory.candidateKeys(new Date(Date.now() - 7 * 86_400_000), new Date(), engine)
    */
-  candidateKeys(from: Date, until: Date): KeyCandidate[];
+  candidateKeys(from: Date, until: Date, engine?: P224Engine): KeyCandidate[];
 }
 
 /** A point where the accessory's counter was seen: at `date` it broadcast primary key `index`. */
@@ -111,13 +113,13 @@ export class RollingAccessory implements Accessory {
   }
 
   /** The primary key pair of index i. */
-  primaryKey(index: number): KeyPair {
-    return this.#keys(this.#primary, index, index)[0]!;
+  primaryKey(index: number, engine: P224Engine = nobleP224): KeyPair {
+    return this.#keys(this.#primary, index, index, engine)[0]!;
   }
 
   /** The secondary key pair of index j. */
-  secondaryKey(index: number): KeyPair {
-    return this.#keys(this.#secondary, index, index)[0]!;
+  secondaryKey(index: number, engine: P224Engine = nobleP224): KeyPair {
+    return this.#keys(this.#secondary, index, index, engine)[0]!;
   }
 
   /**
@@ -125,15 +127,15 @@ export class RollingAccessory implements Accessory {
    * `until`, covering FindMy.py's one-lower count and a period boundary on either side
    * (SPEC §7.4); then the secondary indices ⌊i/96⌋+1 and ⌊i/96⌋+2 of each (SPEC §7.5).
    */
-  candidateKeys(from: Date, until: Date): KeyCandidate[] {
+  candidateKeys(from: Date, until: Date, engine: P224Engine = nobleP224): KeyCandidate[] {
     const firstPrimary = Math.max(0, this.primaryIndexAt(from) - 1);
     const lastPrimary = this.primaryIndexAt(until) + 1;
-    const primary = this.#keys(this.#primary, firstPrimary, lastPrimary).map((pair, k) =>
+    const primary = this.#keys(this.#primary, firstPrimary, lastPrimary, engine).map((pair, k) =>
       candidate(pair, 'primary', firstPrimary + k, this.#primarySpan(firstPrimary + k)),
     );
     const firstSecondary = secondaryIndexesFor(firstPrimary)[0];
     const lastSecondary = secondaryIndexesFor(lastPrimary)[1];
-    const secondary = this.#keys(this.#secondary, firstSecondary, lastSecondary).map((pair, k) => {
+    const secondary = this.#keys(this.#secondary, firstSecondary, lastSecondary, engine).map((pair, k) => {
       const j = firstSecondary + k;
       const start = this.#primarySpan(Math.max(0, PRIMARY_KEYS_PER_SECONDARY * (j - 2)))[0];
       const end = this.#primarySpan(PRIMARY_KEYS_PER_SECONDARY * j - 1)[1];
@@ -148,9 +150,9 @@ export class RollingAccessory implements Accessory {
     return [new Date(start), new Date(start + 3 * PRIMARY_PERIOD_MS)];
   }
 
-  #keys(chain: SecretChain, first: number, last: number): KeyPair[] {
+  #keys(chain: SecretChain, first: number, last: number, engine: P224Engine): KeyPair[] {
     const scalars = chain.secretsBetween(first, last).map((secret) => rollingPrivateScalar(this.#masterScalar, secret));
-    return keyPairsOf(scalars.map(scalarToBytes));
+    return keyPairsOf(scalars.map(scalarToBytes), engine);
   }
 }
 
@@ -170,15 +172,16 @@ export function secondaryIndexesFor(primaryIndex: number): [number, number] {
  * @example new FixedKeyAccessory([privateKey]).candidateKeys(from, until)
  */
 export class FixedKeyAccessory implements Accessory {
-  readonly #pairs: KeyPair[];
+  readonly #privateKeys: readonly Uint8Array[];
 
   constructor(privateKeys: readonly Uint8Array[]) {
     if (privateKeys.length === 0) throw new FormatError('an accessory needs at least one key');
-    this.#pairs = keyPairsOf(privateKeys);
+    privateKeys.forEach(scalarFromBytes);
+    this.#privateKeys = privateKeys;
   }
 
-  candidateKeys(from: Date, until: Date): KeyCandidate[] {
-    return this.#pairs.map((pair, index) => candidate(pair, 'fixed', index, [from, until]));
+  candidateKeys(from: Date, until: Date, engine: P224Engine = nobleP224): KeyCandidate[] {
+    return keyPairsOf(this.#privateKeys, engine).map((pair, index) => candidate(pair, 'fixed', index, [from, until]));
   }
 }
 

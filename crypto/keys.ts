@@ -2,20 +2,12 @@
  * Private keys, their public forms and the hashed id the server indexes reports by
  * (SPEC §1.2, §1.3, §1.5). Everything here takes and returns fixed-length Uint8Arrays.
  */
-import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { base64ToBytes, bytesToBase64, bytesToBigInt, equalBytes, hexToBytes } from './bytes.ts';
+import { nobleP224, type P224Engine } from './engine.ts';
 import { FormatError } from './errors.ts';
-import {
-  CURVE_ORDER,
-  FIELD_LENGTH,
-  P224,
-  UNCOMPRESSED_POINT_LENGTH,
-  scalarFromBytes,
-  scalarToBytes,
-  xCoordinate,
-} from './p224.ts';
+import { CURVE_ORDER, FIELD_LENGTH, UNCOMPRESSED_POINT_LENGTH, scalarFromBytes, scalarToBytes } from './p224.ts';
 
 /** A canonical private key: a 28-byte big-endian scalar in [1, n − 1]. */
 export const PRIVATE_KEY_LENGTH = FIELD_LENGTH;
@@ -95,8 +87,8 @@ export function parsePrivateKeyText(text: string): Uint8Array {
  * The 57-byte uncompressed public key d·G.
  * @example publicKeyOf(privateKey)[0] // 0x04
  */
-export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
-  return P224.BASE.multiply(scalarFromBytes(privateKey)).toBytes(false);
+export function publicKeyOf(privateKey: Uint8Array, engine: P224Engine = nobleP224): Uint8Array {
+  return engine.publicKeys([privateKey])[0]!;
 }
 
 /**
@@ -143,20 +135,18 @@ export function hashedIdBase64(advertisementKey: Uint8Array): string {
  * Derives every public value of a private key.
  * @example const { advertisementKey, hashedId } = keyPairOf(parsePrivateKeyText(text));
  */
-export function keyPairOf(privateKey: Uint8Array): KeyPair {
-  return keyPairsOf([privateKey])[0]!;
+export function keyPairOf(privateKey: Uint8Array, engine: P224Engine = nobleP224): KeyPair {
+  return keyPairsOf([privateKey], engine)[0]!;
 }
 
 /**
- * {@link keyPairOf} for many keys at once, sharing one field inversion across the batch
- * (Montgomery's trick): the owner's fast path for a week of rolling keys. Uses a
- * variable-time base-point multiplication; it runs on the owner's own device.
- * @example keyPairsOf(privateKeys).map((k) => k.hashedId)
+ * {@link keyPairOf} for many keys at once, in one engine call that shares one field inversion
+ * across the batch (Montgomery's trick): the owner's path for a week of rolling keys.
+ * @example keyPairsOf(privateKeys, engine).map((k) => k.hashedId)
  */
-export function keyPairsOf(privateKeys: readonly Uint8Array[]): KeyPair[] {
-  const projective = privateKeys.map((d) => P224.BASE.multiplyUnsafe(scalarFromBytes(d)));
-  return normalizeZ(P224, projective).map((point, i) => {
-    const advertisementKey = xCoordinate(point);
-    return { privateKey: privateKeys[i]!, publicKey: point.toBytes(false), advertisementKey, hashedId: hashedIdOf(advertisementKey) };
+export function keyPairsOf(privateKeys: readonly Uint8Array[], engine: P224Engine = nobleP224): KeyPair[] {
+  return engine.publicKeys(privateKeys).map((publicKey, i) => {
+    const advertisementKey = advertisementKeyOf(publicKey);
+    return { privateKey: privateKeys[i]!, publicKey, advertisementKey, hashedId: hashedIdOf(advertisementKey) };
   });
 }

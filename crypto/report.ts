@@ -2,6 +2,7 @@
  * The byte layout of a location report as stored and fetched (SPEC §3) and of the 10-byte
  * location inside it (SPEC §4). No cryptography here: see seal.ts.
  */
+import { GCM_TAG_LENGTH } from './aes-gcm.ts';
 import { expectByte, expectLength } from './bytes.ts';
 import { FormatError } from './errors.ts';
 import { UNCOMPRESSED_POINT_LENGTH } from './p224.ts';
@@ -13,7 +14,7 @@ export const EXTENDED_REPORT_LENGTH = 89;
 /** The encrypted location: latitude, longitude, accuracy, status. */
 export const LOCATION_LENGTH = 10;
 /** AES-GCM tag. */
-export const TAG_LENGTH = 16;
+export const TAG_LENGTH = GCM_TAG_LENGTH;
 /** Seconds from the Unix epoch to Apple's reference date, 2001-01-01T00:00:00Z (SPEC §5). */
 export const APPLE_EPOCH_OFFSET_SECONDS = 978_307_200;
 

@@ -8,7 +8,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { base64ToBytes, bytesToBase64, FormatError } from '../crypto/index.ts';
+import { base64ToBytes, bytesToBase64, FormatError, nobleP224, type P224Engine } from '../crypto/index.ts';
 import {
   AppleLegacyRequest,
   AppleLegacyResponse,
@@ -47,6 +47,8 @@ export interface AppDependencies {
   readonly peerAddress?: (c: Context) => string | undefined;
   /** Override the limiters built from config (Workers pass the platform's binding). */
   readonly limiters?: { readonly upload?: RateLimiter; readonly query?: RateLimiter };
+  /** Checks uploaded ephemeral keys; the entry points pass the fast engine, the default is the noble reference. */
+  readonly p224?: P224Engine;
 }
 
 const DAY_SECONDS = 86_400;
@@ -97,7 +99,7 @@ function decodeIds(ids: readonly string[], field: string): Uint8Array[] {
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
  */
-export function createApp({ store, config, clock = Date.now, log = console.log, peerAddress = () => undefined, limiters = {} }: AppDependencies): OpenAPIHono {
+export function createApp({ store, config, clock = Date.now, log = console.log, peerAddress = () => undefined, limiters = {}, p224 = nobleP224 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono();
   const retentionSeconds = config.retentionDays * DAY_SECONDS;
   const methodsByPath = new Map<string, string[]>();
@@ -170,11 +172,11 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
       const window = acceptanceWindow(nowSeconds(), retentionSeconds);
       let reports: NewReport[];
       if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('application/octet-stream')) {
-        reports = parseBinaryUpload(new Uint8Array(await c.req.arrayBuffer()), window, config.maxBatch);
+        reports = parseBinaryUpload(new Uint8Array(await c.req.arrayBuffer()), window, config.maxBatch, p224);
       } else if (isJson(c)) {
         const body = await readJson(c, UploadRequest);
         if (body.reports.length > config.maxBatch) throw new ProblemError(400, `a batch holds at most ${config.maxBatch} reports, got ${body.reports.length}`);
-        reports = body.reports.map((item, i) => validateUploadItem(i, decodeField(item.id, 'id', i), decodeField(item.payload, 'payload', i), window));
+        reports = body.reports.map((item, i) => validateUploadItem(i, decodeField(item.id, 'id', i), decodeField(item.payload, 'payload', i), window, p224));
       } else {
         throw new ProblemError(415, 'send reports as application/json or application/octet-stream');
       }

@@ -22,12 +22,12 @@ import {
   RollingAccessory,
   type KeyPair,
 } from '../crypto/index.ts';
-import { nodeKeyAgreement } from './node-key-agreement.ts';
 import { sealSighting, uploadReports } from './sdk/finder.ts';
 import { formatReports, OUTPUT_FORMATS, reportRecord, type OutputFormat } from './sdk/formats.ts';
 import { ServerError } from './sdk/http.ts';
 import { deviceOf, findMyPyJson, readKeyFile, type Device } from './sdk/key-files.ts';
 import { locate } from './sdk/owner.ts';
+import { sdkP224 } from './sdk/p224.ts';
 import { simulateCrowd } from './sdk/simulate.ts';
 
 /** Where the CLI writes; tests capture it. */
@@ -239,14 +239,18 @@ async function report(args: string[], io: CliIo): Promise<void> {
     throw new UsageError('give --key, or --advertisement with --address');
   }
   const now = io.now?.() ?? new Date();
-  const sealed = sealSighting(advertisementKey, {
-    timestamp: values.time ? parseTime(values.time as string, now) : now,
-    confidence: number(values, 'confidence', 2),
-    latitude: number(values, 'lat'),
-    longitude: number(values, 'lon'),
-    accuracy: Math.min(255, Math.round(number(values, 'accuracy', 10))),
-    status,
-  });
+  const sealed = sealSighting(
+    advertisementKey,
+    {
+      timestamp: values.time ? parseTime(values.time as string, now) : now,
+      confidence: number(values, 'confidence', 2),
+      latitude: number(values, 'lat'),
+      longitude: number(values, 'lon'),
+      accuracy: Math.min(255, Math.round(number(values, 'accuracy', 10))),
+      status,
+    },
+    await sdkP224(),
+  );
   const result = await uploadReports(server, [sealed]);
   io.stdout(JSON.stringify({ ...result, hashedId: bytesToBase64(sealed.hashedId) }) + '\n');
 }
@@ -274,8 +278,9 @@ async function simulate(args: string[], io: CliIo): Promise<void> {
   const until = io.now?.() ?? new Date();
   const from = new Date(until.getTime() - hours * 3_600_000);
   // An accessory broadcasts nothing before it was paired.
+  const engine = await sdkP224();
   const startOf = (device: Device) => (device.keys.kind === 'rolling' && device.keys.pairedAt > from ? device.keys.pairedAt : from);
-  const simulations = devices.map((device) => simulateCrowd(device, { from: startOf(device), until, finders, ...(route ? { route } : {}) }));
+  const simulations = devices.map((device) => simulateCrowd(device, { from: startOf(device), until, finders, engine, ...(route ? { route } : {}) }));
   const reports = simulations.flatMap((s) => s.reports);
   const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
   if (values.truth) writeFileSync(values.truth as string, JSON.stringify(simulations.flatMap((s) => s.truth).map(reportRecord), null, 2) + '\n');
@@ -295,7 +300,6 @@ async function locateCommand(args: string[], io: CliIo): Promise<void> {
     since: parseTime((values.since as string | undefined) ?? '7d', now),
     until: values.until ? parseTime(values.until as string, now) : now,
     api,
-    engine: nodeKeyAgreement,
     onProgress: progress(io, 'fetching'),
   });
   output(formatReports(located, format), values.out as string | undefined, io);

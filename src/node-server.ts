@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { compileP224Module, fastP224 } from '../crypto/index.ts';
 import { createApp } from './app.ts';
 import type { AppConfig } from './config.ts';
 import { openDatabase, SqliteReportStore } from './sqlite-store.ts';
@@ -52,6 +53,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     clock,
     log,
     peerAddress: (c) => getConnInfo(c).remote.address,
+    p224: fastP224(compileP224Module()),
   });
 
   const prune = async () => {

@@ -3,7 +3,7 @@
  * a 32-byte hashed id, an 88- or 89-byte payload whose ephemeral key is an uncompressed
  * P-224 point, observed no later than 10 minutes from now and within the retention window.
  */
-import { FormatError, HASHED_ID_LENGTH, isUncompressedPoint, parseReport, REPORT_LENGTH } from '../crypto/index.ts';
+import { FormatError, HASHED_ID_LENGTH, parseReport, REPORT_LENGTH, type P224Engine } from '../crypto/index.ts';
 import type { NewReport } from './store.ts';
 
 /** Finders' clocks drift; a report may claim to be this far in the future. */
@@ -35,9 +35,10 @@ export function acceptanceWindow(nowSeconds: number, retentionSeconds: number): 
 
 /**
  * Checks one item and returns it ready to store; throws {@link UploadItemError} with the reason.
- * @example validateUploadItem(0, hashedId, payload, acceptanceWindow(now, 7 * 86400))
+ * The engine checks the ephemeral key, the one costly rule.
+ * @example validateUploadItem(0, hashedId, payload, acceptanceWindow(now, 7 * 86400), engine)
  */
-export function validateUploadItem(index: number, hashedId: Uint8Array, payload: Uint8Array, window: AcceptanceWindow): NewReport {
+export function validateUploadItem(index: number, hashedId: Uint8Array, payload: Uint8Array, window: AcceptanceWindow, engine: P224Engine): NewReport {
   if (hashedId.length !== HASHED_ID_LENGTH) throw new UploadItemError(index, `id must be ${HASHED_ID_LENGTH} bytes, got ${hashedId.length}`);
   let ephemeralPublicKey: Uint8Array;
   let timestamp: number;
@@ -49,7 +50,7 @@ export function validateUploadItem(index: number, hashedId: Uint8Array, payload:
     if (error instanceof FormatError) throw new UploadItemError(index, `payload: ${error.message}`);
     throw error;
   }
-  if (!isUncompressedPoint(ephemeralPublicKey)) throw new UploadItemError(index, 'payload: the ephemeral key is not an uncompressed P-224 point');
+  if (!engine.isUncompressedPoint(ephemeralPublicKey)) throw new UploadItemError(index, 'payload: the ephemeral key is not an uncompressed P-224 point');
   if (timestamp > window.newest) throw new UploadItemError(index, 'payload: the report is timestamped more than 10 minutes in the future');
   if (timestamp < window.oldest) throw new UploadItemError(index, 'payload: the report is older than the retention window');
   return { hashedId, payload, timestamp };
@@ -57,9 +58,9 @@ export function validateUploadItem(index: number, hashedId: Uint8Array, payload:
 
 /**
  * Splits a binary upload (concatenated 120-byte records) and validates every record.
- * @example parseBinaryUpload(new Uint8Array(await request.arrayBuffer()), window, 5000)
+ * @example parseBinaryUpload(new Uint8Array(await request.arrayBuffer()), window, 5000, engine)
  */
-export function parseBinaryUpload(body: Uint8Array, window: AcceptanceWindow, maxBatch: number): NewReport[] {
+export function parseBinaryUpload(body: Uint8Array, window: AcceptanceWindow, maxBatch: number, engine: P224Engine): NewReport[] {
   if (body.length === 0 || body.length % BINARY_RECORD_LENGTH !== 0) {
     throw new FormatError(`a binary upload is a non-empty sequence of ${BINARY_RECORD_LENGTH}-byte records (32-byte id, 88-byte payload); got ${body.length} bytes`);
   }
@@ -68,7 +69,7 @@ export function parseBinaryUpload(body: Uint8Array, window: AcceptanceWindow, ma
   const reports: NewReport[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const record = body.subarray(i * BINARY_RECORD_LENGTH, (i + 1) * BINARY_RECORD_LENGTH);
-    reports[i] = validateUploadItem(i, record.subarray(0, HASHED_ID_LENGTH), record.subarray(HASHED_ID_LENGTH), window);
+    reports[i] = validateUploadItem(i, record.subarray(0, HASHED_ID_LENGTH), record.subarray(HASHED_ID_LENGTH), window, engine);
   }
   return reports;
 }

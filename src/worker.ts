@@ -3,6 +3,8 @@
  * `fetch` serves the API; `scheduled` (the cron in wrangler.toml) prunes expired reports.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { fastP224, type P224Engine } from '../crypto/index.ts';
+import p224Module from '../crypto/wasm/p224.wasm';
 import { createApp } from './app.ts';
 import { configFromEnv, envText, type Environment } from './config.ts';
 import { D1ReportStore } from './d1-store.ts';
@@ -48,6 +50,12 @@ export function storeFor(env: WorkerEnv): ReportStore {
 }
 
 /**
+ * The fast P-224 engine from the module bundled with the Worker: Workers refuse to compile
+ * WebAssembly at run time, so it is imported at build time. One per isolate.
+ */
+export const workerP224: P224Engine = fastP224(p224Module);
+
+/**
  * The app for an environment; clock and log are injectable for tests.
  * @example createWorkerApp(env).fetch(request)
  */
@@ -58,6 +66,7 @@ export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now, 
     clock,
     log,
     peerAddress: (c) => c.req.header('cf-connecting-ip'),
+    p224: workerP224,
     limiters: {
       ...(env.UPLOAD_RATE_LIMITER ? { upload: new BindingRateLimiter(env.UPLOAD_RATE_LIMITER) } : {}),
       ...(env.QUERY_RATE_LIMITER ? { query: new BindingRateLimiter(env.QUERY_RATE_LIMITER) } : {}),

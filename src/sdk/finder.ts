@@ -2,7 +2,7 @@
  * The finder's side: seal a sighting to the key an accessory broadcast, and upload sealed
  * reports in batches with retries (safe: the server stores a repeated report once).
  */
-import { hashedIdOf, sealReport, type LocationReport } from '../../crypto/index.ts';
+import { hashedIdOf, nobleP224, sealReport, type LocationReport, type P224Engine } from '../../crypto/index.ts';
 import { encodeBinaryUpload } from '../upload.ts';
 import { post, type HttpOptions } from './http.ts';
 
@@ -15,10 +15,10 @@ export interface SealedSighting {
 
 /**
  * Seals what a finder saw to the accessory's 28-byte advertisement key.
- * @example sealSighting(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 })
+ * @example sealSighting(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 }, await sdkP224())
  */
-export function sealSighting(advertisementKey: Uint8Array, sighting: LocationReport): SealedSighting {
-  return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, sighting) };
+export function sealSighting(advertisementKey: Uint8Array, sighting: LocationReport, engine: P224Engine = nobleP224): SealedSighting {
+  return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, sighting, { engine }) };
 }
 
 export interface UploadOptions extends HttpOptions {

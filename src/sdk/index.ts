@@ -8,3 +8,4 @@ export * from './http.ts';
 export * from './key-files.ts';
 export * from './owner.ts';
 export * from './simulate.ts';
+export * from './p224.ts';

@@ -2,16 +2,10 @@
  * The owner's side: every key a device may have used in a window, fetched in batches from a
  * server (native API with cursors, or the Apple-compatible one), decrypted locally.
  */
-import {
-  AuthenticationError,
-  base64ToBytes,
-  reportOpener,
-  type KeyAgreementEngine,
-  type KeyCandidate,
-  type LocationReport,
-} from '../../crypto/index.ts';
+import { base64ToBytes, openReports, type KeyCandidate, type LocationReport, type P224Engine } from '../../crypto/index.ts';
 import type { Device } from './key-files.ts';
 import { post, type HttpOptions } from './http.ts';
+import { sdkP224 } from './p224.ts';
 
 /** Most ids the server takes in one request. */
 const IDS_PER_REQUEST = 2048;
@@ -31,8 +25,8 @@ export interface LocateOptions extends HttpOptions {
   readonly until: Date;
   /** `native` (default): /v1/reports/query; `apple`: /acsnservice/fetch, for any server with Apple's API. */
   readonly api?: 'native' | 'apple';
-  /** A faster key agreement (node:crypto on Node). */
-  readonly engine?: KeyAgreementEngine;
+  /** The P-224 engine that derives keys and opens reports; by default the fast one ({@link sdkP224}). */
+  readonly engine?: P224Engine;
   /** Called as batches of ids are fetched. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -48,24 +42,27 @@ interface FetchedReport {
  * @example await locate(readKeyFile(bytes, 'tag'), { server, since: new Date(Date.now() - 7 * 86_400_000), until: new Date() })
  */
 export async function locate(devices: readonly Device[], options: LocateOptions): Promise<LocatedReport[]> {
-  const candidates = new Map<string, { key: KeyCandidate; device: string; open?: (payload: Uint8Array) => LocationReport }>();
+  const engine = options.engine ?? (await sdkP224());
+  const candidates = new Map<string, { key: KeyCandidate; device: string }>();
   for (const device of devices) {
-    for (const key of device.accessory.candidateKeys(options.since, options.until)) candidates.set(key.hashedIdBase64, { key, device: device.name });
+    for (const key of device.accessory.candidateKeys(options.since, options.until, engine)) candidates.set(key.hashedIdBase64, { key, device: device.name });
   }
   const ids = [...candidates.keys()];
   const located: LocatedReport[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
     const batch = ids.slice(i, i + IDS_PER_REQUEST);
+    const payloadsById = new Map<string, Uint8Array[]>();
     for (const report of await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options)) {
-      const candidate = candidates.get(report.id);
-      if (!candidate) continue;
-      candidate.open ??= reportOpener(candidate.key.privateKey, options.engine);
-      try {
-        const opened = candidate.open(base64ToBytes(report.payload));
-        located.push({ ...opened, hashedId: report.id, keyIndex: candidate.key.index, keyKind: candidate.key.kind, device: candidate.device });
-      } catch (error) {
-        // A report that does not open with its id's key is not ours to show (forged or corrupt).
-        if (!(error instanceof AuthenticationError)) throw error;
+      if (!candidates.has(report.id)) continue;
+      const payloads = payloadsById.get(report.id) ?? [];
+      payloads.push(base64ToBytes(report.payload));
+      payloadsById.set(report.id, payloads);
+    }
+    for (const [id, payloads] of payloadsById) {
+      const { key, device } = candidates.get(id)!;
+      // A report that does not open with its id's key is not ours to show (forged or corrupt).
+      for (const opened of openReports(payloads, key.privateKey, engine)) {
+        if (opened) located.push({ ...opened, hashedId: id, keyIndex: key.index, keyKind: key.kind, device });
       }
     }
     options.onProgress?.(Math.min(i + IDS_PER_REQUEST, ids.length), ids.length);

@@ -4,7 +4,7 @@
  * each moment, and every finder that passes seals what it saw. Returns the sealed reports and
  * the ground truth an owner should get back from them.
  */
-import { bytesToBase64, keyPairOf, RollingAccessory, type KeyPair } from '../../crypto/index.ts';
+import { bytesToBase64, keyPairsOf, nobleP224, RollingAccessory, type KeyPair, type P224Engine } from '../../crypto/index.ts';
 import { sealSighting, type SealedSighting } from './finder.ts';
 import type { Device } from './key-files.ts';
 import type { LocatedReport } from './owner.ts';
@@ -23,6 +23,8 @@ export interface SimulationOptions {
   readonly finders: number;
   /** [longitude, latitude] points the accessory moves along at even speed; default a random walk. */
   readonly route?: ReadonlyArray<readonly [number, number]>;
+  /** Derives keys and seals; the noble reference by default. */
+  readonly engine?: P224Engine;
 }
 
 export interface Simulation {
@@ -56,9 +58,9 @@ function randomWalk(steps: number): Array<[number, number]> {
 }
 
 /** The key the device broadcasts at `time`, for a device separated at `from`. */
-function keyScheduleOf(device: Device, from: Date): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
+function keyScheduleOf(device: Device, from: Date, engine: P224Engine): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
   if (device.keys.kind === 'fixed') {
-    const pairs = device.keys.privateKeys.map(keyPairOf);
+    const pairs = keyPairsOf(device.keys.privateKeys, engine);
     return (time) => {
       const index = Math.floor((time.getTime() - from.getTime()) / FIXED_KEY_PERIOD_MS) % pairs.length;
       return { key: pairs[index]!, index, kind: 'fixed' };
@@ -70,7 +72,7 @@ function keyScheduleOf(device: Device, from: Date): (time: Date) => { key: KeyPa
     const { kind, index } = accessory.broadcastIndexAt(time, from);
     const id = `${kind}:${index}`;
     let key = cache.get(id);
-    if (!key) cache.set(id, (key = kind === 'primary' ? accessory.primaryKey(index) : accessory.secondaryKey(index)));
+    if (!key) cache.set(id, (key = kind === 'primary' ? accessory.primaryKey(index, engine) : accessory.secondaryKey(index, engine)));
     return { key, index, kind };
   };
 }
@@ -82,7 +84,8 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
   const span = options.until.getTime() - options.from.getTime();
   if (!(span > 0)) throw new RangeError('the simulation needs until after from');
   const route = options.route ?? randomWalk(Math.max(1, Math.ceil(span / 3_600_000)));
-  const schedule = keyScheduleOf(device, options.from);
+  const engine = options.engine ?? nobleP224;
+  const schedule = keyScheduleOf(device, options.from, engine);
   const reports: SealedSighting[] = [];
   const truth: LocatedReport[] = [];
   for (let finder = 0; finder < options.finders; finder++) {
@@ -99,7 +102,7 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
         status: 0,
       };
       const { key, index, kind } = schedule(timestamp);
-      reports.push(sealSighting(key.advertisementKey, sighting));
+      reports.push(sealSighting(key.advertisementKey, sighting, engine));
       truth.push({ ...sighting, hashedId: bytesToBase64(key.hashedId), keyIndex: index, keyKind: kind, device: device.name });
     }
   }

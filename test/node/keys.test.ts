@@ -109,7 +109,7 @@ describe('private key formats', () => {
 
   it('derives a batch exactly as one key at a time', () => {
     const keys = Array.from({ length: 5 }, generatePrivateKey);
-    expect(keyPairsOf(keys)).toEqual(keys.map(keyPairOf));
+    expect(keyPairsOf(keys)).toEqual(keys.map((d) => keyPairOf(d)));
   });
 });
 

@@ -1,7 +1,9 @@
 // Runs inside workerd, the Workers runtime: proof that crypto/ needs nothing from Node.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToHex, hexToBytes, keyPairOf, openReport, RollingAccessory, sealReport } from '../../crypto/index.ts';
+import { base64ToBytes, bytesToHex, compileP224Module, compileP224ModuleAsync, hexToBytes, keyPairOf, openReport, RollingAccessory, sealReport } from '../../crypto/index.ts';
+import { workerP224 } from '../../src/worker.ts';
+import { engineSuite } from '../engine-suite.ts';
 import { sightingOf, type Vectors } from '../vectors.ts';
 
 const vectors = (env as unknown as { VECTORS: Vectors }).VECTORS;
@@ -38,5 +40,15 @@ describe('crypto/ in workerd', () => {
       pairedAt: new Date(b.time_to_index_examples.paired_at),
     });
     expect(bytesToHex(accessory.primaryKey(97).privateKey)).toBe(b.primary.find((k) => k.index === 97)!.private_key_hex);
+  });
+});
+
+// The fast engine from the module the Worker imports at build time.
+engineSuite('fast engine in workerd', workerP224, vectors);
+
+describe('loading WebAssembly in workerd', () => {
+  it('refuses to compile at run time, which is why the Worker imports its module', async () => {
+    expect(() => compileP224Module()).toThrow();
+    await expect(compileP224ModuleAsync()).rejects.toThrow();
   });
 });
