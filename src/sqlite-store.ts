@@ -16,7 +16,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type CountRow, type ReportRow } from './report-sql.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type CountRow } from './report-sql.ts';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
@@ -30,6 +30,10 @@ const INDEX_STEP = 20_000;
 const BUSY_TIMEOUT_MS = 1000;
 /** SQLite's page cache (KiB). The 2 MiB default makes every owner query re-read its pages. */
 const CACHE_KIB = 64 * 1024;
+/** Query shapes kept prepared (one per number of ids, with or without a cursor). */
+const MAX_CACHED_QUERY_STATEMENTS = 256;
+/** A row of selectReports in raw mode: hashed_id, payload, timestamp, received_at. */
+type ReportTuple = [Uint8Array, Uint8Array, number, number];
 
 /**
  * Opens (creating folder and file if needed) and migrates a database file.
@@ -64,6 +68,8 @@ export class SqliteReportStore implements ReportStore {
   readonly #insertBatch: (reports: readonly NewReport[], receivedAt: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
+  /** Prepared query statements by SQL text: their shape varies only with the number of ids. */
+  readonly #queryStatements = new Map<string, Database.Statement>();
   /**
    * Resolves, with how many ids were read, when every bucket stored before start-up is in the
    * id filter; until then queries seek every pair.
@@ -170,8 +176,9 @@ export class SqliteReportStore implements ReportStore {
       if (hashedIds.length === 0) continue;
       const day = { since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) };
       const { sql, params } = selectReports({ ...query, ...day, limit: query.limit - found.length }, hashedIds);
-      for (const row of this.#run(() => this.#db.prepare(sql).all(...params) as ReportRow[])) {
-        found.push({ hashedId: row.hashed_id as Uint8Array, payload: row.payload as Uint8Array, timestamp: row.timestamp, receivedAt: row.received_at });
+      // Rows as arrays: an owner query returns thousands, and objects cost more to build.
+      for (const row of this.#run(() => this.#queryStatement(sql).all(...params) as ReportTuple[])) {
+        found.push({ hashedId: row[0], payload: row[1], timestamp: row[2], receivedAt: row[3] });
       }
     }
     return found;
@@ -189,6 +196,15 @@ export class SqliteReportStore implements ReportStore {
 
   async ping(): Promise<void> {
     this.#run(() => this.#db.prepare(PING_SQL).get());
+  }
+
+  #queryStatement(sql: string): Database.Statement {
+    let statement = this.#queryStatements.get(sql);
+    if (!statement) {
+      if (this.#queryStatements.size >= MAX_CACHED_QUERY_STATEMENTS) this.#queryStatements.delete(this.#queryStatements.keys().next().value!);
+      this.#queryStatements.set(sql, (statement = this.#db.prepare(sql).raw(true)));
+    }
+    return statement;
   }
 
   #run<T>(work: () => T): T {

@@ -43,6 +43,21 @@ describe('SQLite store', () => {
     reopened.close();
   });
 
+  it('answers queries of every shape correctly, past the number of statements it keeps prepared', async () => {
+    const store = new SqliteReportStore(openDatabase(databasePath()));
+    const reports = reportsFor(3);
+    await store.insert(reports, NOW);
+    const unknown = Array.from({ length: 300 }, (_, k) => Uint8Array.from({ length: 32 }, (_, i) => (k * 7 + i) & 0xff));
+    const expected = reports.map((r) => r.timestamp).reverse();
+    // 300 different numbers of ids, each shape once, then the first shapes again after eviction.
+    for (const count of [...Array.from({ length: 300 }, (_, k) => k + 1), 1, 2, 3]) {
+      const found = await store.query({ hashedIds: [reports[0]!.hashedId, ...unknown.slice(0, count - 1)], since: NOW - 3600, until: NOW, limit: 10 });
+      expect(found.map((r) => r.timestamp), `${count} ids`).toEqual(expected);
+      expect(new Uint8Array(found[0]!.hashedId)).toEqual(reports[0]!.hashedId);
+      expect(new Uint8Array(found[0]!.payload)).toEqual(reports.at(-1)!.payload);
+    }
+  });
+
   it('group-commits concurrent uploads, and a failing batch rolls back alone', async () => {
     const db = openDatabase(databasePath());
     const store = new SqliteReportStore(db);
