@@ -8,9 +8,9 @@
  * bytes embedded here; Cloudflare Workers refuse run-time compilation and pass the module they
  * imported at build time (`import p224Module from '…/p224.wasm'`).
  */
-import { base64ToBytes } from './bytes.ts';
+import { base64ToBytes, expectLength } from './bytes.ts';
 import type { P224Engine } from './engine.ts';
-import { FIELD_LENGTH, scalarFromBytes, UNCOMPRESSED_POINT_LENGTH } from './p224.ts';
+import { FIELD_LENGTH, scalarOutOfRange, UNCOMPRESSED_POINT_LENGTH } from './p224.ts';
 import { P224_WASM_BASE64 } from './wasm/p224-bytes.ts';
 
 const COORDINATES_LENGTH = 2 * FIELD_LENGTH;
@@ -65,7 +65,9 @@ export function fastP224(module: WebAssembly.Module): P224Engine {
 
   return {
     publicKeys(privateKeys) {
-      privateKeys.forEach((d) => scalarFromBytes(d)); // the reference's checks and messages
+      // Only lengths are checked here: the module checks the range in constant time, where a
+      // BigInt comparison would not be.
+      privateKeys.forEach((d) => expectLength(d, FIELD_LENGTH, 'private key'));
       const publicKeys: Uint8Array[] = [];
       for (let start = 0; start < privateKeys.length; start += batch) {
         const chunk = privateKeys.slice(start, start + batch);
@@ -73,6 +75,7 @@ export function fastP224(module: WebAssembly.Module): P224Engine {
         chunk.forEach((d, i) => bytes.set(d, inputAt + i * FIELD_LENGTH));
         wasm.basePoints(chunk.length);
         bytes = memory();
+        if (bytes.subarray(statusAt, statusAt + chunk.length).includes(0)) throw scalarOutOfRange();
         for (let i = 0; i < chunk.length; i++) {
           const publicKey = new Uint8Array(UNCOMPRESSED_POINT_LENGTH);
           publicKey[0] = 0x04;
@@ -84,7 +87,11 @@ export function fastP224(module: WebAssembly.Module): P224Engine {
     },
 
     sharedSecrets(privateKey, peers) {
-      scalarFromBytes(privateKey);
+      expectLength(privateKey, FIELD_LENGTH, 'private key');
+      if (peers.length === 0) {
+        memory().set(privateKey, scalarAt);
+        if (wasm.sharedSecrets(0) === 0) throw scalarOutOfRange();
+      }
       const secrets: (Uint8Array | null)[] = [];
       for (let start = 0; start < peers.length; start += batch) {
         const chunk = peers.slice(start, start + batch);
@@ -96,7 +103,7 @@ export function fastP224(module: WebAssembly.Module): P224Engine {
           if (wellFormed[i]) bytes.set(peer.subarray(1), inputAt + i * COORDINATES_LENGTH);
           else bytes.fill(0, inputAt + i * COORDINATES_LENGTH, inputAt + (i + 1) * COORDINATES_LENGTH);
         });
-        wasm.sharedSecrets(chunk.length);
+        if (wasm.sharedSecrets(chunk.length) === 0) throw scalarOutOfRange();
         bytes = memory();
         for (let i = 0; i < chunk.length; i++) {
           const ok = wellFormed[i] && bytes[statusAt + i] === 1;

@@ -92,12 +92,17 @@ export function xCoordinate(point: Point): Uint8Array {
 export function scalarFromBytes(bytes: Uint8Array): bigint {
   expectLength(bytes, FIELD_LENGTH, 'private key');
   const d = bytesToBigInt(bytes);
-  if (d === 0n || d >= CURVE_ORDER) throw new FormatError('private key is out of range: it must be between 1 and n − 1');
+  if (d === 0n || d >= CURVE_ORDER) throw scalarOutOfRange();
   return d;
 }
 
 /** The 28-byte big-endian form of a scalar in [1, n − 1]. */
 export function scalarToBytes(d: bigint): Uint8Array {
-  if (d <= 0n || d >= CURVE_ORDER) throw new FormatError('private key is out of range: it must be between 1 and n − 1');
+  if (d <= 0n || d >= CURVE_ORDER) throw scalarOutOfRange();
   return bigIntToBytes(d, FIELD_LENGTH);
+}
+
+/** The error for a private key outside [1, n − 1], whichever engine finds it. */
+export function scalarOutOfRange(): FormatError {
+  return new FormatError('private key is out of range: it must be between 1 and n − 1');
 }

@@ -34,6 +34,15 @@ const EDGE_SCALARS = [
 ].map(scalar);
 const OUT_OF_RANGE_SCALARS = [0n, CURVE_ORDER, CURVE_ORDER + 1n, (1n << 224n) - 1n].map(scalar);
 
+function messageOf(call: () => unknown): string {
+  try {
+    call();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected the call to throw');
+}
+
 export function engineSuite(name: string, engine: P224Engine, vectors: Vectors): void {
   describe(`${name}: vectors`, () => {
     it('derives the public key, advertisement key and hashed id of every key vector', () => {
@@ -172,11 +181,15 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
       );
     });
 
-    it('refuses private keys outside [1, n − 1] and of the wrong length with FormatError', () => {
+    it('refuses private keys outside [1, n − 1] and of the wrong length with FormatError, as the reference does', () => {
       for (const k of [...OUT_OF_RANGE_SCALARS, new Uint8Array(27), new Uint8Array(29).fill(1)]) {
-        expect(() => engine.publicKeys([k]), bytesToHex(k)).toThrow(FormatError);
-        expect(() => engine.sharedSecrets(k, points), bytesToHex(k)).toThrow(FormatError);
+        for (const call of [(e: P224Engine) => e.publicKeys([scalar(1n), k]), (e: P224Engine) => e.sharedSecrets(k, points), (e: P224Engine) => e.sharedSecrets(k, [])]) {
+          expect(() => call(engine), bytesToHex(k)).toThrow(FormatError);
+          expect(() => call(engine), bytesToHex(k)).toThrow(messageOf(() => call(nobleP224)));
+        }
       }
+      expect(engine.sharedSecrets(scalar(1n), [])).toEqual([]);
+      expect(engine.publicKeys([])).toEqual([]);
     });
 
     it('seals reports the reference opens, and opens reports the reference sealed', () => {

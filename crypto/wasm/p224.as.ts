@@ -8,7 +8,11 @@
 //
 // Secret scalars (the owner's key when opening, ephemeral keys when sealing, rolling private
 // keys) are processed without secret-dependent branches or memory addresses: fixed windows,
-// table lookups that read every entry, and masks instead of conditions.
+// table lookups that read every entry, and masks instead of conditions. Constant-time:
+// loadScalar (range check), recodeOdd, selectOdd, pmulSecret, pmulBase, the field arithmetic,
+// finv, normalize and toBytes. Variable-time, on public data only: isBelowP and isOnCurve (a
+// peer's point), the loops over a batch, and the JS wrapper (crypto/fast-p224.ts), which
+// checks only lengths and leaves the range of a key to loadScalar.
 
 const MASK: i64 = 0xfffffff;
 const FE: usize = 64; // bytes per field element
@@ -603,6 +607,7 @@ function pmulBase(r: usize): void {
 
 /** Makes `count` Jacobian points at `points` affine in place (Z = 1), with one inversion (Montgomery's trick). */
 function normalize(points: usize, count: i32): void {
+  if (count == 0) return;
   fcopy(PREFIX, Z(points));
   for (let i = 1; i < count; i++) fmul(PREFIX + <usize>i * FE, PREFIX + <usize>(i - 1) * FE, Z(points + <usize>i * PT));
   const inv = t(20), zinv = t(21), zinv2 = t(22);
