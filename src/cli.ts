@@ -19,13 +19,12 @@ import {
   hexToBytes,
   keyPairOf,
   parseAddress,
-  RollingAccessory,
   type KeyPair,
 } from '../crypto/index.ts';
 import { sealSighting, uploadReports } from './sdk/finder.ts';
 import { formatReports, OUTPUT_FORMATS, reportRecord, type OutputFormat } from './sdk/formats.ts';
 import { ServerError } from './sdk/http.ts';
-import { deviceOf, findMyPyJson, readKeyFile, type Device } from './sdk/key-files.ts';
+import { deviceOf, findMyPyJson, isRolling, readKeyFile, type Device } from './sdk/key-files.ts';
 import { locate } from './sdk/owner.ts';
 import { sdkP224 } from './sdk/p224.ts';
 import { simulateCrowd } from './sdk/simulate.ts';
@@ -204,10 +203,9 @@ async function keysShow(args: string[], io: CliIo): Promise<void> {
   const now = io.now?.() ?? new Date();
   const at = values.at ? parseTime(values.at as string, now) : now;
   const shown = readDevices(required(values, 'keys')).map((device) => {
-    if (device.keys.kind === 'fixed') return keyMaterial(device, keyPairOf(device.keys.privateKeys[0]!), 'fixed', 0);
-    const accessory = device.accessory as RollingAccessory;
-    const index = accessory.primaryIndexAt(at);
-    return keyMaterial(device, accessory.primaryKey(index), 'primary', index);
+    if (!isRolling(device)) return keyMaterial(device, keyPairOf(device.keys.privateKeys[0]!), 'fixed', 0);
+    const index = device.accessory.primaryIndexAt(at);
+    return keyMaterial(device, device.accessory.primaryKey(index), 'primary', index);
   });
   io.stdout(JSON.stringify(shown, null, 2) + '\n');
 }

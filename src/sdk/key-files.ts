@@ -23,13 +23,22 @@ export type FixedKeys = { readonly kind: 'fixed'; readonly privateKeys: readonly
 export type RollingKeys = { readonly kind: 'rolling' } & RollingAccessoryKeys;
 export type DeviceKeys = FixedKeys | RollingKeys;
 
+export type FixedDevice = { readonly name: string; readonly keys: FixedKeys; readonly accessory: FixedKeyAccessory };
+export type RollingDevice = { readonly name: string; readonly keys: RollingKeys; readonly accessory: RollingAccessory };
+
 /**
  * One accessory from a key file, with the name the file gives it and the key material as
- * read (for writing it back out); `keys.kind` tells which accessory it is.
+ * read (for writing it back out); `keys.kind` tells which accessory it is ({@link isRolling}).
  */
-export type Device =
-  | { readonly name: string; readonly keys: FixedKeys; readonly accessory: FixedKeyAccessory }
-  | { readonly name: string; readonly keys: RollingKeys; readonly accessory: RollingAccessory };
+export type Device = FixedDevice | RollingDevice;
+
+/**
+ * Narrows a device to a rolling one: its keys and its accessory together.
+ * @example if (isRolling(device)) device.accessory.primaryIndexAt(new Date())
+ */
+export function isRolling(device: Device): device is RollingDevice {
+  return device.keys.kind === 'rolling';
+}
 
 /** A device from its key material. */
 export function deviceOf(name: string, keys: DeviceKeys): Device {

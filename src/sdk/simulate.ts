@@ -4,9 +4,9 @@
  * each moment, and every finder that passes seals what it saw. Returns the sealed reports and
  * the ground truth an owner should get back from them.
  */
-import { bytesToBase64, keyPairsOf, nobleP224, RollingAccessory, type KeyPair, type P224Engine } from '../../crypto/index.ts';
+import { bytesToBase64, keyPairsOf, nobleP224, type KeyPair, type P224Engine } from '../../crypto/index.ts';
 import { sealSighting, type SealedSighting } from './finder.ts';
-import type { Device } from './key-files.ts';
+import { isRolling, type Device } from './key-files.ts';
 import type { LocatedReport } from './owner.ts';
 
 /** macless-haystack firmware moves to its next key every 30 minutes (SPEC §6.6). */
@@ -59,14 +59,14 @@ function randomWalk(steps: number): Array<[number, number]> {
 
 /** The key the device broadcasts at `time`, for a device separated at `from`. */
 function keyScheduleOf(device: Device, from: Date, engine: P224Engine): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
-  if (device.keys.kind === 'fixed') {
+  if (!isRolling(device)) {
     const pairs = keyPairsOf(device.keys.privateKeys, engine);
     return (time) => {
       const index = Math.floor((time.getTime() - from.getTime()) / FIXED_KEY_PERIOD_MS) % pairs.length;
       return { key: pairs[index]!, index, kind: 'fixed' };
     };
   }
-  const accessory = device.accessory as RollingAccessory;
+  const accessory = device.accessory;
   const cache = new Map<string, KeyPair>();
   return (time) => {
     const { kind, index } = accessory.broadcastIndexAt(time, from);
