@@ -26,7 +26,6 @@ import {
 } from './api-schemas.ts';
 import type { AppConfig } from './config.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { applyIdCap } from './id-cap.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestLog } from './middleware/request-log/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
@@ -180,11 +179,9 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
       } else {
         throw new ProblemError(415, 'send reports as application/json or application/octet-stream');
       }
-      if (config.maxReportsPerIdPerDay === 0) return c.json(await store.insert(reports, nowSeconds()));
-      const { allowed, rejected } = await applyIdCap(store, reports, config.maxReportsPerIdPerDay);
-      const result = await store.insert(allowed, nowSeconds());
+      const { accepted, duplicates, rejected } = await store.insert(reports, nowSeconds(), config.maxReportsPerIdPerDay);
       // `rejected` appears only when the per-id cap turned reports away.
-      return c.json(rejected > 0 ? { ...result, rejected } : result);
+      return c.json(rejected > 0 ? { accepted, duplicates, rejected } : { accepted, duplicates });
     },
   );
 

@@ -18,6 +18,7 @@ import {
   type ReportRow,
 } from './report-sql.ts';
 import { mergeReports, pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import { planIdCap } from './id-cap.ts';
 
 /** D1's limit on bound parameters per statement. */
 export const D1_MAX_PARAMETERS = 100;
@@ -41,8 +42,15 @@ export class D1ReportStore implements ReportStore {
     this.#db = db;
   }
 
-  async insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
-    if (reports.length === 0) return { accepted: 0, duplicates: 0 };
+  /** The cap is counted before the insert batch runs: concurrent uploads may overshoot it (id-cap.ts). */
+  async insert(batch: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+    let reports = batch;
+    let rejected = 0;
+    if (capPerDay > 0 && batch.length > 0) {
+      const plan = planIdCap(batch);
+      ({ allowed: reports, rejected } = plan.split(await this.#countStored(plan.pairs), capPerDay));
+    }
+    if (reports.length === 0) return { accepted: 0, duplicates: 0, rejected };
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < reports.length; i += ROWS_PER_INSERT) {
       const rows = reports.slice(i, i + ROWS_PER_INSERT);
@@ -51,11 +59,11 @@ export class D1ReportStore implements ReportStore {
     }
     const results = await this.#run(() => this.#db.batch(statements));
     const accepted = results.reduce((sum, r) => sum + r.meta.changes, 0);
-    return { accepted, duplicates: reports.length - accepted };
+    return { accepted, duplicates: reports.length - accepted, rejected };
   }
 
-  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
-    if (pairs.length === 0) return [];
+  /** How many reports each (bucket, hashed id) pair holds, in their order. */
+  async #countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
     const perStatement = Math.floor(D1_MAX_PARAMETERS / 2);
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < pairs.length; i += perStatement) {

@@ -44,20 +44,13 @@ export class ShardedReportStore implements ReportStore {
     return byShard;
   }
 
-  async insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
-    const results = await Promise.all([...this.#route(reports, (r) => r.hashedId)].map(([shard, part]) => this.#shards[shard]!.insert(part, receivedAt)));
-    return results.reduce((sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates }), { accepted: 0, duplicates: 0 });
-  }
-
-  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
-    const counts = new Map<readonly [number, Uint8Array], number>();
-    await Promise.all(
-      [...this.#route(pairs, ([, id]) => id)].map(async ([shard, part]) => {
-        const stored = await this.#shards[shard]!.countStored(part);
-        part.forEach((pair, i) => counts.set(pair, stored[i]!));
-      }),
+  /** Every report of an id goes to one shard, so each shard's cap is the id's cap. */
+  async insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+    const results = await Promise.all([...this.#route(reports, (r) => r.hashedId)].map(([shard, part]) => this.#shards[shard]!.insert(part, receivedAt, capPerDay)));
+    return results.reduce(
+      (sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates, rejected: sum.rejected + r.rejected }),
+      { accepted: 0, duplicates: 0, rejected: 0 },
     );
-    return pairs.map((pair) => counts.get(pair)!);
   }
 
   /** Asks only the shards the ids route to, concurrently, and merges their sorted pages. */

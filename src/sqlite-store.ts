@@ -16,6 +16,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
+import { planIdCap } from './id-cap.ts';
 import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type CountRow } from './report-sql.ts';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
@@ -53,6 +54,7 @@ export function openDatabase(path: string): Database.Database {
 interface PendingInsert {
   reports: readonly NewReport[];
   receivedAt: number;
+  capPerDay: number;
   resolve: (result: InsertResult) => void;
   reject: (error: unknown) => void;
 }
@@ -65,7 +67,7 @@ interface PendingInsert {
 export class SqliteReportStore implements ReportStore {
   readonly #db: Database.Database;
   readonly #insertReport: Database.Statement;
-  readonly #insertBatch: (reports: readonly NewReport[], receivedAt: number) => InsertResult;
+  readonly #insertBatch: (batch: readonly NewReport[], receivedAt: number, capPerDay: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
   /** Prepared query statements by SQL text: their shape varies only with the number of ids. */
@@ -80,8 +82,15 @@ export class SqliteReportStore implements ReportStore {
   constructor(db: Database.Database) {
     this.#db = db;
     this.#insertReport = db.prepare(INSERT_REPORT_SQL);
-    // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone.
-    this.#insertBatch = db.transaction((reports: readonly NewReport[], receivedAt: number) => {
+    // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
+    // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
+    this.#insertBatch = db.transaction((batch: readonly NewReport[], receivedAt: number, capPerDay: number) => {
+      let reports = batch;
+      let rejected = 0;
+      if (capPerDay > 0) {
+        const plan = planIdCap(batch);
+        ({ allowed: reports, rejected } = plan.split(this.#countStored(plan.pairs), capPerDay));
+      }
       let accepted = 0;
       for (const r of reports) {
         const bucket = bucketOf(r.timestamp);
@@ -89,12 +98,12 @@ export class SqliteReportStore implements ReportStore {
         // Before commit: a rolled-back row only costs a false positive, a missed one would hide reports.
         this.#ids.add(bucket, r.hashedId);
       }
-      return { accepted, duplicates: reports.length - accepted };
+      return { accepted, duplicates: reports.length - accepted, rejected };
     });
     this.#commitGroup = db.transaction((group: PendingInsert[]) =>
       group.map((p) => {
         try {
-          return this.#insertBatch(p.reports, p.receivedAt);
+          return this.#insertBatch(p.reports, p.receivedAt, p.capPerDay);
         } catch (error) {
           // SQLite rolls the whole transaction back on some errors (full, I/O, busy): then
           // nothing of the group is stored, and nothing more may run outside a transaction.
@@ -130,9 +139,9 @@ export class SqliteReportStore implements ReportStore {
     return read;
   }
 
-  insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult> {
+  insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ reports, receivedAt, resolve, reject }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ reports, receivedAt, capPerDay, resolve, reject }) === 1) setImmediate(() => this.#flush());
     });
   }
 
@@ -153,12 +162,13 @@ export class SqliteReportStore implements ReportStore {
     });
   }
 
-  async countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
+  /** How many reports each (bucket, hashed id) pair holds, in their order; the id filter spares most lookups. */
+  #countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): number[] {
     const counts = new Map<string, number>();
     for (let i = 0; i < pairs.length; i += PAIRS_PER_COUNT) {
       const chunk = pairs.slice(i, i + PAIRS_PER_COUNT).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
       if (chunk.length === 0) continue;
-      const rows = this.#run(() => this.#db.prepare(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[]);
+      const rows = this.#db.prepare(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[];
       for (const row of rows) counts.set(pairKey(row.bucket, row.hashed_id as Uint8Array), row.stored);
     }
     return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);

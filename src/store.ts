@@ -42,21 +42,24 @@ export interface ReportQuery {
   readonly after?: ReportPosition;
 }
 
-/** What an upload did: new reports stored, and items already stored (or repeated in the batch). */
+/**
+ * What an upload did: new reports stored, items already stored (or repeated in the batch), and
+ * items over the per-id daily cap, not stored.
+ */
 export interface InsertResult {
   readonly accepted: number;
   readonly duplicates: number;
+  readonly rejected: number;
 }
 
 /** Storage the server can run on. Every method is atomic. */
 export interface ReportStore {
-  /** Stores a batch all or nothing; (hashed id, payload) pairs already present count as duplicates. Resolves once durable. */
-  insert(reports: readonly NewReport[], receivedAt: number): Promise<InsertResult>;
   /**
-   * How many reports are stored for each of these (bucket, hashed id) pairs, in their order
-   * (what the per-id cap is checked against).
+   * Stores a batch all or nothing; (hashed id, payload) pairs already present count as
+   * duplicates, and with `capPerDay` > 0 items past that many reports per id and day are
+   * rejected (see id-cap.ts). Resolves once durable.
    */
-  countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]>;
+  insert(reports: readonly NewReport[], receivedAt: number, capPerDay?: number): Promise<InsertResult>;
   /** Reports matching the query in order (timestamp, hashed id, payload). */
   query(query: ReportQuery): Promise<StoredReport[]>;
   /** Deletes every report observed before `before` (Unix seconds); returns how many. */

@@ -66,9 +66,31 @@ describe('SQLite store', () => {
     const broken = [...reportsFor(2), { hashedId: {}, payload: {}, timestamp: NOW } as unknown as NewReport];
     const results = await Promise.allSettled([store.insert(a, NOW), store.insert(broken, NOW), store.insert(b, NOW)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[0] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 4, duplicates: 0 });
+    expect((results[0] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 4, duplicates: 0, rejected: 0 });
     const count = db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number };
     expect(count.n).toBe(6);
+    db.close();
+  });
+
+  it('holds the per-id cap exactly when uploads for one id arrive concurrently', async () => {
+    const db = openDatabase(databasePath());
+    const store = new SqliteReportStore(db);
+    const owner = newOwner();
+    const batches = Array.from({ length: 4 }, (_, b) =>
+      Array.from({ length: 3 }, (_, k) => {
+        const r = sealFor(owner, (NOW - (b * 3 + k) * 60) * 1000);
+        return { hashedId: r.hashedId, payload: r.payloadBytes, timestamp: r.timestamp / 1000 };
+      }),
+    );
+    // Four uploads in one group commit, each counting what the earlier ones stored.
+    const results = await Promise.all(batches.map((batch) => store.insert(batch, NOW, 5)));
+    expect(results).toEqual([
+      { accepted: 3, duplicates: 0, rejected: 0 },
+      { accepted: 2, duplicates: 0, rejected: 1 },
+      { accepted: 0, duplicates: 0, rejected: 3 },
+      { accepted: 0, duplicates: 0, rejected: 3 },
+    ]);
+    expect((db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n).toBe(5);
     db.close();
   });
 

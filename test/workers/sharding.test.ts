@@ -92,8 +92,8 @@ describe('D1 limits', () => {
       const r = sealFor(owner, (now - (k % 120) * 86_400) * 1000);
       return { hashedId: r.hashedId, payload: r.payloadBytes, timestamp: r.timestamp / 1000 };
     });
-    expect(await store.insert(reports, now)).toEqual({ accepted: 250, duplicates: 0 });
-    expect(await store.insert(reports.slice(0, 30), now)).toEqual({ accepted: 0, duplicates: 30 });
+    expect(await store.insert(reports, now)).toEqual({ accepted: 250, duplicates: 0, rejected: 0 });
+    expect(await store.insert(reports.slice(0, 30), now)).toEqual({ accepted: 0, duplicates: 30, rejected: 0 });
     const found = await store.query({ hashedIds: owners.map((o) => o.hashedId), since: now - 130 * 86_400, until: now, limit: 1000 });
     expect(found.map((r) => r.payload)).toEqual(
       [...reports].sort((a, b) => a.timestamp - b.timestamp || (bytesToHex(a.hashedId) < bytesToHex(b.hashedId) ? -1 : 1)).map((r) => r.payload),
