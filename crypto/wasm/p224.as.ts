@@ -101,20 +101,27 @@ let combReady = false;
   store<i64>(r, c4, 32); store<i64>(r, c5, 40); store<i64>(r, c6, 48); store<i64>(r, c7, 56);
 }
 
-function fmul(r: usize, a: usize, b: usize): void {
+// r = a·b − k·c. The subtraction lands on the product's low columns before they are reduced,
+// which saves a pass of its own; c's limbs stay below 2³², k is a small constant (0 skips it
+// once inlined).
+@inline function mulSub(r: usize, a: usize, b: usize, c: usize, k: i64): void {
   const a0 = load<i64>(a, 0), a1 = load<i64>(a, 8), a2 = load<i64>(a, 16), a3 = load<i64>(a, 24);
   const a4 = load<i64>(a, 32), a5 = load<i64>(a, 40), a6 = load<i64>(a, 48), a7 = load<i64>(a, 56);
   const b0 = load<i64>(b, 0), b1 = load<i64>(b, 8), b2 = load<i64>(b, 16), b3 = load<i64>(b, 24);
   const b4 = load<i64>(b, 32), b5 = load<i64>(b, 40), b6 = load<i64>(b, 48), b7 = load<i64>(b, 56);
-  reduceColumns(r,
-    a0 * b0,
-    a0 * b1 + a1 * b0,
-    a0 * b2 + a1 * b1 + a2 * b0,
-    a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0,
-    a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0,
-    a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0,
-    a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0,
-    a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0,
+  let c0 = a0 * b0;
+  let c1 = a0 * b1 + a1 * b0;
+  let c2 = a0 * b2 + a1 * b1 + a2 * b0;
+  let c3 = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+  let c4 = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0;
+  let c5 = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0;
+  let c6 = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0;
+  let c7 = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0;
+  if (k != 0) {
+    c0 -= k * load<i64>(c, 0); c1 -= k * load<i64>(c, 8); c2 -= k * load<i64>(c, 16); c3 -= k * load<i64>(c, 24);
+    c4 -= k * load<i64>(c, 32); c5 -= k * load<i64>(c, 40); c6 -= k * load<i64>(c, 48); c7 -= k * load<i64>(c, 56);
+  }
+  reduceColumns(r, c0, c1, c2, c3, c4, c5, c6, c7,
     a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1,
     a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2,
     a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3,
@@ -125,19 +132,24 @@ function fmul(r: usize, a: usize, b: usize): void {
   );
 }
 
-function fsqr(r: usize, a: usize): void {
+// r = a² − k·c, as mulSub, with the cross products doubled once instead of computed twice.
+@inline function sqrSub(r: usize, a: usize, c: usize, k: i64): void {
   const a0 = load<i64>(a, 0), a1 = load<i64>(a, 8), a2 = load<i64>(a, 16), a3 = load<i64>(a, 24);
   const a4 = load<i64>(a, 32), a5 = load<i64>(a, 40), a6 = load<i64>(a, 48), a7 = load<i64>(a, 56);
   const d0 = a0 << 1, d1 = a1 << 1, d2 = a2 << 1, d3 = a3 << 1, d4 = a4 << 1, d5 = a5 << 1, d6 = a6 << 1;
-  reduceColumns(r,
-    a0 * a0,
-    d0 * a1,
-    d0 * a2 + a1 * a1,
-    d0 * a3 + d1 * a2,
-    d0 * a4 + d1 * a3 + a2 * a2,
-    d0 * a5 + d1 * a4 + d2 * a3,
-    d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3,
-    d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4,
+  let c0 = a0 * a0;
+  let c1 = d0 * a1;
+  let c2 = d0 * a2 + a1 * a1;
+  let c3 = d0 * a3 + d1 * a2;
+  let c4 = d0 * a4 + d1 * a3 + a2 * a2;
+  let c5 = d0 * a5 + d1 * a4 + d2 * a3;
+  let c6 = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3;
+  let c7 = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4;
+  if (k != 0) {
+    c0 -= k * load<i64>(c, 0); c1 -= k * load<i64>(c, 8); c2 -= k * load<i64>(c, 16); c3 -= k * load<i64>(c, 24);
+    c4 -= k * load<i64>(c, 32); c5 -= k * load<i64>(c, 40); c6 -= k * load<i64>(c, 48); c7 -= k * load<i64>(c, 56);
+  }
+  reduceColumns(r, c0, c1, c2, c3, c4, c5, c6, c7,
     d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4,
     d2 * a7 + d3 * a6 + d4 * a5,
     d3 * a7 + d4 * a6 + a5 * a5,
@@ -147,6 +159,13 @@ function fsqr(r: usize, a: usize): void {
     a7 * a7,
   );
 }
+
+function fmul(r: usize, a: usize, b: usize): void { mulSub(r, a, b, 0, 0); }
+function fsqr(r: usize, a: usize): void { sqrSub(r, a, 0, 0); }
+/** r = a·b − k·c. */
+function fmulSub(r: usize, a: usize, b: usize, c: usize, k: i64): void { mulSub(r, a, b, c, k); }
+/** r = a² − k·c. */
+function fsqrSub(r: usize, a: usize, c: usize, k: i64): void { sqrSub(r, a, c, k); }
 
 function fsqrn(r: usize, a: usize, n: i32): void {
   fsqr(r, a);
@@ -353,8 +372,8 @@ function isOnCurve(x: usize, y: usize): bool {
 }
 
 /**
- * r = 2p (dbl-2001-b). Limb budget: 3(X−δ) < 2³⁰·⁶ times X+δ < 2²⁹·⁰¹; X₃ and Y₃ are
- * carried before they are multiplied again.
+ * r = 2p (dbl-2001-b). Limb budget: 3(X−δ) < 2³⁰·⁶ times X+δ < 2²⁹·⁰¹, and α times 4β − X₃
+ * < 2³⁰·⁴; X₃ and Y₃ come out of a reduction, so they are product-sized again.
  */
 function pdouble(r: usize, p: usize): void {
   const delta = t(3), gamma = t(4), beta = t(5), alpha = t(6), u = t(7), v = t(8);
@@ -369,18 +388,12 @@ function pdouble(r: usize, p: usize): void {
   fadd(u, Y(p), Y(p));
   fmul(Z(r), u, Z(p));
   // X₃ = α² − 8β
-  fsqr(u, alpha);
-  fscale(v, beta, 8);
-  fsub(u, u, v);
-  fcarry(X(r), u);
+  fsqrSub(X(r), alpha, beta, 8);
   // Y₃ = α·(4β − X₃) − 8γ²
   fscale(v, beta, 4);
   fsub(v, v, X(r));
-  fmul(v, alpha, v);
   fsqr(u, gamma);
-  fscale(u, u, 8);
-  fsub(v, v, u);
-  fcarry(Y(r), v);
+  fmulSub(Y(r), alpha, v, u, 8);
 }
 
 /**
@@ -426,17 +439,13 @@ function paddAffine(r: usize, p: usize, q: usize): void {
   const s1hhh = t(15);
   fmul(s1hhh, s1, hhh);
   fcopy(Z(r), w);
-  // X₃ = R² − H³ − 2V
-  fsqr(w, rr);
-  fsub(w, w, hhh);
-  fsub(w, w, v);
-  fsub(w, w, v);
-  fcarry(X(r), w);
+  // X₃ = R² − (H³ + 2V)
+  fadd(w, hhh, v);
+  fadd(w, w, v);
+  fsqrSub(X(r), rr, w, 1);
   // Y₃ = R·(V − X₃) − S₁·H³
   fsub(w, v, X(r));
-  fmul(w, rr, w);
-  fsub(w, w, s1hhh);
-  fcarry(Y(r), w);
+  fmulSub(Y(r), rr, w, s1hhh, 1);
 }
 
 @inline function pcopy(r: usize, p: usize): void { memory.copy(r, p, PT); }
