@@ -35,8 +35,9 @@ export function statusBuffer(): usize { return STATUS; }
 
 // Working memory.
 const RESULTS = memory.data(256 * 192); // Jacobian results of a batch
-const PREFIX = memory.data(256 * 64); // running products for the shared inversion
-const ODD = memory.data(16 * 192); // P, 3P, …, 31P for a variable-base multiplication
+const PREFIX = memory.data(256 * 16 * 64); // running products for a shared inversion
+// P, 3P, …, 31P for each peer of a batch, made affine together (16 points of 192 bytes per peer)
+const ODD = memory.data(256 * 16 * 192);
 const COMB = memory.data(56 * 16 * 128); // j·16ⁱ·G for window i, j = 0‥15 (j = 0 unused)
 const DIGITS = memory.data(64); // signed window digits of a recoded scalar
 const WORDS = memory.data(48); // a scalar as 32-bit words while it is recoded
@@ -384,9 +385,11 @@ function pdouble(r: usize, p: usize): void {
   fscale(u, u, 3);
   fadd(v, X(p), delta);
   fmul(alpha, u, v);
-  // Z₃ = 2·Y·Z, before Y is overwritten when r = p.
-  fadd(u, Y(p), Y(p));
-  fmul(Z(r), u, Z(p));
+  // Z₃ = (Y + Z)² − γ − δ = 2·Y·Z, before Y is overwritten when r = p: a squaring is cheaper
+  // than a product.
+  fadd(u, Y(p), Z(p));
+  fadd(v, gamma, delta);
+  fsqrSub(Z(r), u, v, 1);
   // X₃ = α² − 8β
   fsqrSub(X(r), alpha, beta, 8);
   // Y₃ = α·(4β − X₃) − 8γ²
@@ -510,43 +513,48 @@ function recodeOdd(): void {
   store<i8>(DIGITS + 44, <i8>load<u32>(WORDS));
 }
 
-/** SEL = ODD[|digit| ≫ 1] with Y negated when digit < 0, reading all 16 entries. */
-function selectOdd(digit: i32): void {
+/** SEL = table[|digit| ≫ 1] (affine, Z = 1) with y negated when digit < 0, reading all 16 entries. */
+function selectOdd(table: usize, digit: i32): void {
   const sign = digit >> 31; // −1 when negative
   const index = ((digit ^ sign) - sign) >> 1;
-  memory.fill(SEL, 0, PT);
+  memory.fill(SEL, 0, AFF);
   for (let j = 0; j < 16; j++) {
     const mask = <i64>(((j ^ index) - 1) >> 31); // −1 when j == index
-    pselect(SEL, ODD + <usize>j * PT, mask);
+    const entry = table + <usize>j * PT;
+    fselect(X(SEL), X(entry), mask);
+    fselect(Y(SEL), Y(entry), mask);
   }
   const negY = t(3);
   for (let i: usize = 0; i < FE; i += 8) store<i64>(negY + i, -load<i64>(Y(SEL) + i));
   fselect(Y(SEL), negY, <i64>sign);
+  fset(Z(SEL), 1);
+}
+
+/** table[j] = (2j + 1)·P for the affine point (px, py), in Jacobian form; normalize makes it affine. */
+function buildOddTable(table: usize, px: usize, py: usize): void {
+  fcopy(X(table), px);
+  fcopy(Y(table), py);
+  fset(Z(table), 1);
+  pdouble(DBL, table);
+  for (let j: usize = 1; j < 16; j++) padd(table + j * PT, table + (j - 1) * PT, DBL);
 }
 
 /**
- * r = k·P for the affine point at p (x, y limbs) and the scalar in WORDS, in constant time.
+ * r = k·P from P's affine odd-multiple table and k's digits (recodeOdd), in constant time.
  * Fixed 5-bit windows over odd digits never add ∞ and, for k ≠ 0, never add a point to itself
  * or its negative except possibly in the last step, where 32·s ≡ ±d (mod n) is possible for a
  * handful of scalars; that step alone also computes the doubling and selects by mask.
  */
-function pmulSecret(r: usize, px: usize, py: usize): void {
-  recodeOdd();
-  // ODD[j] = (2j + 1)·P
-  fcopy(X(ODD), px);
-  fcopy(Y(ODD), py);
-  fset(Z(ODD), 1);
-  pdouble(DBL, ODD);
-  for (let j: usize = 1; j < 16; j++) padd(ODD + j * PT, ODD + (j - 1) * PT, DBL);
-  selectOdd(<i32>load<i8>(DIGITS + 44));
+function pmulSecret(r: usize, table: usize): void {
+  selectOdd(table, <i32>load<i8>(DIGITS + 44));
   pcopy(ACC, SEL);
   for (let i = 43; i >= 0; i--) {
     for (let s = 0; s < 5; s++) pdouble(ACC, ACC);
-    selectOdd(<i32>load<i8>(DIGITS + <usize>i));
+    selectOdd(table, <i32>load<i8>(DIGITS + <usize>i));
     if (i > 0) {
-      padd(ACC, ACC, SEL);
+      paddAffine(ACC, ACC, SEL);
     } else {
-      padd(SUM, ACC, SEL);
+      paddAffine(SUM, ACC, SEL);
       // H = 0 means ACC = ±SEL: the sum is then 2·SEL (when equal) or ∞ (k ≡ 0, excluded).
       const h = t(9);
       const same = fisZero(h);
@@ -647,18 +655,23 @@ function normalize(points: usize, count: i32): void {
  */
 export function sharedSecrets(count: i32): i32 {
   if (!loadScalar(SCALAR)) return 0;
-  // Keep the recoded words: pmulSecret consumes WORDS.
-  const saved = t(19);
-  memory.copy(saved, WORDS, 32);
+  recodeOdd();
+  // Every valid peer's odd-multiple table, made affine with one inversion for the batch, so
+  // that each window's addition is a mixed one.
   const px = t(16), py = t(17);
+  let tables = 0;
   for (let i = 0; i < count; i++) {
     const at = INPUT + <usize>i * 56;
-    const out = RESULTS + <usize>i * PT;
     const valid = isBelowP(at) && isBelowP(at + 28) && pointOnCurve(at, px, py);
     store<u8>(STATUS + <usize>i, valid ? 1 : 0);
-    if (valid) {
-      memory.copy(WORDS, saved, 32);
-      pmulSecret(out, px, py);
+    if (valid) buildOddTable(ODD + <usize>(tables++) * 16 * PT, px, py);
+  }
+  normalize(ODD, tables * 16);
+  tables = 0;
+  for (let i = 0; i < count; i++) {
+    const out = RESULTS + <usize>i * PT;
+    if (load<u8>(STATUS + <usize>i) == 1) {
+      pmulSecret(out, ODD + <usize>(tables++) * 16 * PT);
     } else {
       memory.fill(out, 0, PT);
       fset(Z(out), 1);
