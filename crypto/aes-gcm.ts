@@ -1,10 +1,12 @@
 /**
  * AES-128-GCM in the shape reports use (SPEC §2): a 16-byte IV, no associated data and a
  * plaintext of a few bytes. noble's gcm builds a GHASH table for every key, which for one short
- * report costs more than the fast engine's ECDH (about 40 µs); here GHASH multiplies bit by bit,
- * with masks rather than branches, four times per report. AES itself is noble's.
+ * report costs a third of the fast engine's ECDH (about 40 µs); here GHASH multiplies bit by
+ * bit, with masks rather than branches, four times per report. AES itself is noble's block
+ * function on a key expanded once per report: noble exports it as `unsafe` (internal, free to
+ * change between versions); the exact pin and the tests against noble's gcm guard that.
  */
-import { ecb } from '@noble/ciphers/aes.js';
+import { unsafe } from '@noble/ciphers/aes.js';
 import { AuthenticationError } from './errors.ts';
 
 const BLOCK_LENGTH = 16;
@@ -42,20 +44,22 @@ export function gcmOpen(key: Uint8Array, iv: Uint8Array, sealed: Uint8Array): Ui
   return plaintext;
 }
 
-/** H = E(0); J₀ = GHASH(IV ‖ len) for an IV that is not 12 bytes; E(J₀) masks the tag; E(J₀ + 1 …) is the keystream. */
+/** H = E(0); J₀ = GHASH(IV ‖ len) for an IV that is not 12 bytes; E(J₀) masks the tag; E(J₀ + 1), … are the keystream. */
 function gcmSetup(key: Uint8Array, iv: Uint8Array, length: number) {
-  const hashKey = ecb(key, { disablePadding: true }).encrypt(new Uint8Array(BLOCK_LENGTH));
+  const expandedKey = unsafe.expandKeyLE(key);
+  const hashKey = unsafe.encryptBlock(expandedKey, new Uint8Array(BLOCK_LENGTH));
   const j0 = iv.length === 12 ? Uint8Array.of(...iv, 0, 0, 0, 1) : ghash(hashKey, iv);
+  // Counter blocks J₀, J₀ + 1, … encrypted in place: E(J₀) masks the tag, the rest is keystream.
   const blocks = Math.ceil(length / BLOCK_LENGTH);
-  const counters = new Uint8Array((blocks + 1) * BLOCK_LENGTH);
-  const view = new DataView(counters.buffer);
+  const stream = new Uint8Array((blocks + 1) * BLOCK_LENGTH);
+  const view = new DataView(stream.buffer);
   const counter = new DataView(j0.buffer, j0.byteOffset, BLOCK_LENGTH).getUint32(12);
   for (let i = 0; i <= blocks; i++) {
-    counters.set(j0, i * BLOCK_LENGTH);
+    stream.set(j0, i * BLOCK_LENGTH);
     view.setUint32(i * BLOCK_LENGTH + 12, (counter + i) >>> 0);
+    unsafe.encryptBlock(expandedKey, stream.subarray(i * BLOCK_LENGTH, (i + 1) * BLOCK_LENGTH));
   }
-  const encrypted = ecb(key, { disablePadding: true }).encrypt(counters);
-  return { hashKey, tagMask: encrypted.subarray(0, BLOCK_LENGTH), keystream: encrypted.subarray(BLOCK_LENGTH) };
+  return { hashKey, tagMask: stream.subarray(0, BLOCK_LENGTH), keystream: stream.subarray(BLOCK_LENGTH) };
 }
 
 function tagOf(hashKey: Uint8Array, tagMask: Uint8Array, ciphertext: Uint8Array): Uint8Array {
