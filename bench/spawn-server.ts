@@ -26,7 +26,8 @@ async function freePort(): Promise<number> {
  */
 export async function spawnServer(databasePath: string, env: Record<string, string> = {}, ready = 'listening on'): Promise<SpawnedServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
+  // The flags of `npm start` (package.json).
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
     env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
