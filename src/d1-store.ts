@@ -14,6 +14,7 @@ import {
   PRUNE_EDGE_SQL,
   selectReports,
   selectReportsFixedParameters,
+  splitRecord,
   type CountRow,
   type ReportRow,
 } from './report-sql.ts';
@@ -93,12 +94,7 @@ export class D1ReportStore implements ReportStore {
     const pages = await this.#run(() => this.#db.batch<ReportRow>(statements));
     return mergeReports(
       pages.map((page) =>
-        page.results.map((row) => ({
-          hashedId: bytesOf(row.hashed_id as Uint8Array | ArrayBuffer),
-          payload: bytesOf(row.payload as Uint8Array | ArrayBuffer),
-          timestamp: row.timestamp,
-          receivedAt: row.received_at,
-        })),
+        page.results.map((row) => ({ ...splitRecord(bytesOf(row.record)), timestamp: row.timestamp, receivedAt: row.received_at })),
       ),
       query.limit,
     );

@@ -3,6 +3,7 @@
  * better-sqlite3 and D1 bind them alike; queries name each storage bucket of their window so
  * that SQLite seeks (bucket, id) pairs on the primary key instead of scanning the window.
  */
+import { HASHED_ID_LENGTH } from '../crypto/index.ts';
 import { bucketOf } from '../schema/schema.ts';
 import type { ReportQuery } from './store.ts';
 
@@ -34,19 +35,28 @@ export function countStoredSql(pairs: number): string {
   return `SELECT bucket, hashed_id, count(*) AS stored FROM reports WHERE (bucket, hashed_id) IN (VALUES ${Array.from({ length: pairs }, () => '(?, ?)').join(', ')}) GROUP BY bucket, hashed_id`;
 }
 
-/** Row shape of {@link selectReports}. */
+/**
+ * Row shape of {@link selectReports}: the hashed id and the payload come back as one blob,
+ * `record` (32 + 88 or 89 bytes), because a driver allocates a buffer per blob and an owner
+ * query returns thousands of rows (1–2 ms of 10–11 ms of SQL at 1M reports). `||` joins the
+ * bytes as text in a UTF-8 database; the CAST makes the result a blob again, byte for byte.
+ */
 export interface ReportRow {
-  hashed_id: Uint8Array | ArrayBuffer;
-  payload: Uint8Array | ArrayBuffer;
+  record: Uint8Array | ArrayBuffer;
   timestamp: number;
   received_at: number;
+}
+
+/** Splits a {@link ReportRow}'s record into hashed id and payload (views, no copy). */
+export function splitRecord(record: Uint8Array): { hashedId: Uint8Array; payload: Uint8Array } {
+  return { hashedId: record.subarray(0, HASHED_ID_LENGTH), payload: record.subarray(HASHED_ID_LENGTH) };
 }
 
 /** A report query with its own WHERE condition on buckets and ids; the rest is shared. */
 function selectWhere(condition: string, conditionParams: readonly unknown[], query: ReportQuery): { sql: string; params: unknown[] } {
   const after = query.after ? ' AND (timestamp, hashed_id, payload) > (?, ?, ?)' : '';
   const sql =
-    `SELECT hashed_id, payload, timestamp, received_at FROM reports ` +
+    `SELECT CAST(hashed_id || payload AS BLOB) AS record, timestamp, received_at FROM reports ` +
     `WHERE ${condition} AND timestamp BETWEEN ? AND ?${after} ORDER BY timestamp, hashed_id, payload LIMIT ?`;
   const params: unknown[] = [...conditionParams, query.since, query.until];
   if (query.after) params.push(query.after.timestamp, query.after.hashedId, query.after.payload);

@@ -17,7 +17,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
 import { planIdCap } from './id-cap.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, type CountRow } from './report-sql.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, splitRecord, type CountRow } from './report-sql.ts';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
@@ -33,8 +33,8 @@ const BUSY_TIMEOUT_MS = 1000;
 const CACHE_KIB = 64 * 1024;
 /** Query shapes kept prepared (one per number of ids, with or without a cursor). */
 const MAX_CACHED_QUERY_STATEMENTS = 256;
-/** A row of selectReports in raw mode: hashed_id, payload, timestamp, received_at. */
-type ReportTuple = [Uint8Array, Uint8Array, number, number];
+/** A row of selectReports in raw mode: record (hashed id ‖ payload), timestamp, received_at. */
+type ReportTuple = [Uint8Array, number, number];
 
 /**
  * Opens (creating folder and file if needed) and migrates a database file.
@@ -188,7 +188,7 @@ export class SqliteReportStore implements ReportStore {
       const { sql, params } = selectReports({ ...query, ...day, limit: query.limit - found.length }, hashedIds);
       // Rows as arrays: an owner query returns thousands, and objects cost more to build.
       for (const row of this.#run(() => this.#queryStatement(sql).all(...params) as ReportTuple[])) {
-        found.push({ hashedId: row[0], payload: row[1], timestamp: row[2], receivedAt: row[3] });
+        found.push({ ...splitRecord(row[0]), timestamp: row[1], receivedAt: row[2] });
       }
     }
     return found;
