@@ -4,7 +4,8 @@
 // are "lazy": a product leaves every limb within ±2²⁸·(1 + 2⁻⁸), sums and differences of two
 // such values stay below 2²⁹·⁰¹, and fmul/fsqr accept inputs whose limb sizes add up to less
 // than 60 bits (eight 60-bit products fit a signed 64-bit column). Each point formula below
-// notes where it relies on that budget; fcarry brings a value back to product size.
+// notes where it relies on that budget; fmulSub/fsqrSub fold a subtraction into a product's
+// reduction, and fcarry brings any lazy value back to product size.
 //
 // Secret scalars (the owner's key when opening, ephemeral keys when sealing, rolling private
 // keys) are processed without secret-dependent branches or memory addresses: fixed windows,
