@@ -26,17 +26,12 @@ import {
   sealReport,
   xCoordinate,
 } from '../crypto/index.ts';
+import { DAY_MS, randomAccessoryKeys, SIGHTING } from './crypto-fixtures.ts';
 import { interleavedMedians, printTable, rate, type BenchCase } from './measure.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const WEEK_PRIMARY_KEYS = 7 * PRIMARY_KEYS_PER_SECONDARY;
-const DAY_MS = 86_400_000;
 const fast = fastP224(compileP224Module());
-
-function randomAccessory(pairedAt: Date) {
-  const secret = () => crypto.getRandomValues(new Uint8Array(32));
-  return { masterKey: generatePrivateKey(), primarySecret: secret(), secondarySecret: secret(), pairedAt };
-}
 
 // A week of keys, as `locate` asks for them: 30 days after pairing, the last 7 days.
 const pairedAt = new Date(Date.now() - 30 * DAY_MS);
@@ -46,11 +41,11 @@ let weekKeyCount = 0;
 const weekWith = (engine: typeof fast): BenchCase => ({
   batch: 1,
   operation: () => {
-    weekKeyCount = new RollingAccessory(randomAccessory(pairedAt)).candidateKeys(from, until, engine).length;
+    weekKeyCount = new RollingAccessory(randomAccessoryKeys(pairedAt)).candidateKeys(from, until, engine).length;
   },
 });
 // The naive derivation an accessory does, Pᵢ = uᵢ·P₀ + vᵢ·G, for the same number of primary keys.
-const naiveKeys = randomAccessory(pairedAt);
+const naiveKeys = randomAccessoryKeys(pairedAt);
 const masterPublic = P224.BASE.multiply(bytesToBigInt(naiveKeys.masterKey));
 const naive: BenchCase = {
   batch: 1,
@@ -64,8 +59,7 @@ const [weekFastMs, weekNobleMs, naiveMs] = interleavedMedians(Math.min(RUNS, 3),
 // Opening: one owner key, many reports sealed to it by different finders; the references are
 // the bare ECDH of the same reports.
 const owner = keyPairOf(generatePrivateKey(), fast);
-const sighting = { timestamp: new Date(), confidence: 2, latitude: 52.52, longitude: 13.405, accuracy: 35, status: 0 };
-const payloads = Array.from({ length: 250 }, () => sealReport(owner.advertisementKey, sighting, { engine: fast }));
+const payloads = Array.from({ length: 250 }, () => sealReport(owner.advertisementKey, SIGHTING, { engine: fast }));
 const peers = payloads.map((p) => p.subarray(5, 62));
 const d = bytesToBigInt(owner.privateKey);
 const nodeEcdh = createECDH('secp224r1');
@@ -77,8 +71,8 @@ const cases: BenchCase[] = [
   { batch: 1, operation: () => fast.sharedSecrets(owner.privateKey, peers) },
   { batch: 100, operation: (i) => P224.fromBytes(peers[i]!).multiplyUnsafe(d).toAffine() },
   { batch: payloads.length, operation: (i) => nodeEcdh.computeSecret(peers[i]!) },
-  { batch: 100, operation: () => sealReport(owner.advertisementKey, sighting, { engine: fast }) },
-  { batch: 10, operation: () => sealReport(owner.advertisementKey, sighting) },
+  { batch: 100, operation: () => sealReport(owner.advertisementKey, SIGHTING, { engine: fast }) },
+  { batch: 10, operation: () => sealReport(owner.advertisementKey, SIGHTING) },
 ];
 const medians = interleavedMedians(RUNS, cases);
 const perSecond = (k: number, perRun = 1) => rate(cases[k]!, medians[k]!) * perRun;

@@ -5,20 +5,18 @@
  */
 import { fastP224, generatePrivateKey, keyPairOf, openReports, RollingAccessory, sealReport } from '../crypto/index.ts';
 import p224Module from '../crypto/wasm/p224.wasm';
+import { DAY_MS, randomAccessoryKeys, SIGHTING } from './crypto-fixtures.ts';
 
 const REPORTS = 250;
-const DAY_MS = 86_400_000;
 const engine = fastP224(p224Module);
 
 // Random values are refused at global scope in Workers: the fixtures are made by the first request.
 function fixtures() {
   const owner = keyPairOf(generatePrivateKey(), engine);
-  const sighting = { timestamp: new Date(), confidence: 2, latitude: 52.52, longitude: 13.405, accuracy: 35, status: 0 };
-  const secret = () => crypto.getRandomValues(new Uint8Array(32));
   return {
     owner,
-    payloads: Array.from({ length: REPORTS }, () => sealReport(owner.advertisementKey, sighting, { engine })),
-    accessory: new RollingAccessory({ masterKey: generatePrivateKey(), primarySecret: secret(), secondarySecret: secret(), pairedAt: new Date(Date.now() - 30 * DAY_MS) }),
+    payloads: Array.from({ length: REPORTS }, () => sealReport(owner.advertisementKey, SIGHTING, { engine })),
+    accessory: new RollingAccessory(randomAccessoryKeys(new Date(Date.now() - 30 * DAY_MS))),
   };
 }
 let made: ReturnType<typeof fixtures> | undefined;

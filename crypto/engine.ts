@@ -30,7 +30,7 @@ export interface P224Engine {
 
 /**
  * The reference engine: noble's generic BigInt arithmetic and constant-time ladder, pure
- * TypeScript, synchronous in every runtime, and 20 to 40 times slower than the fast engine. It
+ * TypeScript, synchronous in every runtime, and 10 to 40 times slower than the fast engine. It
  * is the default of every function here that takes an engine, and the oracle the fast engine
  * is tested against.
  * @example keyPairsOf(privateKeys, nobleP224)

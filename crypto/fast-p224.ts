@@ -88,22 +88,20 @@ export function fastP224(module: WebAssembly.Module): P224Engine {
 
     sharedSecrets(privateKey, peers) {
       expectLength(privateKey, FIELD_LENGTH, 'private key');
-      if (peers.length === 0) {
-        memory().set(privateKey, scalarAt);
-        if (wasm.sharedSecrets(0) === 0) throw scalarOutOfRange();
-      }
+      memory().set(privateKey, scalarAt);
+      // An empty batch still checks the key, as the reference does.
+      if (wasm.sharedSecrets(0) === 0) throw scalarOutOfRange();
       const secrets: (Uint8Array | null)[] = [];
       for (let start = 0; start < peers.length; start += batch) {
         const chunk = peers.slice(start, start + batch);
         let bytes = memory();
-        bytes.set(privateKey, scalarAt);
         // A peer without the 04 prefix or of another length never reaches the module.
         const wellFormed = chunk.map((peer) => peer.length === UNCOMPRESSED_POINT_LENGTH && peer[0] === 0x04);
         chunk.forEach((peer, i) => {
           if (wellFormed[i]) bytes.set(peer.subarray(1), inputAt + i * COORDINATES_LENGTH);
           else bytes.fill(0, inputAt + i * COORDINATES_LENGTH, inputAt + (i + 1) * COORDINATES_LENGTH);
         });
-        if (wasm.sharedSecrets(chunk.length) === 0) throw scalarOutOfRange();
+        wasm.sharedSecrets(chunk.length);
         bytes = memory();
         for (let i = 0; i < chunk.length; i++) {
           const ok = wellFormed[i] && bytes[statusAt + i] === 1;
