@@ -14,7 +14,7 @@ import {
   PRUNE_EDGE_SQL,
   selectReports,
   selectReportsFixedParameters,
-  splitRecord,
+  storedReportOf,
   type CountRow,
   type ReportRow,
 } from './report-sql.ts';
@@ -94,7 +94,7 @@ export class D1ReportStore implements ReportStore {
     const pages = await this.#run(() => this.#db.batch<ReportRow>(statements));
     return mergeReports(
       pages.map((page) =>
-        page.results.map((row) => ({ ...splitRecord(bytesOf(row.record)), timestamp: row.timestamp, receivedAt: row.received_at })),
+        page.results.map((row) => storedReportOf(bytesOf(row.record), row.timestamp, row.received_at)),
       ),
       query.limit,
     );

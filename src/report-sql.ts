@@ -5,7 +5,7 @@
  */
 import { HASHED_ID_LENGTH } from '../crypto/index.ts';
 import { bucketOf } from '../schema/schema.ts';
-import type { ReportQuery } from './store.ts';
+import type { ReportQuery, StoredReport } from './store.ts';
 
 export const INSERT_REPORT_SQL = 'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)';
 /** Bound parameters per inserted row. */
@@ -47,9 +47,9 @@ export interface ReportRow {
   received_at: number;
 }
 
-/** Splits a {@link ReportRow}'s record into hashed id and payload (views, no copy). */
-export function splitRecord(record: Uint8Array): { hashedId: Uint8Array; payload: Uint8Array } {
-  return { hashedId: record.subarray(0, HASHED_ID_LENGTH), payload: record.subarray(HASHED_ID_LENGTH) };
+/** A stored report from a {@link ReportRow}'s fields; hashed id and payload are views of the record. */
+export function storedReportOf(record: Uint8Array, timestamp: number, receivedAt: number): StoredReport {
+  return { hashedId: record.subarray(0, HASHED_ID_LENGTH), payload: record.subarray(HASHED_ID_LENGTH), timestamp, receivedAt };
 }
 
 /** A report query with its own WHERE condition on buckets and ids; the rest is shared. */

@@ -17,7 +17,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
 import { planIdCap } from './id-cap.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, splitRecord, type CountRow } from './report-sql.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, storedReportOf, type CountRow } from './report-sql.ts';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
@@ -188,7 +188,7 @@ export class SqliteReportStore implements ReportStore {
       const { sql, params } = selectReports({ ...query, ...day, limit: query.limit - found.length }, hashedIds);
       // Rows as arrays: an owner query returns thousands, and objects cost more to build.
       for (const row of this.#run(() => this.#queryStatement(sql).all(...params) as ReportTuple[])) {
-        found.push({ ...splitRecord(row[0]), timestamp: row[1], receivedAt: row[2] });
+        found.push(storedReportOf(row[0], row[1], row[2]));
       }
     }
     return found;
