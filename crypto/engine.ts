@@ -4,8 +4,8 @@
  * WebAssembly engine of fast-p224.ts. Both take and return fixed-length Uint8Arrays.
  */
 import { normalizeZ } from '@noble/curves/abstract/curve.js';
-import type { FormatError } from './errors.ts';
-import { isUncompressedPoint, P224, pointFromBytes, scalarFromBytes, xCoordinate } from './p224.ts';
+import { FormatError } from './errors.ts';
+import { isUncompressedPoint, P224, pointFromBytes, scalarFromBytes, UNCOMPRESSED_POINT_LENGTH, xCoordinate } from './p224.ts';
 
 export interface P224Engine {
   /**
@@ -42,7 +42,15 @@ export const nobleP224: P224Engine = {
   },
   sharedSecrets(privateKey, peers) {
     const d = scalarFromBytes(privateKey);
-    return peers.map((peer) => (isUncompressedPoint(peer) ? xCoordinate(pointFromBytes(peer).multiply(d)) : null));
+    return peers.map((peer) => {
+      if (peer.length !== UNCOMPRESSED_POINT_LENGTH || peer[0] !== 0x04) return null;
+      try {
+        return xCoordinate(pointFromBytes(peer).multiply(d));
+      } catch (error) {
+        if (error instanceof FormatError) return null;
+        throw error;
+      }
+    });
   },
   isUncompressedPoint,
 };

@@ -21,9 +21,13 @@ export interface IdCapPlan {
  * @example const plan = planIdCap(reports); const { allowed, rejected } = plan.split(count(plan.pairs), 2000);
  */
 export function planIdCap(reports: readonly NewReport[]): IdCapPlan {
-  const keys = reports.map((r) => pairKey(bucketOf(r.timestamp), r.hashedId));
   const pairs = new Map<string, readonly [number, Uint8Array]>();
-  reports.forEach((r, i) => pairs.set(keys[i]!, [bucketOf(r.timestamp), r.hashedId]));
+  const keys = reports.map((r) => {
+    const bucket = bucketOf(r.timestamp);
+    const key = pairKey(bucket, r.hashedId);
+    if (!pairs.has(key)) pairs.set(key, [bucket, r.hashedId]);
+    return key;
+  });
   return {
     pairs: [...pairs.values()],
     split(stored, capPerDay) {

@@ -31,8 +31,8 @@ const INDEX_STEP = 20_000;
 const BUSY_TIMEOUT_MS = 1000;
 /** SQLite's page cache (KiB). The 2 MiB default makes every owner query re-read its pages. */
 const CACHE_KIB = 64 * 1024;
-/** Query shapes kept prepared (one per number of ids, with or without a cursor). */
-const MAX_CACHED_QUERY_STATEMENTS = 256;
+/** Statement shapes kept prepared (queries: one per number of ids, with or without a cursor; counts: one per number of pairs). */
+const MAX_CACHED_STATEMENTS = 256;
 /** A row of selectReports in raw mode: record (hashed id ‖ payload), timestamp, received_at. */
 type ReportTuple = [Uint8Array, number, number];
 
@@ -70,8 +70,8 @@ export class SqliteReportStore implements ReportStore {
   readonly #insertBatch: (batch: readonly NewReport[], receivedAt: number, capPerDay: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
-  /** Prepared query statements by SQL text: their shape varies only with the number of ids. */
-  readonly #queryStatements = new Map<string, Database.Statement>();
+  /** Prepared query and count statements by SQL text: their shape varies only with the number of ids or pairs. */
+  readonly #statements = new Map<string, Database.Statement>();
   /**
    * Resolves, with how many ids were read, when every bucket stored before start-up is in the
    * id filter; until then queries seek every pair.
@@ -168,7 +168,7 @@ export class SqliteReportStore implements ReportStore {
     for (let i = 0; i < pairs.length; i += PAIRS_PER_COUNT) {
       const chunk = pairs.slice(i, i + PAIRS_PER_COUNT).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
       if (chunk.length === 0) continue;
-      const rows = this.#db.prepare(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[];
+      const rows = this.#prepared(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[];
       for (const row of rows) counts.set(pairKey(row.bucket, row.hashed_id as Uint8Array), row.stored);
     }
     return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
@@ -187,7 +187,7 @@ export class SqliteReportStore implements ReportStore {
       const day = { since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) };
       const { sql, params } = selectReports({ ...query, ...day, limit: query.limit - found.length }, hashedIds);
       // Rows as arrays: an owner query returns thousands, and objects cost more to build.
-      for (const row of this.#run(() => this.#queryStatement(sql).all(...params) as ReportTuple[])) {
+      for (const row of this.#run(() => this.#prepared(sql).raw(true).all(...params) as ReportTuple[])) {
         found.push(storedReportOf(row[0], row[1], row[2]));
       }
     }
@@ -208,11 +208,11 @@ export class SqliteReportStore implements ReportStore {
     this.#run(() => this.#db.prepare(PING_SQL).get());
   }
 
-  #queryStatement(sql: string): Database.Statement {
-    let statement = this.#queryStatements.get(sql);
+  #prepared(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
     if (!statement) {
-      if (this.#queryStatements.size >= MAX_CACHED_QUERY_STATEMENTS) this.#queryStatements.delete(this.#queryStatements.keys().next().value!);
-      this.#queryStatements.set(sql, (statement = this.#db.prepare(sql).raw(true)));
+      if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(sql, (statement = this.#db.prepare(sql)));
     }
     return statement;
   }
