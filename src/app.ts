@@ -26,6 +26,7 @@ import {
 } from './api-schemas.ts';
 import type { AppConfig } from './config.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { appleLegacyJson, JSON_HEADERS, queryPageJson } from './json-body.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestLog } from './middleware/request-log/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
@@ -200,10 +201,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
     }
     const found = await store.query({ hashedIds: decodeIds(body.ids, 'ids'), ...observationWindow(body.since, body.until), limit: limit + 1, ...(after ? { after } : {}) });
     const page = found.slice(0, limit);
-    return c.json({
-      reports: page.map((r) => ({ id: bytesToBase64(r.hashedId), payload: bytesToBase64(r.payload), timestamp: r.timestamp * 1000, receivedAt: r.receivedAt * 1000 })),
-      nextCursor: found.length > limit ? encodeCursor(page[page.length - 1]!) : null,
-    });
+    return c.body(queryPageJson(page, found.length > limit ? encodeCursor(page[page.length - 1]!) : null), 200, JSON_HEADERS);
   });
 
   // Apple-compatible fetch: legacy acsnservice.
@@ -213,13 +211,11 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   app.post('/acsnservice/fetch', idRequestLimit, async (c) => {
     const body = await readJson(c, AppleLegacyRequest);
     checkIdCount(body.search.reduce((n, s) => n + s.ids.length, 0));
-    const results = [];
+    const found: StoredReport[] = [];
     for (const [i, search] of body.search.entries()) {
-      for (const r of await allReports(decodeIds(search.ids, `search.${i}.ids`), observationWindow(search.startDate, search.endDate))) {
-        results.push(appleResult(r));
-      }
+      for (const r of await allReports(decodeIds(search.ids, `search.${i}.ids`), observationWindow(search.startDate, search.endDate))) found.push(r);
     }
-    return c.json({ statusCode: '200' as const, results });
+    return c.body(appleLegacyJson(found), 200, JSON_HEADERS);
   });
 
   // Apple-compatible fetch: findmyservice v2, as FindMy.py calls it.
@@ -255,8 +251,7 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
     const body = await readJson(c, MaclessRequest);
     const since = (nowSeconds() - (body.days ?? 7) * DAY_SECONDS) * 1000;
     const found = await allReports(decodeIds(body.ids, 'ids'), observationWindow(since, undefined));
-    const results = found.reverse().map(appleResult);
-    return c.json({ statusCode: '200' as const, results });
+    return c.body(appleLegacyJson(found.reverse()), 200, JSON_HEADERS);
   });
   app.get('/compat/macless-haystack', (c) => c.text('Nothing to see here'));
   app.options('/compat/macless-haystack', (c) => c.body(null, 200));
@@ -306,11 +301,6 @@ const MACLESS_CORS_HEADERS = {
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
   'access-control-allow-private-network': 'true',
 };
-
-/** One report in the legacy Apple result shape, shared by acsnservice and macless-haystack. */
-function appleResult(r: StoredReport) {
-  return { datePublished: r.receivedAt * 1000, payload: bytesToBase64(r.payload), description: 'found' as const, id: bytesToBase64(r.hashedId), statusCode: 0 as const };
-}
 
 function checkIdCount(count: number): void {
   if (count > MAX_QUERY_IDS) throw new ProblemError(400, `at most ${MAX_QUERY_IDS} ids per request, got ${count}`);

@@ -1,0 +1,101 @@
+/**
+ * JSON response bodies written straight into bytes, for the routes that return reports by the
+ * thousand. Building an object and two base64 strings per report, then JSON.stringify and
+ * UTF-8 encoding, took ~6 ms for an owner query's 1,340 reports and left garbage that set the
+ * latency tail; writing the bytes takes ~1 ms (BENCHMARKS.md). Everything these bodies hold
+ * is ASCII that JSON never escapes: fixed keys, base64 and integers.
+ */
+import { base64Length, EXTENDED_REPORT_LENGTH, HASHED_ID_LENGTH, writeBase64 } from '../crypto/index.ts';
+import type { StoredReport } from './store.ts';
+
+/**
+ * Appends JSON text to a growing byte buffer.
+ * @example new JsonBodyWriter().text('{"id":"').base64(hashedId).text('"}').finish()
+ */
+export class JsonBodyWriter {
+  #bytes: Uint8Array<ArrayBuffer>;
+  #length = 0;
+
+  /** `expectedBytes` sizes the first buffer; it grows when a body outruns it. */
+  constructor(expectedBytes = 1024) {
+    this.#bytes = new Uint8Array(expectedBytes);
+  }
+
+  /** Appends JSON text as it stands: the caller's text must be ASCII and valid where it lands. */
+  text(ascii: string): this {
+    const at = this.#reserve(ascii.length);
+    for (let i = 0; i < ascii.length; i++) this.#bytes[at + i] = ascii.charCodeAt(i);
+    return this;
+  }
+
+  /** Appends the standard base64 of `bytes`, without quotes. */
+  base64(bytes: Uint8Array): this {
+    const at = this.#reserve(base64Length(bytes.length));
+    writeBase64(bytes, this.#bytes, at);
+    return this;
+  }
+
+  /** Appends a non-negative safe integer in decimal. */
+  integer(value: number): this {
+    let digits = 1;
+    for (let power = 10; power <= value; power *= 10) digits++;
+    const at = this.#reserve(digits);
+    for (let i = at + digits - 1, rest = value; i >= at; i--, rest = Math.floor(rest / 10)) this.#bytes[i] = 0x30 + (rest % 10);
+    return this;
+  }
+
+  /** The body written so far. */
+  finish(): Uint8Array<ArrayBuffer> {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Makes room for `count` more bytes and returns where they start. */
+  #reserve(count: number): number {
+    const at = this.#length;
+    if (at + count > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(this.#bytes.length * 2, at + count));
+      grown.set(this.#bytes.subarray(0, at));
+      this.#bytes = grown;
+    }
+    this.#length = at + count;
+    return at;
+  }
+}
+
+/** Bytes one report takes in these bodies, besides its base64: keys, quotes and two 13-digit times. */
+const REPORT_OVERHEAD_BYTES = 80;
+
+function writerFor(reports: readonly StoredReport[]): JsonBodyWriter {
+  return new JsonBodyWriter(64 + reports.length * (REPORT_OVERHEAD_BYTES + base64Length(HASHED_ID_LENGTH) + base64Length(EXTENDED_REPORT_LENGTH)));
+}
+
+/**
+ * `{"reports":[{"id","payload","timestamp","receivedAt"}…],"nextCursor"}` of /v1/reports/query,
+ * times in Unix ms.
+ * @example c.body(queryPageJson(page, null), 200, JSON_HEADERS)
+ */
+export function queryPageJson(reports: readonly StoredReport[], nextCursor: string | null): Uint8Array<ArrayBuffer> {
+  const body = writerFor(reports).text('{"reports":[');
+  reports.forEach((r, i) => {
+    body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(r.hashedId).text('","payload":"').base64(r.payload);
+    body.text('","timestamp":').integer(r.timestamp * 1000).text(',"receivedAt":').integer(r.receivedAt * 1000).text('}');
+  });
+  return body.text('],"nextCursor":').text(JSON.stringify(nextCursor)).text('}').finish();
+}
+
+/**
+ * Apple's legacy fetch answer, `{"statusCode":"200","results":[{"datePublished","payload",
+ * "description":"found","id","statusCode":0}…]}`, shared by acsnservice and macless-haystack.
+ * @example c.body(appleLegacyJson(found), 200, JSON_HEADERS)
+ */
+export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<ArrayBuffer> {
+  const body = writerFor(reports).text('{"statusCode":"200","results":[');
+  reports.forEach((r, i) => {
+    body.text(i === 0 ? '{"datePublished":' : ',{"datePublished":').integer(r.receivedAt * 1000).text(',"payload":"').base64(r.payload);
+    body.text('","description":"found","id":"').base64(r.hashedId).text('","statusCode":0}');
+  });
+  return body.text(']}').finish();
+}
+
+/** Headers of a JSON body written by this module. */
+export const JSON_HEADERS = { 'content-type': 'application/json' } as const;
