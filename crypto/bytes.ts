@@ -5,7 +5,6 @@
 import { bytesToHex as nobleBytesToHex, hexToBytes as nobleHexToBytes } from '@noble/hashes/utils.js';
 import { FormatError } from './errors.ts';
 
-const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** ASCII codes of the 64 base64 digits, in value order. */
 const BASE64_DIGITS = new TextEncoder().encode('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/');
 const PAD = 0x3d; // '='
@@ -54,21 +53,44 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return ASCII.decode(text);
 }
 
+/** Value of each ASCII code as a base64 digit; -1 for every character that is not one. */
+const BASE64_VALUES = Int8Array.from({ length: 128 }, (_, code) => BASE64_DIGITS.indexOf(code));
+
 /**
  * Decodes standard base64 strictly: padding required, no whitespace, no URL-safe letters, and
  * no stray bits in the last character, so every byte string has exactly one accepted text.
+ * One pass over a lookup table: a server decodes thousands of ids per request.
  * @example base64ToBytes('AQID') // Uint8Array [1, 2, 3]
  */
 export function base64ToBytes(text: string): Uint8Array {
-  if (!STANDARD_BASE64.test(text)) throw new FormatError('invalid base64: expected standard base64 with padding');
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  // atob ignores the unused low bits of the last character; a canonical text has them zero.
-  if (bytes.length > 0 && bytesToBase64(bytes.subarray(bytes.length - (bytes.length % 3 || 3))) !== text.slice(-4)) {
-    throw new FormatError('invalid base64: non-zero padding bits');
+  if (text.length % 4 !== 0) throw new FormatError(NOT_BASE64);
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const bytes = new Uint8Array((text.length / 4) * 3 - padding);
+  const whole = bytes.length - (bytes.length % 3);
+  let at = 0;
+  for (let i = 0; i < whole; i += 3, at += 4) {
+    const n = (base64Digit(text, at) << 18) | (base64Digit(text, at + 1) << 12) | (base64Digit(text, at + 2) << 6) | base64Digit(text, at + 3);
+    bytes[i] = n >> 16;
+    bytes[i + 1] = (n >> 8) & 255;
+    bytes[i + 2] = n & 255;
+  }
+  if (padding > 0) {
+    const n = (base64Digit(text, at) << 18) | (base64Digit(text, at + 1) << 12) | (padding === 1 ? base64Digit(text, at + 2) << 6 : 0);
+    // The unused low bits of the last digit must be zero: one text per byte string.
+    if ((n & (padding === 1 ? 0xff : 0xffff)) !== 0) throw new FormatError('invalid base64: non-zero padding bits');
+    bytes[whole] = n >> 16;
+    if (padding === 1) bytes[whole + 1] = (n >> 8) & 255;
   }
   return bytes;
+}
+
+const NOT_BASE64 = 'invalid base64: expected standard base64 with padding';
+
+/** The value of the base64 digit at `at`; anything else is a FormatError. */
+function base64Digit(text: string, at: number): number {
+  const value = BASE64_VALUES[text.charCodeAt(at)] ?? -1;
+  if (value < 0) throw new FormatError(NOT_BASE64);
+  return value;
 }
 
 /** Lowercase hex. @example bytesToHex(new Uint8Array([255])) // 'ff' */

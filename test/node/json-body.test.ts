@@ -1,8 +1,6 @@
-// The byte-written response bodies must be exactly what JSON.stringify makes of the same
-// objects, and the base64 underneath them exactly what Node's own encoder makes.
+// The byte-written response bodies must be exactly what JSON.stringify makes of the same objects.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Length, base64ToBytes, bytesToBase64, writeBase64 } from '../../crypto/index.ts';
 import { appleLegacyJson, JsonBodyWriter, queryPageJson } from '../../src/json-body.ts';
 import type { StoredReport } from '../../src/store.ts';
 
@@ -15,23 +13,6 @@ const storedReport = fc.record({
   timestamp: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   receivedAt: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
 }) as fc.Arbitrary<StoredReport>;
-
-describe('base64 into bytes', () => {
-  it('writes what Buffer writes, at any offset, for every length 0–200', () => {
-    for (let length = 0; length <= 200; length++) {
-      const bytes = Uint8Array.from({ length }, (_, i) => (i * 97 + length * 31) & 255);
-      const target = new Uint8Array(3 + base64Length(length) + 2).fill(0xee);
-      expect(writeBase64(bytes, target, 3)).toBe(3 + base64Length(length));
-      expect(text(target.subarray(3, 3 + base64Length(length)))).toBe(b64(bytes));
-      expect([...target.subarray(0, 3), ...target.subarray(3 + base64Length(length))]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee]);
-      expect(bytesToBase64(bytes)).toBe(b64(bytes));
-    }
-  });
-
-  it('round-trips through the strict decoder', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes)));
-  });
-});
 
 describe('JsonBodyWriter', () => {
   it('writes integers in decimal, across every power of ten', () => {
