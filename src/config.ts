@@ -54,7 +54,7 @@ export function positiveInteger(env: Environment, name: string, fallback: number
 }
 
 /** Reads an integer variable that may be 0, or its default when unset. */
-function nonNegativeInteger(env: Environment, name: string, fallback: number): number {
+export function nonNegativeInteger(env: Environment, name: string, fallback: number): number {
   return integerVariable(env, name, fallback, 0);
 }
 

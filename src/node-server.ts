@@ -3,15 +3,25 @@
  * a clean shutdown. `src/node.ts` calls it from the environment; tests call it directly.
  */
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { compileP224Module, fastP224 } from '../crypto/index.ts';
 import { createApp } from './app.ts';
 import type { AppConfig } from './config.ts';
-import { openDatabase, SqliteReportStore } from './sqlite-store.ts';
+import { SqliteReaders } from './sqlite-readers.ts';
+import { openDatabase, READER_OPTIONS, SqliteReportStore } from './sqlite-store.ts';
 
 /** Expired reports are pruned this often (and once at start). */
 export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+/** Most reader threads by default; past a few, the days of a week are split too thin. */
+const MAX_DEFAULT_READERS = 3;
+
+/** One reader thread per core beside the main thread, at most {@link MAX_DEFAULT_READERS}. */
+export function defaultReaderThreads(): number {
+  return Math.min(MAX_DEFAULT_READERS, Math.max(0, availableParallelism() - 1));
+}
+
 /** In-flight requests get this long to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A request must arrive whole (headers and body) within this; slow senders are cut off with 408. */
@@ -26,6 +36,8 @@ export interface NodeServerOptions {
   readonly log?: (line: string) => void;
   /** Default {@link REQUEST_TIMEOUT_MS}. */
   readonly requestTimeoutMs?: number;
+  /** Threads that read for owner queries beside the main one; default {@link defaultReaderThreads}, 0 for none. */
+  readonly readerThreads?: number;
 }
 
 export interface RunningServer {
@@ -44,7 +56,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const log = options.log ?? console.log;
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.databasePath);
-  const store = new SqliteReportStore(db);
+  const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
+  const readers = readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
+  const store = new SqliteReportStore(db, { readers });
   const indexingStarted = performance.now();
   void store.indexed.then((read) => read > 0 && log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`));
   const app = createApp({
@@ -93,8 +107,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         server.close(() => {
           clearTimeout(force);
-          db.close();
-          resolve();
+          void (readers?.close() ?? Promise.resolve()).then(() => {
+            db.close();
+            resolve();
+          });
         });
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       })),

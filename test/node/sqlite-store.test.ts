@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, SqliteReportStore } from '../../src/sqlite-store.ts';
-import type { NewReport } from '../../src/store.ts';
+import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
+import { SqliteReaders } from '../../src/sqlite-readers.ts';
+import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../src/sqlite-store.ts';
+import { compareReports, type NewReport, type StoredReport } from '../../src/store.ts';
 import { newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folders: string[] = [];
@@ -31,6 +33,7 @@ describe('SQLite store', () => {
     const db = openDatabase(path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('mmap_size', { simple: true })).toBeGreaterThan(1e9);
     const reports = reportsFor(3);
     await new SqliteReportStore(db).insert(reports, NOW);
     db.close();
@@ -136,4 +139,65 @@ describe('SQLite store', () => {
     expect((await store.query({ ...query, until: NOW + 60 })).map((r) => r.timestamp)).toEqual([...times, NOW + 60]);
     db.close();
   });
+
+  it('splits owner queries over reader threads and pages exactly as one connection does', async () => {
+    const path = databasePath();
+    const db = openDatabase(path);
+    // Counts the reads the readers served, to show the split happened.
+    const readers = new (class extends SqliteReaders {
+      reads = 0;
+      override read(...args: Parameters<SqliteReaders['read']>) {
+        this.reads++;
+        return super.read(...args);
+      }
+    })(path, 2, READER_OPTIONS);
+    const shared = new SqliteReportStore(db, { readers });
+    // 96 ids with reports over 8 days; ids share seconds, so the order needs its tiebreaks.
+    const ids = hashedIdPopulation(96);
+    const reports = ids.flatMap((hashedId, k) =>
+      Array.from({ length: 1 + (k % 4) }, (_, n) => {
+        const timestamp = NOW - ((k * 5 + n * 7919) % 8) * 86400 - (k % 3) * 60;
+        return { hashedId, payload: syntheticPayload(timestamp), timestamp };
+      }),
+    );
+    await shared.insert(reports, NOW);
+    const alone = new SqliteReportStore(db);
+    await alone.indexed;
+
+    const page = async (store: SqliteReportStore, limit: number) => {
+      const seen: StoredReport[] = [];
+      for (let after: StoredReport | undefined; ; ) {
+        const found = await store.query({ hashedIds: ids, since: NOW - 8 * 86400, until: NOW, limit, ...(after ? { after } : {}) });
+        seen.push(...found);
+        if (found.length < limit) return seen;
+        after = found.at(-1);
+      }
+    };
+    const everything = [...reports].sort(compareReports).map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`);
+    for (const limit of [1, 7, 50, 10_000]) {
+      const [split, whole] = await Promise.all([page(shared, limit), page(alone, limit)]);
+      const keys = split.map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`);
+      expect(keys, `limit ${limit}`).toEqual(everything);
+      expect(whole.map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`)).toEqual(keys);
+      expect(split.every((r) => r.receivedAt === NOW && r.hashedId.length === 32)).toBe(true);
+    }
+
+    // Only the one query whose page holds the whole window is split: into 3 groups, 2 of them read elsewhere.
+    expect(readers.reads).toBe(2);
+    // A split query resumes after a cursor as one connection does (its bytes cross to the readers too).
+    const sorted = [...reports].sort(compareReports);
+    for (const k of [0, 57, sorted.length - 2]) {
+      const query = { hashedIds: ids, since: NOW - 8 * 86400, until: NOW, limit: 10_000, after: sorted[k]! };
+      const [split, whole] = await Promise.all([shared.query(query), alone.query(query)]);
+      expect(split.map((r) => r.timestamp * 1e3 + r.payload[80]!)).toEqual(whole.map((r) => r.timestamp * 1e3 + r.payload[80]!));
+      expect(split.length).toBe(sorted.length - k - 1);
+    }
+    expect(readers.reads).toBeGreaterThanOrEqual(6);
+
+    // Without its readers the store answers alone, the same.
+    await readers.close();
+    expect((await page(shared, 10_000)).length).toBe(reports.length);
+    db.close();
+  });
 });
+
