@@ -1,15 +1,16 @@
 // @ts-check
 /**
  * One read-only connection to the report database, in a worker thread of sqlite-readers.ts.
- * It runs the statements it is sent, in order, and answers with their rows packed in one
- * transferred buffer. Plain JavaScript: Node 20 does not run TypeScript in worker threads.
+ * For each request it takes statements, one at a time, from the counter it shares with the
+ * store and the other readers, runs them, and answers with which it ran and their rows, packed
+ * in one transferred buffer. Plain JavaScript: Node 20 does not run TypeScript in worker threads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { packReportRows, unpackStatements } from './reader-messages.mjs';
 
 /** @typedef {import('./sqlite-readers.ts').SqliteReaderOptions & { path: string }} ReaderOptions */
-/** @typedef {{ id: number, statements: import('./reader-messages.mjs').PackedStatements, limit: number }} ReadRequest */
+/** @typedef {{ id: number, statements: import('./reader-messages.mjs').PackedStatements, next: SharedArrayBuffer }} ShareRequest */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const options = /** @type {ReaderOptions} */ (workerData);
@@ -30,18 +31,25 @@ function statement(sql) {
   return found;
 }
 
-port.on('message', (/** @type {ReadRequest} */ { id, statements, limit }) => {
+port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
   try {
+    const list = unpackStatements(statements);
+    const counter = new Int32Array(next);
+    /** @type {number[]} */
+    const taken = [];
+    /** @type {number[]} */
+    const counts = [];
     /** @type {Array<[Uint8Array, number, number]>} */
     const rows = [];
-    // Each statement returns its own first `limit` rows in order; once that many are in
-    // hand, later statements (later days) cannot contribute to the page.
-    for (const { sql, params } of unpackStatements(statements)) {
-      if (rows.length >= limit) break;
-      for (const row of statement(sql).all(...params)) rows.push(/** @type {[Uint8Array, number, number]} */ (row));
+    for (let k = Atomics.add(counter, 0, 1); k < list.length; k = Atomics.add(counter, 0, 1)) {
+      const { sql, params } = /** @type {import('./reader-messages.mjs').Statement} */ (list[k]);
+      const found = /** @type {Array<[Uint8Array, number, number]>} */ (statement(sql).all(...params));
+      taken.push(k);
+      counts.push(found.length);
+      for (const row of found) rows.push(row);
     }
-    const packed = packReportRows(rows.slice(0, limit));
-    port.postMessage({ id, packed }, [packed.buffer]);
+    const packed = packReportRows(rows);
+    port.postMessage({ id, taken, counts, packed }, [packed.buffer]);
   } catch (error) {
     const { message, code } = /** @type {{ message: string, code?: unknown }} */ (error);
     port.postMessage({ id, error: { message, code } });

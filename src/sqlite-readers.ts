@@ -1,11 +1,13 @@
 /**
  * Read-only connections to the report database in worker threads, so that one owner query
  * runs its days on several cores at once. better-sqlite3 is synchronous, so a second core can
- * only be used from a second thread; WAL lets readers run beside the writer. Statements and
- * rows cross between threads packed (reader-messages.mjs).
+ * only be used from a second thread; WAL lets readers run beside the writer.
  *
- * Measured on the 1M bench database, two cores: the SQL of a 672-id week took 9.6–11.9 ms
- * p50 on the main connection alone, and 6.4–6.7 ms split over it and one reader (BENCHMARKS.md).
+ * The calling thread and the readers take statements from one shared counter, each the next
+ * not yet taken, so the work balances itself, and a reader that wakes late (a busy or
+ * descheduled core) finds nothing left instead of holding the query up: a shared query takes
+ * at most about as long as one thread alone. Statements and rows cross between threads packed
+ * (reader-messages.mjs).
  */
 import { Worker } from 'node:worker_threads';
 import { packStatements, unpackReports } from './reader-messages.mjs';
@@ -24,22 +26,29 @@ export interface SqliteReaderOptions {
   readonly maxCachedStatements: number;
 }
 
-interface PendingRead {
-  resolve: (reports: StoredReport[]) => void;
+/** What a reader did with one shared request: which statements it took, and their rows in that order. */
+interface ShareAnswer {
+  readonly taken: number[];
+  readonly counts: number[];
+  readonly reports: StoredReport[];
+}
+
+interface PendingShare {
+  resolve: (answer: ShareAnswer) => void;
   reject: (error: unknown) => void;
 }
 
-type ReadAnswer = { id: number; packed: Uint8Array } | { id: number; error: { message: string; code?: unknown } };
+type ReaderMessage = { id: number; taken: number[]; counts: number[]; packed: Uint8Array } | { id: number; error: { message: string; code?: unknown } };
 
 interface Reader {
   readonly worker: Worker;
-  readonly pending: Map<number, PendingRead>;
+  readonly pending: Map<number, PendingShare>;
 }
 
 const WORKER_URL = new URL('./sqlite-reader-worker.mjs', import.meta.url);
 
 /**
- * @example const readers = new SqliteReaders('./data/crowdfind.db', 1, options); await readers.read(statements, 1000);
+ * @example const readers = new SqliteReaders('./data/crowdfind.db', 1, READER_OPTIONS); await readers.share(statements, runHere);
  */
 export class SqliteReaders {
   readonly #path: string;
@@ -61,27 +70,52 @@ export class SqliteReaders {
   }
 
   /**
-   * Runs `statements` in order on the least busy reader and resolves to their rows, at most
-   * `limit`. A reader that stops (it should not) fails its reads as unavailable and is started
-   * again for the next one.
+   * Runs every statement once, on this thread (`runHere`) or on a reader, whichever takes it
+   * first; resolves to each statement's rows, in the statements' order. Fails as unavailable
+   * when a reader that took a statement stops before answering (a stopped reader is started
+   * again for the next request).
    */
-  read(statements: readonly ReportStatement[], limit: number): Promise<StoredReport[]> {
-    if (this.#closed) return Promise.reject(new StoreUnavailableError('the database readers are closed'));
-    let slot = 0;
-    for (let s = 1; s < this.#readers.length; s++) if ((this.#readers[s]?.pending.size ?? 0) < (this.#readers[slot]?.pending.size ?? 0)) slot = s;
+  share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StoredReport[]): Promise<StoredReport[][]> {
+    const results: Array<StoredReport[] | undefined> = Array.from({ length: statements.length });
+    const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const packed = packStatements(statements);
+    const answers = this.#closed ? [] : this.#readers.map((_, slot) => this.#ask(slot, { statements: packed, next: next.buffer }));
+    // Handled below; if this thread's own part throws first, a reader's failure must not go unhandled.
+    for (const answer of answers) answer.catch(() => {});
+    let missing = statements.length;
+    for (let k = Atomics.add(next, 0, 1); k < statements.length; k = Atomics.add(next, 0, 1)) {
+      results[k] = runHere(statements[k]!);
+      missing--;
+    }
+    return new Promise((resolve, reject) => {
+      const done = () => resolve(results as StoredReport[][]);
+      if (missing === 0) return done();
+      for (const answer of answers) {
+        answer.then(({ taken, counts, reports }) => {
+          let at = 0;
+          taken.forEach((k, i) => {
+            results[k] = reports.slice(at, (at += counts[i]!));
+            missing--;
+          });
+          if (missing === 0) done();
+        }, reject);
+      }
+    });
+  }
+
+  /** Stops every reader; requests still in flight fail as unavailable. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#readers.map((reader) => reader?.worker.terminate()));
+  }
+
+  #ask(slot: number, request: object): Promise<ShareAnswer> {
     const reader = this.#reader(slot);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       reader.pending.set(id, { resolve, reject });
-      const packed = packStatements(statements);
-      reader.worker.postMessage({ id, statements: packed, limit }, [packed.blobs.buffer]);
+      reader.worker.postMessage({ id, ...request });
     });
-  }
-
-  /** Stops every reader; reads still in flight fail as unavailable. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    await Promise.all(this.#readers.map((reader) => reader?.worker.terminate()));
   }
 
   #reader(slot: number): Reader {
@@ -92,11 +126,11 @@ export class SqliteReaders {
     // The server's own handles keep the process alive; readers never should.
     worker.unref();
     const reader: Reader = { worker, pending: new Map() };
-    worker.on('message', (answer: ReadAnswer) => {
-      const pending = reader.pending.get(answer.id);
-      reader.pending.delete(answer.id);
-      if ('packed' in answer) pending?.resolve(unpackReports(answer.packed));
-      else pending?.reject(readError(answer.error));
+    worker.on('message', (message: ReaderMessage) => {
+      const pending = reader.pending.get(message.id);
+      reader.pending.delete(message.id);
+      if ('error' in message) pending?.reject(readError(message.error));
+      else pending?.resolve({ taken: message.taken, counts: message.counts, reports: unpackReports(message.packed) });
     });
     const stopped = (why: string) => {
       if (this.#readers[slot] === reader) this.#readers[slot] = undefined;

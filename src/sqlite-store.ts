@@ -192,43 +192,43 @@ export class SqliteReportStore implements ReportStore {
   /**
    * One statement per day of the window, naming only the ids that day's filter may hold.
    * A day's reports all precede the next day's, so the days' pages concatenated in day order
-   * are in the stable order. With readers, the days are split into consecutive groups that
-   * run at once: the first here, the others on the readers.
+   * are in the stable order. A large query shares its days with the readers.
    */
   async query(query: ReportQuery): Promise<StoredReport[]> {
-    const days: PlannedDay[] = [];
+    const days: ReportStatement[] = [];
+    let ids = 0;
     // Days before a cursor's hold nothing after it.
     const firstBucket = bucketOf(query.after ? Math.max(query.since, query.after.timestamp) : query.since);
     for (let bucket = firstBucket; bucket <= bucketOf(query.until); bucket++) {
       const hashedIds = query.hashedIds.filter((id) => this.#ids.mightContain(bucket, id));
       if (hashedIds.length === 0) continue;
       const day = { since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) };
-      days.push({ statement: selectReports({ ...query, ...day }, hashedIds), ids: hashedIds.length });
+      days.push(selectReports({ ...query, ...day }, hashedIds));
+      ids += hashedIds.length;
     }
-    const [own = [], ...others] = splitDays(days, 1 + (this.#readers?.size ?? 0), query.limit);
-    const elsewhere = Promise.all(others.map((group) => this.#readers!.read(group.map((d) => d.statement), query.limit)));
-    // Awaited below; if the local part throws first, its rejection must not go unhandled.
-    elsewhere.catch(() => {});
-    const found = this.#read(own.map((d) => d.statement), query.limit);
-    let rest: StoredReport[][];
-    try {
-      rest = await elsewhere;
-    } catch (error) {
-      throw unavailable(error);
+    const found: StoredReport[] = [];
+    // Shared only when large (a thread hop costs ~0.2 ms, more than a few seeks), and when the
+    // page should hold every day (an id a day's filter holds has about one report that day):
+    // otherwise the later days' rows would be read in vain.
+    if (this.#readers && this.#readers.size > 0 && days.length > 1 && ids >= PARALLEL_MIN_IDS && ids <= query.limit) {
+      let pages: StoredReport[][];
+      try {
+        pages = await this.#readers.share(days, (day) => this.#select(day));
+      } catch (error) {
+        throw unavailable(error);
+      }
+      for (const page of pages) for (const report of page) found.push(report);
+    } else {
+      for (let k = 0; k < days.length && found.length < query.limit; k++) for (const report of this.#select(days[k]!)) found.push(report);
     }
-    for (const part of rest) for (const report of part) found.push(report);
     return found.length > query.limit ? found.slice(0, query.limit) : found;
   }
 
-  /** Runs day statements in order on this connection, as a reader runs them: at most `limit` rows. */
-  #read(statements: readonly ReportStatement[], limit: number): StoredReport[] {
-    const found: StoredReport[] = [];
-    for (const { sql, params } of statements) {
-      if (found.length >= limit) break;
-      // Rows as arrays: an owner query returns thousands, and objects cost more to build.
-      for (const row of this.#run(() => this.#prepared(sql).raw(true).all(...params) as ReportTuple[])) found.push(storedReportOf(row[0], row[1], row[2]));
-    }
-    return found;
+  /** One day's rows, at most the query's limit. */
+  #select({ sql, params }: ReportStatement): StoredReport[] {
+    // Rows as arrays: an owner query returns thousands, and objects cost more to build.
+    const rows = this.#run(() => this.#prepared(sql).raw(true).all(...params) as ReportTuple[]);
+    return rows.map((row) => storedReportOf(row[0], row[1], row[2]));
   }
 
   async prune(before: number): Promise<number> {
@@ -261,32 +261,6 @@ export class SqliteReportStore implements ReportStore {
       throw unavailable(error);
     }
   }
-}
-
-/** A day of an owner query: its statement, and how many ids it names (its expected share of the rows). */
-interface PlannedDay {
-  readonly statement: ReportStatement;
-  readonly ids: number;
-}
-
-/**
- * Consecutive groups of days, as many as `parts`, with about equal numbers of ids (an id a
- * day's filter holds has about one report that day). A query stays whole when it is small (a
- * thread hop costs ~0.2 ms, more than a few seeks), or when its page is likely to fill before
- * its last days, whose rows the later groups would then read in vain.
- */
-function splitDays(days: readonly PlannedDay[], parts: number, limit: number): PlannedDay[][] {
-  const total = days.reduce((sum, d) => sum + d.ids, 0);
-  if (parts < 2 || days.length < 2 || total < PARALLEL_MIN_IDS || total > limit) return [[...days]];
-  const groups: PlannedDay[][] = [[]];
-  let seen = 0;
-  for (const day of days) {
-    // A new group starts where a day's middle passes the next equal share.
-    if (groups.length < parts && groups.at(-1)!.length > 0 && seen + day.ids / 2 > (total * groups.length) / parts) groups.push([]);
-    groups.at(-1)!.push(day);
-    seen += day.ids;
-  }
-  return groups;
 }
 
 /** SQLite's busy, locked, full and I/O errors mean "not now", not "bad input". */
