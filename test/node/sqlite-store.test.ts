@@ -152,7 +152,7 @@ describe('SQLite store', () => {
         this.shared += statements.length;
         return super.share(statements, (statement) => {
           this.ranHere++;
-          for (const until = Date.now() + 40; Date.now() < until; );
+          for (const until = Date.now() + 100; Date.now() < until; );
           return runHere(statement);
         });
       }

@@ -1,0 +1,70 @@
+// Reader threads share a query's statements with the calling thread; what happens when a
+// reader fails or stops while it holds one of them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteReaders, type ReportStatement } from '../../src/sqlite-readers.ts';
+import { openDatabase, READER_OPTIONS } from '../../src/sqlite-store.ts';
+import { StoreUnavailableError, type StoredReport } from '../../src/store.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-readers-'));
+const path = join(folder, 'reports.db');
+const db = openDatabase(path);
+afterAll(() => {
+  db.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** One row in the shape of a report query, after counting to `steps` (a million take ~0.2 s here). */
+const slow = (tag: number, steps = 1_000_000): ReportStatement => ({
+  sql: 'WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < ?) SELECT zeroblob(120), ? + 0 * count(*), 0 FROM c',
+  params: [steps, tag],
+});
+
+/** Readers whose thread has started and opened the database: it has taken part in a query. */
+async function startedReaders(): Promise<SqliteReaders> {
+  const readers = new SqliteReaders(path, 1, READER_OPTIONS);
+  for (let ranHere = 2; ranHere === 2; ) {
+    ranHere = 0;
+    await readers.share([slow(0), slow(0)], (statement) => (ranHere++, runHere(statement)));
+  }
+  return readers;
+}
+/** This thread's part: the same statements on its own connection. */
+const runHere = (statement: ReportStatement): StoredReport[] =>
+  (db.prepare(statement.sql).raw(true).all(...statement.params) as Array<[Uint8Array, number, number]>).map(([record, timestamp, receivedAt]) => ({
+    hashedId: record.subarray(0, 32),
+    payload: record.subarray(32),
+    timestamp,
+    receivedAt,
+  }));
+
+describe('SqliteReaders', () => {
+  it('answers every statement once, in order, whoever ran it', async () => {
+    const readers = await startedReaders();
+    const pages = await readers.share([slow(1), slow(2), slow(3)], runHere);
+    expect(pages.map((page) => page.map((r) => r.timestamp))).toEqual([[1], [2], [3]]);
+    await readers.close();
+  });
+
+  it('fails as unavailable when a reader stops holding a statement, and runs alone once closed', async () => {
+    const readers = await startedReaders();
+    // This thread spends ~1 s on one statement; meanwhile the reader takes the other, a longer one.
+    const pending = readers.share([slow(1, 5_000_000), slow(2, 10_000_000)], runHere);
+    await readers.close();
+    await expect(pending).rejects.toThrow(StoreUnavailableError);
+    expect(readers.size).toBe(0);
+    const pages = await readers.share([slow(3), slow(4)], runHere);
+    expect(pages.map((page) => page.map((r) => r.timestamp))).toEqual([[3], [4]]);
+  });
+
+  it("passes a reader's SQLite error on with its code", async () => {
+    const readers = await startedReaders();
+    const broken = { sql: 'SELECT * FROM no_such_table', params: [] };
+    // The reader takes the broken statement while this thread counts for ~1 s.
+    const pending = readers.share([slow(1, 5_000_000), broken], (statement) => (statement === broken ? [] : runHere(statement)));
+    await expect(pending).rejects.toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringMatching(/no such table/) });
+    await readers.close();
+  });
+});
