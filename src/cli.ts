@@ -86,8 +86,8 @@ Derives every key each device could have broadcast between --since (default 7d) 
 --api apple uses the Apple-compatible endpoint of any server that has it.`,
   serve: `crowdfind serve
 
-Runs the server in this process, configured as npm start configures it (PORT, HOST, DATABASE_PATH,
-RETENTION_DAYS, MAX_BATCH, CORS_ORIGINS). npm start also gives V8 a 64 MB young generation
+Runs the server in this process, configured by the same environment variables as npm start (PORT,
+HOST, DATABASE_PATH, READER_THREADS and the rest in the README). npm start also gives V8 a 64 MB young generation
 (node --max-semi-space-size=64), which shortens the owner query's slowest answers.`,
 };
 
