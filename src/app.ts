@@ -26,7 +26,7 @@ import {
 } from './api-schemas.ts';
 import type { AppConfig } from './config.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { appleLegacyJson, JSON_HEADERS, queryPageJson } from './json-body.ts';
+import { appleLegacyJson, appleV2Json, JSON_HEADERS, queryPageJson } from './json-body.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestLog } from './middleware/request-log/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
@@ -225,7 +225,8 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   app.post('/findmyservice/v2/fetch', idRequestLimit, async (c) => {
     const body = await readJson(c, AppleV2Request);
     checkIdCount(body.fetch.reduce((n, f) => n + f.primaryIds.length + f.secondaryIds.length, 0));
-    const byId = new Map<string, string[]>();
+    // Reports grouped by id, in the order ids first appear.
+    const byId = new Map<string, StoredReport[]>();
     for (const [i, f] of body.fetch.entries()) {
       const lookups: Array<[string[], number | undefined, string]> = [
         [f.primaryIds, f.startDate, 'primaryIds'],
@@ -234,13 +235,14 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
       for (const [ids, start, field] of lookups) {
         if (ids.length === 0) continue;
         for (const r of await allReports(decodeIds(ids, `fetch.${i}.${field}`), observationWindow(start, f.endDate))) {
-          const id = bytesToBase64(r.hashedId);
-          byId.set(id, [...(byId.get(id) ?? []), bytesToBase64(r.payload)]);
+          const key = bytesToBase64(r.hashedId);
+          const group = byId.get(key);
+          if (group) group.push(r);
+          else byId.set(key, [r]);
         }
       }
     }
-    const locationPayload = [...byId].map(([id, locationInfo]) => ({ id, locationInfo }));
-    return c.json({ acsnLocations: { statusCode: '200' as const, locationPayload } });
+    return c.body(appleV2Json([...byId.values()]), 200, JSON_HEADERS);
   });
 
   // macless-haystack endpoint, a drop-in for its app (SPEC §9), with real errors.

@@ -1,6 +1,6 @@
 /**
  * JSON response bodies written straight into bytes, for the routes that return reports by the
- * thousand. Building an object and two base64 strings per report, then JSON.stringify and
+ * thousand (all four owner routes). Building an object and two base64 strings per report, then JSON.stringify and
  * UTF-8 encoding, took ~6 ms for an owner query's 1,340 reports and left garbage that set the
  * latency tail; writing the bytes takes ~1 ms (BENCHMARKS.md). Everything these bodies hold
  * is ASCII that JSON never escapes: fixed keys, base64 and integers.
@@ -95,6 +95,21 @@ export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<Ar
     body.text('","description":"found","id":"').base64(r.hashedId).text('","statusCode":0}');
   });
   return body.text(']}').finish();
+}
+
+/**
+ * Apple's v2 fetch answer, `{"acsnLocations":{"statusCode":"200","locationPayload":[{"id",
+ * "locationInfo":[payload…]}…]}}`: one entry per group, each group the reports of one id.
+ * @example c.body(appleV2Json([reportsOfA, reportsOfB]), 200, JSON_HEADERS)
+ */
+export function appleV2Json(groups: ReadonlyArray<readonly StoredReport[]>): Uint8Array<ArrayBuffer> {
+  const body = writerFor(groups.flat()).text('{"acsnLocations":{"statusCode":"200","locationPayload":[');
+  groups.forEach((group, i) => {
+    body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(group[0]!.hashedId).text('","locationInfo":[');
+    group.forEach((r, k) => body.text(k === 0 ? '"' : ',"').base64(r.payload).text('"'));
+    body.text(']}');
+  });
+  return body.text(']}}').finish();
 }
 
 /** Headers of a JSON body written by this module. */

@@ -1,7 +1,7 @@
 // The byte-written response bodies must be exactly what JSON.stringify makes of the same objects.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appleLegacyJson, JsonBodyWriter, queryPageJson } from '../../src/json-body.ts';
+import { appleLegacyJson, appleV2Json, JsonBodyWriter, queryPageJson } from '../../src/json-body.ts';
 import type { StoredReport } from '../../src/store.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -44,6 +44,15 @@ describe('report bodies', () => {
       fc.property(fc.array(storedReport, { maxLength: 20 }), (reports) => {
         const results = reports.map((r) => ({ datePublished: r.receivedAt * 1000, payload: b64(r.payload), description: 'found', id: b64(r.hashedId), statusCode: 0 }));
         expect(text(appleLegacyJson(reports))).toBe(JSON.stringify({ statusCode: '200', results }));
+      }),
+    );
+  });
+
+  it("Apple's v2 groups: byte for byte what JSON.stringify makes", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(storedReport, { minLength: 1, maxLength: 5 }), { maxLength: 6 }), (groups) => {
+        const locationPayload = groups.map((group) => ({ id: b64(group[0]!.hashedId), locationInfo: group.map((r) => b64(r.payload)) }));
+        expect(text(appleV2Json(groups))).toBe(JSON.stringify({ acsnLocations: { statusCode: '200', locationPayload } }));
       }),
     );
   });
