@@ -1,9 +1,9 @@
 /**
- * JSON response bodies written straight into bytes, for the routes that return reports by the
- * thousand (all four owner routes). Building an object and two base64 strings per report, then JSON.stringify and
- * UTF-8 encoding, took ~6 ms for an owner query's 1,340 reports and left garbage that set the
- * latency tail; writing the bytes takes ~1 ms (BENCHMARKS.md). Everything these bodies hold
- * is ASCII that JSON never escapes: fixed keys, base64 and integers.
+ * JSON response bodies written straight into bytes, for the four owner routes, which return
+ * reports by the thousand. Building an object and two base64 strings per report, then
+ * JSON.stringify and UTF-8 encoding, took ~6 ms for an owner query's 1,340 reports and left
+ * garbage that set the latency tail; writing the bytes takes 1–2 ms (BENCHMARKS.md).
+ * Everything these bodies hold is ASCII that JSON never escapes: fixed keys, base64, integers.
  */
 import { base64Length, EXTENDED_REPORT_LENGTH, HASHED_ID_LENGTH, writeBase64 } from '../crypto/index.ts';
 import type { StoredReport } from './store.ts';
@@ -65,8 +65,9 @@ export class JsonBodyWriter {
 /** Bytes one report takes in these bodies, besides its base64: keys, quotes and two 13-digit times. */
 const REPORT_OVERHEAD_BYTES = 80;
 
-function writerFor(reports: readonly StoredReport[]): JsonBodyWriter {
-  return new JsonBodyWriter(64 + reports.length * (REPORT_OVERHEAD_BYTES + base64Length(HASHED_ID_LENGTH) + base64Length(EXTENDED_REPORT_LENGTH)));
+/** A writer sized for a body of `reports` reports. */
+function writerFor(reports: number): JsonBodyWriter {
+  return new JsonBodyWriter(64 + reports * (REPORT_OVERHEAD_BYTES + base64Length(HASHED_ID_LENGTH) + base64Length(EXTENDED_REPORT_LENGTH)));
 }
 
 /**
@@ -75,7 +76,7 @@ function writerFor(reports: readonly StoredReport[]): JsonBodyWriter {
  * @example c.body(queryPageJson(page, null), 200, JSON_HEADERS)
  */
 export function queryPageJson(reports: readonly StoredReport[], nextCursor: string | null): Uint8Array<ArrayBuffer> {
-  const body = writerFor(reports).text('{"reports":[');
+  const body = writerFor(reports.length).text('{"reports":[');
   reports.forEach((r, i) => {
     body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(r.hashedId).text('","payload":"').base64(r.payload);
     body.text('","timestamp":').integer(r.timestamp * 1000).text(',"receivedAt":').integer(r.receivedAt * 1000).text('}');
@@ -89,7 +90,7 @@ export function queryPageJson(reports: readonly StoredReport[], nextCursor: stri
  * @example c.body(appleLegacyJson(found), 200, JSON_HEADERS)
  */
 export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<ArrayBuffer> {
-  const body = writerFor(reports).text('{"statusCode":"200","results":[');
+  const body = writerFor(reports.length).text('{"statusCode":"200","results":[');
   reports.forEach((r, i) => {
     body.text(i === 0 ? '{"datePublished":' : ',{"datePublished":').integer(r.receivedAt * 1000).text(',"payload":"').base64(r.payload);
     body.text('","description":"found","id":"').base64(r.hashedId).text('","statusCode":0}');
@@ -103,7 +104,7 @@ export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<Ar
  * @example c.body(appleV2Json([reportsOfA, reportsOfB]), 200, JSON_HEADERS)
  */
 export function appleV2Json(groups: ReadonlyArray<readonly StoredReport[]>): Uint8Array<ArrayBuffer> {
-  const body = writerFor(groups.flat()).text('{"acsnLocations":{"statusCode":"200","locationPayload":[');
+  const body = writerFor(groups.reduce((sum, group) => sum + group.length, 0)).text('{"acsnLocations":{"statusCode":"200","locationPayload":[');
   groups.forEach((group, i) => {
     body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(group[0]!.hashedId).text('","locationInfo":[');
     group.forEach((r, k) => body.text(k === 0 ? '"' : ',"').base64(r.payload).text('"'));
