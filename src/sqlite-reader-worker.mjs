@@ -8,6 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { packReportRows, unpackStatements } from './reader-messages.mjs';
+import { statementCache } from './statement-cache.mjs';
 
 /** @typedef {import('./sqlite-readers.ts').SqliteReaderOptions & { path: string }} ReaderOptions */
 /** @typedef {{ id: number, statements: import('./reader-messages.mjs').PackedStatements, next: SharedArrayBuffer }} ShareRequest */
@@ -19,17 +20,7 @@ db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
 db.pragma(`cache_size = -${options.cacheKib}`);
 db.pragma(`mmap_size = ${options.mmapBytes}`);
 
-/** @type {Map<string, import('better-sqlite3').Statement>} */
-const prepared = new Map();
-/** @param {string} sql */
-function statement(sql) {
-  let found = prepared.get(sql);
-  if (!found) {
-    if (prepared.size >= options.maxCachedStatements) prepared.delete(/** @type {string} */ (prepared.keys().next().value));
-    prepared.set(sql, (found = db.prepare(sql).raw(true)));
-  }
-  return found;
-}
+const statement = statementCache(db, options.maxCachedStatements);
 
 port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
   try {
@@ -43,7 +34,7 @@ port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
     const rows = [];
     for (let k = Atomics.add(counter, 0, 1); k < list.length; k = Atomics.add(counter, 0, 1)) {
       const { sql, params } = /** @type {import('./reader-messages.mjs').Statement} */ (list[k]);
-      const found = /** @type {Array<[Uint8Array, number, number]>} */ (statement(sql).all(...params));
+      const found = /** @type {Array<[Uint8Array, number, number]>} */ (statement(sql).raw(true).all(...params));
       taken.push(k);
       counts.push(found.length);
       for (const row of found) rows.push(row);

@@ -19,6 +19,7 @@ import { BucketIdFilter } from './bucket-id-filter.ts';
 import type { ReportStatement, SqliteReaderOptions, SqliteReaders } from './sqlite-readers.ts';
 import { planIdCap } from './id-cap.ts';
 import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, storedReportOf, type CountRow } from './report-sql.ts';
+import { statementCache } from './statement-cache.mjs';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
@@ -85,7 +86,7 @@ export class SqliteReportStore implements ReportStore {
   readonly #ids = new BucketIdFilter();
   readonly #readers: SqliteReaders | undefined;
   /** Prepared query and count statements by SQL text: their shape varies only with the number of ids or pairs. */
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #prepared: (sql: string) => Database.Statement;
   /**
    * Resolves, with how many ids were read, when every bucket stored before start-up is in the
    * id filter; until then queries seek every pair.
@@ -96,6 +97,7 @@ export class SqliteReportStore implements ReportStore {
   constructor(db: Database.Database, { readers }: { readers?: SqliteReaders } = {}) {
     this.#db = db;
     this.#readers = readers;
+    this.#prepared = statementCache(db, MAX_CACHED_STATEMENTS);
     this.#insertReport = db.prepare(INSERT_REPORT_SQL);
     // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
     // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
@@ -246,15 +248,6 @@ export class SqliteReportStore implements ReportStore {
 
   async ping(): Promise<void> {
     this.#run(() => this.#db.prepare(PING_SQL).get());
-  }
-
-  #prepared(sql: string): Database.Statement {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      if (this.#statements.size >= MAX_CACHED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!);
-      this.#statements.set(sql, (statement = this.#db.prepare(sql)));
-    }
-    return statement;
   }
 
   #run<T>(work: () => T): T {
