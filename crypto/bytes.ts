@@ -43,8 +43,8 @@ export function writeBase64(bytes: Uint8Array, target: Uint8Array, offset: numbe
 }
 
 /**
- * Standard base64 with padding (RFC 4648 §4), the form every Find My id and payload uses.
- * Pure JS, several times faster than btoa for the short arrays a server encodes by the thousand.
+ * Standard base64 with padding (RFC 4648 §4), the form every Find My id and payload uses:
+ * {@link writeBase64} into a fresh array, read back as text.
  * @example bytesToBase64(new Uint8Array([1, 2, 3])) // 'AQID'
  */
 export function bytesToBase64(bytes: Uint8Array): string {
