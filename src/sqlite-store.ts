@@ -202,13 +202,12 @@ export class SqliteReportStore implements ReportStore {
     const lastBucket = bucketOf(query.until);
     const idsByBucket: Uint8Array[][] = Array.from({ length: Math.max(0, lastBucket - firstBucket + 1) }, () => []);
     for (const id of query.hashedIds) this.#ids.forEachBucketOf(id, firstBucket, lastBucket, (bucket) => idsByBucket[bucket - firstBucket]!.push(id));
-    const days: ReportStatement[] = [];
+    const days: Array<{ query: ReportQuery; hashedIds: Uint8Array[] }> = [];
     let ids = 0;
     idsByBucket.forEach((hashedIds, k) => {
       if (hashedIds.length === 0) return;
       const bucket = firstBucket + k;
-      const day = { since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) };
-      days.push(selectReports({ ...query, ...day }, hashedIds));
+      days.push({ query: { ...query, since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) }, hashedIds });
       ids += hashedIds.length;
     });
     const found: StoredReport[] = [];
@@ -218,18 +217,24 @@ export class SqliteReportStore implements ReportStore {
     if (this.#readers && this.#readers.size > 0 && days.length > 1 && ids >= PARALLEL_MIN_IDS && ids <= query.limit) {
       let pages: StoredReport[][];
       try {
-        pages = await this.#readers.share(days, (day) => this.#select(day));
+        pages = await this.#readers.share(
+          days.map((day) => selectReports(day.query, day.hashedIds)),
+          (statement) => this.#select(statement),
+        );
       } catch (error) {
         throw unavailable(error);
       }
       for (const page of pages) for (const report of page) found.push(report);
     } else {
-      for (let k = 0; k < days.length && found.length < query.limit; k++) for (const report of this.#select(days[k]!)) found.push(report);
+      // Each day asks only for the room the page has left.
+      for (let k = 0; k < days.length && found.length < query.limit; k++) {
+        for (const report of this.#select(selectReports({ ...days[k]!.query, limit: query.limit - found.length }, days[k]!.hashedIds))) found.push(report);
+      }
     }
     return found.length > query.limit ? found.slice(0, query.limit) : found;
   }
 
-  /** One day's rows, at most the query's limit. */
+  /** One day's rows. */
   #select({ sql, params }: ReportStatement): StoredReport[] {
     // Rows as arrays: an owner query returns thousands, and objects cost more to build.
     const rows = this.#run(() => this.#prepared(sql).raw(true).all(...params) as ReportTuple[]);
