@@ -6,8 +6,8 @@
  * Plain JavaScript, because sqlite-reader-worker.mjs uses it.
  *
  * Statements (whose parameters are numbers and byte arrays): their SQL, their parameters with
- * every byte array replaced by null,
- * and those byte arrays concatenated in order, with where each ends.
+ * every byte array replaced by null, and those byte arrays concatenated in order, with where
+ * each ends.
  * Reports, each laid out as: payload length (1 byte) ‖ hashed id (32) ‖ payload (88 or 89) ‖
  * timestamp (4) ‖ received at (4), integers big-endian Unix seconds.
  */

@@ -24,7 +24,6 @@ const statement = statementCache(db, options.maxCachedStatements);
 
 port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
   try {
-    const list = unpackStatements(statements);
     const counter = new Int32Array(next);
     /** @type {number[]} */
     const taken = [];
@@ -32,7 +31,11 @@ port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
     const counts = [];
     /** @type {Array<[Uint8Array, number, number]>} */
     const rows = [];
-    for (let k = Atomics.add(counter, 0, 1); k < list.length; k = Atomics.add(counter, 0, 1)) {
+    // Unpacked only once a statement is taken: under load the calling thread often has taken them all.
+    /** @type {import('./reader-messages.mjs').Statement[] | undefined} */
+    let list;
+    for (let k = Atomics.add(counter, 0, 1); k < statements.sqls.length; k = Atomics.add(counter, 0, 1)) {
+      list ??= unpackStatements(statements);
       const { sql, params } = /** @type {import('./reader-messages.mjs').Statement} */ (list[k]);
       const found = /** @type {Array<[Uint8Array, number, number]>} */ (statement(sql).raw(true).all(...params));
       taken.push(k);
