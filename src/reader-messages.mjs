@@ -5,16 +5,40 @@
  * byte arrays: cloning an owner query's 750 ids one by one took ~0.8 ms a round trip.
  * Plain JavaScript, because sqlite-reader-worker.mjs uses it.
  *
- * Statements (whose parameters are numbers and byte arrays): their SQL, their parameters with
- * every byte array replaced by null, and those byte arrays concatenated in order, with where
- * each ends.
- * Reports, each laid out as: payload length (1 byte) ‖ hashed id (32) ‖ payload (88 or 89) ‖
- * timestamp (4) ‖ received at (4), integers big-endian Unix seconds.
+ * Statements (whose parameters are numbers and byte arrays) go as their SQL, their parameters
+ * with every byte array replaced by null, and those byte arrays packed. Answers go as the
+ * blobs the statements returned (report bundles, report-sql.ts), packed.
  */
 
-/** @typedef {import('./store.ts').StoredReport} StoredReport */
-/** @typedef {{ sql: string, params: readonly unknown[] }} Statement */
-/** @typedef {{ sqls: string[], params: unknown[][], blobs: Uint8Array<ArrayBuffer>, blobEnds: number[] }} PackedStatements */
+/** @typedef {{ sql: string, params: unknown[] }} Statement */
+/** @typedef {{ packed: Uint8Array<ArrayBuffer>, ends: number[] }} PackedBlobs */
+/** @typedef {{ sqls: string[], params: unknown[][], blobs: PackedBlobs }} PackedStatements */
+
+/**
+ * Byte arrays concatenated in order, with where each ends; a null packs as an empty array.
+ * @param {ReadonlyArray<Uint8Array | null>} blobs
+ * @returns {PackedBlobs}
+ * @example const answer = packBlobs(blobs); port.postMessage(answer, [answer.packed.buffer])
+ */
+export function packBlobs(blobs) {
+  /** @type {number[]} */
+  const ends = [];
+  let length = 0;
+  for (const blob of blobs) ends.push((length += blob?.length ?? 0));
+  const packed = new Uint8Array(length);
+  blobs.forEach((blob, i) => blob && packed.set(blob, i === 0 ? 0 : ends[i - 1]));
+  return { packed, ends };
+}
+
+/**
+ * The `index`th byte array of {@link packBlobs}, as a view.
+ * @param {PackedBlobs} blobs
+ * @param {number} index
+ * @returns {Uint8Array<ArrayBuffer>}
+ */
+export function blobAt({ packed, ends }, index) {
+  return packed.subarray(index === 0 ? 0 : ends[index - 1], ends[index]);
+}
 
 /**
  * @param {readonly Statement[]} statements
@@ -22,83 +46,27 @@
  * @example worker.postMessage(packStatements(statements))
  */
 export function packStatements(statements) {
-  /** @type {number[]} */
-  const blobEnds = [];
-  let length = 0;
+  /** @type {Uint8Array[]} */
+  const blobs = [];
   const params = statements.map((s) =>
     s.params.map((param) => {
       if (typeof param === 'number') return param;
       if (!(param instanceof Uint8Array)) throw new TypeError('statement parameters are numbers and byte arrays');
-      blobEnds.push((length += param.length));
+      blobs.push(param);
       return null;
     }),
   );
-  const blobs = new Uint8Array(length);
-  let at = 0;
-  for (const s of statements) {
-    for (const param of s.params) {
-      if (!(param instanceof Uint8Array)) continue;
-      blobs.set(param, at);
-      at += param.length;
-    }
-  }
-  return { sqls: statements.map((s) => s.sql), params, blobs, blobEnds };
+  return { sqls: statements.map((s) => s.sql), params, blobs: packBlobs(blobs) };
 }
 
 /**
  * @param {PackedStatements} packed
  * @returns {Statement[]}
  */
-export function unpackStatements({ sqls, params, blobs, blobEnds }) {
+export function unpackStatements({ sqls, params, blobs }) {
   let blob = 0;
   return sqls.map((sql, k) => ({
     sql,
-    params: /** @type {unknown[]} */ (params[k]).map((param) => (param === null ? blobs.subarray(blob === 0 ? 0 : blobEnds[blob - 1], blobEnds[blob++]) : param)),
+    params: /** @type {unknown[]} */ (params[k]).map((param) => (param === null ? blobAt(blobs, blob++) : param)),
   }));
-}
-
-const HASHED_ID_LENGTH = 32;
-/** Payload length byte, and the two 4-byte times. */
-const FRAME_BYTES = 1 + 4 + 4;
-
-/**
- * Packs rows as selectReports returns them in raw mode: [hashed id ‖ payload, timestamp, received at].
- * @param {ReadonlyArray<[Uint8Array, number, number]>} rows
- * @returns {Uint8Array<ArrayBuffer>}
- * @example packReportRows(statement.raw(true).all(...params))
- */
-export function packReportRows(rows) {
-  let length = 0;
-  for (const [record] of rows) length += FRAME_BYTES + record.length;
-  const packed = new Uint8Array(length);
-  const view = new DataView(packed.buffer);
-  let at = 0;
-  for (const [record, timestamp, receivedAt] of rows) {
-    packed[at] = record.length - HASHED_ID_LENGTH;
-    packed.set(record, at + 1);
-    at += 1 + record.length;
-    view.setUint32(at, timestamp);
-    view.setUint32(at + 4, receivedAt);
-    at += 8;
-  }
-  return packed;
-}
-
-/**
- * The reports of {@link packReportRows}, in their order; ids and payloads are views of `packed`.
- * @param {Uint8Array} packed
- * @returns {StoredReport[]}
- */
-export function unpackReports(packed) {
-  /** @type {StoredReport[]} */
-  const reports = [];
-  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
-  for (let at = 0; at < packed.length; ) {
-    const idAt = at + 1;
-    const payloadAt = idAt + HASHED_ID_LENGTH;
-    at = payloadAt + /** @type {number} */ (packed[at]);
-    reports.push({ hashedId: packed.subarray(idAt, payloadAt), payload: packed.subarray(payloadAt, at), timestamp: view.getUint32(at), receivedAt: view.getUint32(at + 4) });
-    at += 8;
-  }
-  return reports;
 }

@@ -2,12 +2,13 @@
 /**
  * One read-only connection to the report database, in a worker thread of sqlite-readers.ts.
  * For each request it takes statements, one at a time, from the counter it shares with the
- * store and the other readers, runs them, and answers with which it ran and their rows, packed
- * in one transferred buffer. Plain JavaScript: Node 20 does not run TypeScript in worker threads.
+ * store and the other readers, runs them, and answers with which it ran and the blob (a report
+ * bundle) each returned, packed in one transferred buffer. Plain JavaScript: Node 20 does not
+ * run TypeScript in worker threads.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { packReportRows, unpackStatements } from './reader-messages.mjs';
+import { packBlobs, unpackStatements } from './reader-messages.mjs';
 import { statementCache } from './statement-cache.mjs';
 
 /** @typedef {import('./sqlite-readers.ts').SqliteReaderOptions & { path: string }} ReaderOptions */
@@ -27,23 +28,19 @@ port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
     const counter = new Int32Array(next);
     /** @type {number[]} */
     const taken = [];
-    /** @type {number[]} */
-    const counts = [];
-    /** @type {Array<[Uint8Array, number, number]>} */
-    const rows = [];
+    /** @type {Array<Uint8Array | null>} */
+    const blobs = [];
     // Unpacked only once a statement is taken: under load the calling thread often has taken them all.
     /** @type {import('./reader-messages.mjs').Statement[] | undefined} */
     let list;
     for (let k = Atomics.add(counter, 0, 1); k < statements.sqls.length; k = Atomics.add(counter, 0, 1)) {
       list ??= unpackStatements(statements);
       const { sql, params } = /** @type {import('./reader-messages.mjs').Statement} */ (list[k]);
-      const found = /** @type {Array<[Uint8Array, number, number]>} */ (statement(sql).raw(true).all(...params));
+      blobs.push(/** @type {Uint8Array | null} */ (statement(sql).pluck(true).get(...params)));
       taken.push(k);
-      counts.push(found.length);
-      for (const row of found) rows.push(row);
     }
-    const packed = packReportRows(rows);
-    port.postMessage({ id, taken, counts, packed }, [packed.buffer]);
+    const answer = packBlobs(blobs);
+    port.postMessage({ id, taken, blobs: answer }, [answer.packed.buffer]);
   } catch (error) {
     const { message, code } = /** @type {{ message: string, code?: unknown }} */ (error);
     port.postMessage({ id, error: { message, code } });

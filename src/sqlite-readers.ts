@@ -6,18 +6,16 @@
  * The calling thread and the readers take statements from one shared counter, each the next
  * not yet taken, so the work balances itself, and a reader that wakes late (a busy or
  * descheduled core) finds nothing left instead of holding the query up: a shared query takes
- * at most about as long as one thread alone. Statements and rows cross between threads packed
- * (reader-messages.mjs).
+ * at most about as long as one thread alone. Each statement answers one blob (or null); statements
+ * and blobs cross between threads packed (reader-messages.mjs).
  */
 import { Worker } from 'node:worker_threads';
-import { packStatements, unpackReports } from './reader-messages.mjs';
-import { StoreUnavailableError, type StoredReport } from './store.ts';
+import { blobAt, packStatements, type PackedBlobs } from './reader-messages.mjs';
+import type { ReportStatement } from './report-sql.ts';
+import { StoreUnavailableError } from './store.ts';
 
-/** A statement of selectReports with its parameters. */
-export interface ReportStatement {
-  readonly sql: string;
-  readonly params: readonly unknown[];
-}
+/** What a statement answers: the one value of its one row, a blob, or null. */
+export type StatementBlob = Uint8Array | null;
 
 export interface SqliteReaderOptions {
   readonly busyTimeoutMs: number;
@@ -26,11 +24,10 @@ export interface SqliteReaderOptions {
   readonly maxCachedStatements: number;
 }
 
-/** What a reader did with one shared request: which statements it took, and their rows in that order. */
+/** What a reader did with one shared request: which statements it took, and their blobs in that order. */
 interface ShareAnswer {
   readonly taken: number[];
-  readonly counts: number[];
-  readonly reports: StoredReport[];
+  readonly blobs: PackedBlobs;
 }
 
 interface PendingShare {
@@ -38,7 +35,7 @@ interface PendingShare {
   reject: (error: unknown) => void;
 }
 
-type ReaderMessage = { id: number; taken: number[]; counts: number[]; packed: Uint8Array } | { id: number; error: { message: string; code?: unknown } };
+type ReaderMessage = ({ id: number } & ShareAnswer) | { id: number; error: { message: string; code?: unknown } };
 
 interface Reader {
   readonly worker: Worker;
@@ -71,12 +68,13 @@ export class SqliteReaders {
 
   /**
    * Runs every statement once, on this thread (`runHere`) or on a reader, whichever takes it
-   * first; resolves to each statement's rows, in the statements' order. Fails as unavailable
+   * first; resolves to each statement's blob, in the statements' order (a reader's null comes
+   * back as an empty blob). Fails as unavailable
    * when a reader that took a statement stops before answering (a stopped reader is started
    * again for the next request).
    */
-  share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StoredReport[]): Promise<StoredReport[][]> {
-    const results: Array<StoredReport[] | undefined> = Array.from({ length: statements.length });
+  share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StatementBlob): Promise<StatementBlob[]> {
+    const results: StatementBlob[] = Array.from({ length: statements.length });
     const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const packed = packStatements(statements);
     const answers = this.#closed ? [] : this.#readers.map((_, slot) => this.#ask(slot, { statements: packed, next: next.buffer }));
@@ -88,13 +86,12 @@ export class SqliteReaders {
       missing--;
     }
     return new Promise((resolve, reject) => {
-      const done = () => resolve(results as StoredReport[][]);
+      const done = () => resolve(results);
       if (missing === 0) return done();
       for (const answer of answers) {
-        answer.then(({ taken, counts, reports }) => {
-          let at = 0;
+        answer.then(({ taken, blobs }) => {
           taken.forEach((k, i) => {
-            results[k] = reports.slice(at, (at += counts[i]!));
+            results[k] = blobAt(blobs, i);
             missing--;
           });
           if (missing === 0) done();
@@ -130,7 +127,7 @@ export class SqliteReaders {
       const pending = reader.pending.get(message.id);
       reader.pending.delete(message.id);
       if ('error' in message) pending?.reject(readError(message.error));
-      else pending?.resolve({ taken: message.taken, counts: message.counts, reports: unpackReports(message.packed) });
+      else pending?.resolve(message);
     });
     const stopped = (why: string) => {
       if (this.#readers[slot] === reader) this.#readers[slot] = undefined;

@@ -16,9 +16,9 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
-import type { ReportStatement, SqliteReaderOptions, SqliteReaders } from './sqlite-readers.ts';
+import type { SqliteReaderOptions, SqliteReaders, StatementBlob } from './sqlite-readers.ts';
 import { planIdCap } from './id-cap.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, selectReports, storedReportOf, type CountRow } from './report-sql.ts';
+import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, reportsOfBundle, selectReportBundle, type CountRow, type ReportStatement } from './report-sql.ts';
 import { statementCache } from './statement-cache.mjs';
 import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
 
@@ -45,8 +45,6 @@ const MAX_CACHED_STATEMENTS = 256;
 const PARALLEL_MIN_IDS = 64;
 /** Options the readers share with this connection. */
 export const READER_OPTIONS: SqliteReaderOptions = { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: CACHE_KIB, mmapBytes: MMAP_BYTES, maxCachedStatements: MAX_CACHED_STATEMENTS };
-/** A row of selectReports in raw mode: record (hashed id ‖ payload), timestamp, received_at. */
-type ReportTuple = [Uint8Array, number, number];
 
 /**
  * Opens (creating folder and file if needed) and migrates a database file.
@@ -202,7 +200,7 @@ export class SqliteReportStore implements ReportStore {
     const lastBucket = bucketOf(query.until);
     const idsByBucket: Uint8Array[][] = Array.from({ length: Math.max(0, lastBucket - firstBucket + 1) }, () => []);
     for (const id of query.hashedIds) this.#ids.forEachBucketOf(id, firstBucket, lastBucket, (bucket) => idsByBucket[bucket - firstBucket]!.push(id));
-    const days: Array<{ query: ReportQuery; hashedIds: Uint8Array[] }> = [];
+    const days: DayQuery[] = [];
     let ids = 0;
     idsByBucket.forEach((hashedIds, k) => {
       if (hashedIds.length === 0) return;
@@ -215,30 +213,44 @@ export class SqliteReportStore implements ReportStore {
     // page should hold every day (an id a day's filter holds has about one report that day):
     // otherwise the later days' rows would be read in vain.
     if (this.#readers && this.#readers.size > 0 && days.length > 1 && ids >= PARALLEL_MIN_IDS && ids <= query.limit) {
-      let pages: StoredReport[][];
+      let bundles: StatementBlob[];
       try {
-        pages = await this.#readers.share(
-          days.map((day) => selectReports(day.query, day.hashedIds)),
-          (statement) => this.#select(statement),
+        bundles = await this.#readers.share(
+          days.map((day) => wholeDay(day, query.limit)),
+          (statement) => this.#bundle(statement),
         );
       } catch (error) {
         throw unavailable(error);
       }
-      for (const page of pages) for (const report of page) found.push(report);
+      days.forEach((day, k) => {
+        for (const report of this.#dayReports(day, query.limit, bundles[k]!)) found.push(report);
+      });
     } else {
       // Each day asks only for the room the page has left.
       for (let k = 0; k < days.length && found.length < query.limit; k++) {
-        for (const report of this.#select(selectReports({ ...days[k]!.query, limit: query.limit - found.length }, days[k]!.hashedIds))) found.push(report);
+        for (const report of this.#dayReports(days[k]!, query.limit - found.length)) found.push(report);
       }
     }
     return found.length > query.limit ? found.slice(0, query.limit) : found;
   }
 
-  /** One day's rows. */
-  #select({ sql, params }: ReportStatement): StoredReport[] {
-    // Rows as arrays: an owner query returns thousands, and objects cost more to build.
-    const rows = this.#run(() => this.#prepared(sql).raw(true).all(...params) as ReportTuple[]);
-    return rows.map((row) => storedReportOf(row[0], row[1], row[2]));
+  /**
+   * A day's first `room` reports in the stable order. `whole` is the day's bundle of
+   * {@link wholeDay} when it has been read already; it holds the answer unless the day has more
+   * than `room`. A day that names at least `room` ids most likely does, so it is read in order
+   * straight away.
+   */
+  #dayReports(day: DayQuery, room: number, whole?: StatementBlob): StoredReport[] {
+    if (whole === undefined && day.hashedIds.length < room) whole = this.#bundle(wholeDay(day, room));
+    if (whole !== undefined) {
+      const reports = reportsOfBundle(whole ?? NO_REPORTS);
+      if (reports.length <= room) return reports;
+    }
+    return reportsOfBundle(this.#bundle(selectReportBundle({ ...day.query, limit: room }, day.hashedIds, { ordered: true })) ?? NO_REPORTS);
+  }
+
+  #bundle({ sql, params }: ReportStatement): StatementBlob {
+    return this.#run(() => this.#prepared(sql).pluck(true).get(...params) as StatementBlob);
   }
 
   async prune(before: number): Promise<number> {
@@ -262,6 +274,22 @@ export class SqliteReportStore implements ReportStore {
       throw unavailable(error);
     }
   }
+}
+
+/** One day of an owner query: its window cut to the day, and the ids the day's filter may hold. */
+interface DayQuery {
+  readonly query: ReportQuery;
+  readonly hashedIds: Uint8Array[];
+}
+
+const NO_REPORTS = new Uint8Array(0);
+
+/**
+ * A day's reports in any order, at most one more than `room`: all of them, unless there are
+ * more than `room`. Reading in order is dearer, and pays only when the room cuts the day.
+ */
+function wholeDay(day: DayQuery, room: number): ReportStatement {
+  return selectReportBundle({ ...day.query, limit: room + 1 }, day.hashedIds, { ordered: false });
 }
 
 /** SQLite's busy, locked, full and I/O errors mean "not now", not "bad input". */

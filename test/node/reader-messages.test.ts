@@ -1,7 +1,7 @@
-// Statements and rows cross between the store and its reader threads packed; both directions
+// Statements and answers cross between the store and its reader threads packed; both directions
 // must come back exactly as they went.
 import { describe, expect, it } from 'vitest';
-import { packReportRows, packStatements, unpackReports, unpackStatements } from '../../src/reader-messages.mjs';
+import { blobAt, packBlobs, packStatements, unpackStatements } from '../../src/reader-messages.mjs';
 
 const bytes = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 13 + seed) & 255);
 
@@ -13,20 +13,18 @@ describe('reader messages', () => {
       { sql: 'C', params: [bytes(0, 0), 7, bytes(89, 3), bytes(88, 4)] },
     ];
     const packed = packStatements(statements);
-    expect(packed.blobs.length).toBe(32 + 32 + 89 + 88);
+    expect(packed.blobs.packed.length).toBe(32 + 32 + 89 + 88);
     expect(unpackStatements(structuredClone(packed))).toEqual(statements);
     expect(() => packStatements([{ sql: 'D', params: ['text'] }])).toThrow(TypeError);
   });
 
-  it('packs report rows of 88- and 89-byte payloads', () => {
-    const rows: Array<[Uint8Array, number, number]> = [
-      [bytes(32 + 88, 5), 1_763_950_000, 1_763_950_060],
-      [bytes(32 + 89, 6), 0, 2 ** 32 - 1],
-    ];
-    const reports = unpackReports(packReportRows(rows));
-    expect(reports.map((r) => ({ ...r, hashedId: [...r.hashedId], payload: [...r.payload] }))).toEqual(
-      rows.map(([record, timestamp, receivedAt]) => ({ hashedId: [...record.subarray(0, 32)], payload: [...record.subarray(32)], timestamp, receivedAt })),
-    );
-    expect(unpackReports(packReportRows([]))).toEqual([]);
+  it('packs blobs of any length, null as empty, each back as a view of one buffer', () => {
+    const blobs = [bytes(130, 5), null, bytes(0, 0), bytes(131, 6)];
+    const packed = packBlobs(blobs);
+    expect(packed.packed.length).toBe(261);
+    const back = blobs.map((_, i) => blobAt(packed, i));
+    expect(back.map((blob) => [...blob])).toEqual(blobs.map((blob) => [...(blob ?? [])]));
+    expect(back.every((blob) => blob.buffer === packed.packed.buffer)).toBe(true);
+    expect(packBlobs([]).packed.length).toBe(0);
   });
 });

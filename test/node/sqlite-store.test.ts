@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
-import { SqliteReaders, type ReportStatement } from '../../src/sqlite-readers.ts';
+import type { ReportStatement } from '../../src/report-sql.ts';
+import { SqliteReaders, type StatementBlob } from '../../src/sqlite-readers.ts';
 import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../src/sqlite-store.ts';
 import { compareReports, type NewReport, type StoredReport } from '../../src/store.ts';
 import { newOwner, sealFor } from '../contract/fixtures.ts';
@@ -148,7 +149,7 @@ describe('SQLite store', () => {
     const readers = new (class extends SqliteReaders {
       shared = 0;
       ranHere = 0;
-      override share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StoredReport[]) {
+      override share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StatementBlob) {
         this.shared += statements.length;
         return super.share(statements, (statement) => {
           this.ranHere++;
@@ -203,6 +204,33 @@ describe('SQLite store', () => {
     // Without its readers the store answers alone, the same.
     await readers.close();
     expect((await page(shared, 10_000)).length).toBe(reports.length);
+    db.close();
+  });
+
+  it('cuts a day that holds more reports than the page has room for at the first in order, shared or alone', async () => {
+    const path = databasePath();
+    const db = openDatabase(path);
+    const readers = new SqliteReaders(path, 1, READER_OPTIONS);
+    const shared = new SqliteReportStore(db, { readers });
+    // 64 ids with one report yesterday; three of them also have 50 each today, at interleaved
+    // times (some in the same second), so that the first in order are not one id's first.
+    const ids = hashedIdPopulation(64);
+    const yesterday = ids.map((hashedId, k) => ({ hashedId, payload: syntheticPayload(NOW - 86_400 - k), timestamp: NOW - 86_400 - k }));
+    const today = Array.from({ length: 150 }, (_, k) => ({ hashedId: ids[k % 3]!, payload: syntheticPayload(NOW - (k % 100)), timestamp: NOW - (k % 100) }));
+    await shared.insert([...yesterday, ...today], NOW);
+    const alone = new SqliteReportStore(db);
+    await alone.indexed;
+    const key = (r: NewReport) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`;
+    const everything = [...yesterday, ...today].sort(compareReports).map(key);
+    // 67 (day, id) pairs: pages of 100 and 80 are shared, a page of 30 is not; the store
+    // without readers reads today unordered first, and sees it has more than room for.
+    for (const limit of [100, 80, 30]) {
+      const query = { hashedIds: ids, since: NOW - 2 * 86_400, until: NOW, limit };
+      const [split, whole] = await Promise.all([shared.query(query), alone.query(query)]);
+      expect(split.map(key), `limit ${limit}`).toEqual(everything.slice(0, limit));
+      expect(whole.map(key), `limit ${limit}`).toEqual(everything.slice(0, limit));
+    }
+    await readers.close();
     db.close();
   });
 });
