@@ -37,16 +37,28 @@ export class JsonBodyWriter {
 
   /** Appends a non-negative safe integer in decimal. */
   integer(value: number): this {
-    let digits = 1;
-    for (let power = 10; power <= value; power *= 10) digits++;
-    const at = this.#reserve(digits);
-    for (let i = at + digits - 1, rest = value; i >= at; i--, rest = Math.floor(rest / 10)) this.#bytes[i] = 0x30 + (rest % 10);
-    return this;
+    if (value < DECIMAL_HALF) return this.#decimal(value, decimalDigits(value));
+    // In two halves below 2^31, whose digits come from integer arithmetic: a float division and
+    // modulo per digit of a 13-digit time cost five times as much. The floor is exact: below
+    // 2^53 the quotient falls at least 10^-8 short of the next integer, and rounds by at most 2^-27.
+    const high = Math.floor(value / DECIMAL_HALF);
+    return this.#decimal(high, decimalDigits(high)).#decimal(value - high * DECIMAL_HALF, DECIMAL_HALF_DIGITS);
   }
 
   /** The body written so far. */
   finish(): Uint8Array<ArrayBuffer> {
     return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Appends `value` (below 2^31) in exactly `digits` decimal digits, zeros first. */
+  #decimal(value: number, digits: number): this {
+    const at = this.#reserve(digits);
+    for (let i = at + digits - 1, rest = value; i >= at; i--) {
+      const quotient = (rest / 10) | 0;
+      this.#bytes[i] = 0x30 + rest - quotient * 10;
+      rest = quotient;
+    }
+    return this;
   }
 
   /** Makes room for `count` more bytes and returns where they start. */
@@ -60,6 +72,17 @@ export class JsonBodyWriter {
     this.#length = at + count;
     return at;
   }
+}
+
+/** 10^8: every safe integer is at most 2^53 / 10^8 (below 2^31) times it, plus a rest below it. */
+const DECIMAL_HALF = 1e8;
+const DECIMAL_HALF_DIGITS = 8;
+
+/** Decimal digits of a non-negative integer below 2^31. */
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let power = 10; power <= value; power *= 10) digits++;
+  return digits;
 }
 
 /** Bytes one report takes in these bodies, besides its base64: keys, quotes and two 13-digit times. */

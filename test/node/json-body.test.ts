@@ -18,7 +18,10 @@ describe('JsonBodyWriter', () => {
   it('writes integers in decimal, across every power of ten', () => {
     const values = [0, 1, 9, 10, 99, 100, 1_763_950_000_000, Number.MAX_SAFE_INTEGER];
     for (let power = 1; power < 2 ** 53; power *= 10) values.push(power - 1, power, power + 1);
+    // Just below multiples of 10^8 near 2^53, where a rounding error in dividing by 10^8 would show.
+    values.push(90_071_992 * 1e8 - 1, 90_071_991 * 1e8 - 1, 90_071_992 * 1e8);
     for (const value of values) expect(text(new JsonBodyWriter(1).integer(value).finish())).toBe(String(value));
+    fc.assert(fc.property(fc.maxSafeNat(), (value) => text(new JsonBodyWriter(1).integer(value).finish()) === String(value)));
   });
 
   it('grows past its first buffer without losing what it holds', () => {
