@@ -5,9 +5,12 @@
  *   - the raw better-sqlite3 rate of the same kind of rows into the same schema and file;
  *   - owner query latency for 672 ids over a 7-day window, one at a time and at concurrency 8,
  *     after warm-up queries that fill the page caches and statement caches a running server has,
- *     from sending the request until the whole answer has arrived (parsing it is the client's);
+ *     from sending the request until the whole answer has arrived;
  *   - then ingest of 1,000-report batches, binary and JSON, at concurrency 8.
+ * This process is the client, and keeps its own garbage collection out of what it measures:
+ * ids live in one buffer, answers are counted, not parsed (http-client.ts).
  */
+import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +19,10 @@ import { bucketOf } from '../schema/schema.ts';
 import { INSERT_REPORT_SQL } from '../src/report-sql.ts';
 import { encodeBinaryUpload } from '../src/upload.ts';
 import { openDatabase } from '../src/sqlite-store.ts';
+import { httpClient } from './http-client.ts';
 import { printTable } from './measure.ts';
 import { spawnServer } from './spawn-server.ts';
-import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
+import { syntheticPayload } from './synthetic-reports.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '100' } } });
 const FILL_ROWS = Number(values.rows);
@@ -35,8 +39,14 @@ const folder = mkdtempSync(join(tmpdir(), 'crowdfind-bench-'));
 const databasePath = join(folder, 'reports.db');
 const now = Math.floor(Date.now() / 1000);
 // About two reports per id per week, as for the keys of a rolling accessory (~1,340 per 672 ids).
-const population = hashedIdPopulation(Math.max(1000, Math.floor(FILL_ROWS / 2)));
-const pick = () => population[Math.floor(Math.random() * population.length)]!;
+// One buffer, not half a million arrays: marking those paused this process for up to 20 ms,
+// inside the latencies it measured.
+const POPULATION = Math.max(1000, Math.floor(FILL_ROWS / 2));
+const population = randomFillSync(new Uint8Array(POPULATION * 32));
+const pick = () => {
+  const at = Math.floor(Math.random() * POPULATION) * 32;
+  return population.subarray(at, at + 32);
+};
 const recentRow = () => {
   const timestamp = now - Math.floor(Math.random() * 3600);
   return { hashedId: pick(), payload: syntheticPayload(timestamp), timestamp };
@@ -48,7 +58,7 @@ const insert = db.prepare(INSERT_REPORT_SQL);
 const insertMany = db.transaction((rows: Array<{ hashedId: Uint8Array; payload: Uint8Array; timestamp: number }>) => {
   for (const r of rows) insert.run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, r.timestamp);
 });
-let fillStart = performance.now();
+const fillStart = performance.now();
 for (let done = 0; done < FILL_ROWS; ) {
   const rows = [];
   for (let k = 0; k < 10_000 && done < FILL_ROWS; k++, done++) {
@@ -62,18 +72,21 @@ db.pragma('wal_checkpoint(TRUNCATE)');
 const bytesPerReport = statSync(databasePath).size / FILL_ROWS;
 
 // 2. Raw reference: the same rows as the HTTP batches, 1,000 per transaction, same file.
-const rawBatches = Array.from({ length: Math.min(HTTP_BATCHES, 50) }, () => Array.from({ length: BATCH }, recentRow));
-fillStart = performance.now();
-for (const rows of rawBatches) insertMany(rows);
-const rawRate = (rawBatches.length * BATCH) / ((performance.now() - fillStart) / 1000);
+const rawRate = (() => {
+  const rawBatches = Array.from({ length: Math.min(HTTP_BATCHES, 50) }, () => Array.from({ length: BATCH }, recentRow));
+  const start = performance.now();
+  for (const rows of rawBatches) insertMany(rows);
+  return (rawBatches.length * BATCH) / ((performance.now() - start) / 1000);
+})();
 db.close();
 
 // 3. The server in its own process, measured once it has read the stored ids into its filters.
-const { child: server, url, exited } = await spawnServer(
+const { child: server, url: serverUrl, exited } = await spawnServer(
   databasePath,
   { MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
   'ids of stored reports indexed',
 );
+const post = httpClient(serverUrl);
 
 /** Runs `work` `count` times, `concurrency` at a time; `settle` handles each result after its latency is taken. */
 async function runConcurrently<T>(count: number, work: (i: number) => Promise<T>, concurrency = CONCURRENCY, settle?: (result: T) => void): Promise<{ seconds: number; latencies: number[] }> {
@@ -104,9 +117,8 @@ async function ingest(kind: 'binary' | 'json'): Promise<number> {
     return { type: 'application/octet-stream', body: encodeBinaryUpload(rows) };
   });
   const { seconds } = await runConcurrently(bodies.length, async (i) => {
-    const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': bodies[i]!.type }, body: bodies[i]!.body });
-    const result = (await response.json()) as { accepted: number };
-    if (response.status !== 200 || result.accepted !== BATCH) throw new Error(`upload failed: ${response.status} ${JSON.stringify(result)}`);
+    const { status, result } = await post('/v1/reports', bodies[i]!.type, bodies[i]!.body, (body) => Buffer.from(body).toString());
+    if (status !== 200 || (JSON.parse(result) as { accepted: number }).accepted !== BATCH) throw new Error(`upload failed: ${status} ${result}`);
   });
   return (bodies.length * BATCH) / seconds;
 }
@@ -117,18 +129,27 @@ try {
   // Queries first, while the database holds exactly the filled reports; the uploads then add more.
   let returned = 0;
   const queries = Array.from({ length: WARM_UP_QUERIES + QUERIES }, () => JSON.stringify({ ids: Array.from({ length: QUERY_IDS }, () => Buffer.from(pick()).toString('base64')), since: (now - WEEK) * 1000, until: now * 1000, limit: 10_000 }));
-  // Latency ends when the whole answer has arrived; this client's JSON parsing comes after.
-  const runQuery = async (i: number) => {
-    const response = await fetch(`${url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: queries[i]! });
-    const body = await response.text();
-    if (response.status !== 200) throw new Error(`query failed: ${response.status} ${body}`);
-    return body;
+  // Each report of an answer opens with its id: counting them leaves no garbage. One answer is
+  // also parsed, to check the count.
+  const REPORT_START = Buffer.from('{"id":"');
+  const reportsIn = (body: Uint8Array) => {
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.length);
+    let found = 0;
+    for (let at = bytes.indexOf(REPORT_START); at >= 0; at = bytes.indexOf(REPORT_START, at + 1)) found++;
+    return found;
   };
-  const count = (body: string) => void (returned += (JSON.parse(body) as { reports: unknown[] }).reports.length);
+  const runQuery = async (i: number, read: (body: Uint8Array) => number = reportsIn) => {
+    const { status, result } = await post('/v1/reports/query', 'application/json', queries[i]!, (body, status) => (status === 200 ? read(body) : Buffer.from(body).toString()));
+    if (typeof result !== 'number') throw new Error(`query failed: ${status} ${result}`);
+    return result;
+  };
+  const count = (reports: number) => void (returned += reports);
   await runConcurrently(WARM_UP_QUERIES, (i) => runQuery(QUERIES + i), 1);
   // Latency an owner sees: one query at a time. Then the server's query throughput under load.
   const alone = await runConcurrently(QUERIES, runQuery, 1, count);
   const loaded = await runConcurrently(QUERIES, runQuery, CONCURRENCY, count);
+  const miscounted = await runQuery(0, (body) => (JSON.parse(Buffer.from(body).toString()) as { reports: unknown[] }).reports.length - reportsIn(body));
+  if (miscounted !== 0) throw new Error('answers are counted wrong');
   const binaryRate = await ingest('binary');
   const jsonRate = await ingest('json');
   alone.latencies.sort((a, b) => a - b);
