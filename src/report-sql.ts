@@ -36,10 +36,10 @@ export function countStoredSql(pairs: number): string {
 }
 
 /**
- * Row shape of {@link selectReports}: the hashed id and the payload come back as one blob,
- * `record` (32 + 88 or 89 bytes), because a driver allocates a buffer per blob and an owner
- * query returns thousands of rows (1–2 ms of 10–11 ms of SQL at 1M reports). `||` joins the
- * bytes as text in a UTF-8 database; the CAST makes the result a blob again, byte for byte.
+ * Row shape of {@link selectReports} (the D1 store's): the hashed id and the payload come back
+ * as one blob, `record` (32 + 88 or 89 bytes), because a driver converts each blob on its own
+ * and an owner query returns thousands of rows. `||` joins the bytes as text in a UTF-8
+ * database; the CAST makes the result a blob again, byte for byte.
  */
 export interface ReportRow {
   record: Uint8Array | ArrayBuffer;

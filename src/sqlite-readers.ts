@@ -6,8 +6,8 @@
  * The calling thread and the readers take statements from one shared counter, each the next
  * not yet taken, so the work balances itself, and a reader that wakes late (a busy or
  * descheduled core) finds nothing left instead of holding the query up: a shared query takes
- * at most about as long as one thread alone. Each statement answers one blob (or null); statements
- * and blobs cross between threads packed (reader-messages.mjs).
+ * at most about as long as one thread alone. Each statement answers one blob (or null);
+ * statements and blobs cross between threads packed (reader-messages.mjs).
  */
 import { Worker } from 'node:worker_threads';
 import { blobAt, packStatements, type PackedBlobs } from './reader-messages.mjs';
