@@ -116,12 +116,12 @@ const SEMICOLON = 0x3b;
 const DIGIT_ZERO = 0x30;
 
 /**
- * The reports of a bundle of {@link selectReportBundle}, in the stable order; ids and payloads
- * are views of it.
- * @example reportsOfBundle(statement.pluck().get(...params) ?? new Uint8Array(0))
+ * The reports of a bundle of {@link selectReportBundle} (null or empty: none), in the stable
+ * order; ids and payloads are views of it.
+ * @example reportsOfBundle(statement.pluck().get(...params))
  */
-export function reportsOfBundle(bundle: Uint8Array): StoredReport[] {
-  if (bundle.length === 0) return [];
+export function reportsOfBundle(bundle: Uint8Array | null): StoredReport[] {
+  if (bundle === null || bundle.length === 0) return [];
   const lists: number[][] = [[], [], []];
   let at = 0;
   for (const list of lists) {

@@ -243,10 +243,10 @@ export class SqliteReportStore implements ReportStore {
   #dayReports(day: DayQuery, room: number, whole?: StatementBlob): StoredReport[] {
     if (whole === undefined && day.hashedIds.length < room) whole = this.#bundle(wholeDay(day, room));
     if (whole !== undefined) {
-      const reports = reportsOfBundle(whole ?? NO_REPORTS);
+      const reports = reportsOfBundle(whole);
       if (reports.length <= room) return reports;
     }
-    return reportsOfBundle(this.#bundle(selectReportBundle({ ...day.query, limit: room }, day.hashedIds, { ordered: true })) ?? NO_REPORTS);
+    return reportsOfBundle(this.#bundle(selectReportBundle({ ...day.query, limit: room }, day.hashedIds, { ordered: true })));
   }
 
   #bundle({ sql, params }: ReportStatement): StatementBlob {
@@ -281,8 +281,6 @@ interface DayQuery {
   readonly query: ReportQuery;
   readonly hashedIds: Uint8Array[];
 }
-
-const NO_REPORTS = new Uint8Array(0);
 
 /**
  * A day's reports in any order, at most one more than `room`: all of them, unless there are
