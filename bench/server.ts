@@ -39,8 +39,8 @@ const folder = mkdtempSync(join(tmpdir(), 'crowdfind-bench-'));
 const databasePath = join(folder, 'reports.db');
 const now = Math.floor(Date.now() / 1000);
 // About two reports per id per week, as for the keys of a rolling accessory (~1,340 per 672 ids).
-// One buffer, not half a million arrays: marking those paused this process for up to 20 ms,
-// inside the latencies it measured.
+// One buffer, not half a million arrays: marking those paused a client built this way for up
+// to 21 ms, inside the latencies it measured.
 const POPULATION = Math.max(1000, Math.floor(FILL_ROWS / 2));
 const population = randomFillSync(new Uint8Array(POPULATION * 32));
 const pick = () => {

@@ -100,10 +100,12 @@ export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array
  * owner query's 1,340 reports paid that 1,340 times, in time and in garbage.
  *
  * A bundle holds, joined by `;`: the payload lengths, the timestamps and the times received,
- * each a comma-separated decimal list, then every report's hashed id ‖ payload. Its reports come
- * in no particular order: sorting them in SQL took a third of the statement's time, more than
- * {@link reportsOfBundle} takes to sort them. `ordered: false` also lets a binding LIMIT keep any
- * reports, not the first: use it only with a LIMIT that tells whether there were more.
+ * each a comma-separated decimal list, then every report's hashed id ‖ payload; the four
+ * aggregates step over the same rows together, so their i-th entries are one report's. Its
+ * reports come in no particular order: sorting them in SQL took a third of the statement's
+ * time, more than {@link reportsOfBundle} takes to sort them. `ordered: false` also lets a
+ * binding LIMIT keep any reports, not the first: use it only with a LIMIT that tells whether
+ * there were more.
  */
 export function selectReportBundle(query: ReportQuery, hashedIds: readonly Uint8Array[], { ordered }: { ordered: boolean }): ReportStatement {
   const bundle = `group_concat(length(payload)) || ';' || group_concat(timestamp) || ';' || group_concat(received_at) || ';' || group_concat(hashed_id || payload, '')`;

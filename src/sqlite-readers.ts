@@ -69,9 +69,8 @@ export class SqliteReaders {
   /**
    * Runs every statement once, on this thread (`runHere`) or on a reader, whichever takes it
    * first; resolves to each statement's blob, in the statements' order (a reader's null comes
-   * back as an empty blob). Fails as unavailable
-   * when a reader that took a statement stops before answering (a stopped reader is started
-   * again for the next request).
+   * back as an empty blob). Fails as unavailable when a reader that took a statement stops
+   * before answering (a stopped reader is started again for the next request).
    */
   share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StatementBlob): Promise<StatementBlob[]> {
     const results: StatementBlob[] = Array.from({ length: statements.length });
