@@ -11,7 +11,12 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          test: { name: 'node', include: ['test/node/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+          test: {
+            name: 'node',
+            include: ['test/node/**/*.test.ts', 'src/**/*.test.ts'],
+            environment: 'node',
+            testTimeout: 30_000,
+          },
         },
         {
           plugins: [
@@ -27,7 +32,12 @@ export default defineConfig(async () => {
               },
             }),
           ],
-          test: { name: 'workers', include: ['test/workers/**/*.test.ts'], setupFiles: ['./test/workers/apply-migrations.ts'], testTimeout: 30_000 },
+          test: {
+            name: 'workers',
+            include: ['test/workers/**/*.test.ts'],
+            setupFiles: ['./test/workers/apply-migrations.ts'],
+            testTimeout: 30_000,
+          },
         },
       ],
     },

@@ -6,7 +6,14 @@ import { generatePrivateKey, type LocationReport, type RollingAccessoryKeys } fr
 
 export const DAY_MS = 86_400_000;
 
-export const SIGHTING: LocationReport = { timestamp: new Date('2026-01-01T00:00:00Z'), confidence: 2, latitude: 52.52, longitude: 13.405, accuracy: 35, status: 0 };
+export const SIGHTING: LocationReport = {
+  timestamp: new Date('2026-01-01T00:00:00Z'),
+  confidence: 2,
+  latitude: 52.52,
+  longitude: 13.405,
+  accuracy: 35,
+  status: 0,
+};
 
 /** Fresh keys for a rolling accessory paired at `pairedAt`. */
 export function randomAccessoryKeys(pairedAt: Date): RollingAccessoryKeys {

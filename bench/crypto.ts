@@ -54,7 +54,11 @@ const naive: BenchCase = {
     for (const secret of secrets) xCoordinate(rollingPublicPoint(masterPublic, secret));
   },
 };
-const [weekFastMs, weekNobleMs, naiveMs] = interleavedMedians(Math.min(RUNS, 3), [weekWith(fast), weekWith(nobleP224), naive]) as [number, number, number];
+const [weekFastMs, weekNobleMs, naiveMs] = interleavedMedians(Math.min(RUNS, 3), [
+  weekWith(fast),
+  weekWith(nobleP224),
+  naive,
+]) as [number, number, number];
 
 // Opening: one owner key, many reports sealed to it by different finders; the references are
 // the bare ECDH of the same reports.
@@ -91,22 +95,40 @@ const workerd = await measureInWorkerd();
 // (../shared/notes/PERFORMANCE.md); scaling each by this run's figure makes them fair here.
 const scale = ecdhNobleVariableTime / 661;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-const atLeast = (value: number, target: number) => `target ≥ ${target.toLocaleString('en')}/s; scaled ≥ ${(target * scale).toFixed(0)}/s: ${verdict(value >= target * scale)}`;
-const atMost = (ms: number, target: number) => `target ≤ ${target} ms; scaled ≤ ${(target / scale).toFixed(0)} ms: ${verdict(ms <= target / scale)}`;
+const atLeast = (value: number, target: number) =>
+  `target ≥ ${target.toLocaleString('en')}/s; scaled ≥ ${(target * scale).toFixed(0)}/s: ${verdict(value >= target * scale)}`;
+const atMost = (ms: number, target: number) =>
+  `target ≤ ${target} ms; scaled ≤ ${(target / scale).toFixed(0)} ms: ${verdict(ms <= target / scale)}`;
 
-console.log(`bench:crypto — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs`);
-console.log(`machine scale: noble's variable-time ECDH runs ${ecdhNobleVariableTime.toFixed(0)}/s here against 661/s where the targets were set (× ${scale.toFixed(2)})`);
+console.log(
+  `bench:crypto — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, medians of ${RUNS} runs`,
+);
+console.log(
+  `machine scale: noble's variable-time ECDH runs ${ecdhNobleVariableTime.toFixed(0)}/s here against 661/s where the targets were set (× ${scale.toFixed(2)})`,
+);
 printTable(`Owner: a week of keys for one rolling accessory (${weekKeyCount} candidates, primary + secondary)`, [
   ['fast engine, Node', weekFastMs.toFixed(1), `ms   ${atMost(weekFastMs, 100)}`],
   ['fast engine, workerd', workerd.weekMs.toFixed(1), `ms   ${atMost(workerd.weekMs, 100)}`],
-  ['reference: noble engine (constant-time)', weekNobleMs.toFixed(0), `ms   (${(weekNobleMs / weekFastMs).toFixed(1)}× the fast engine)`],
+  [
+    'reference: noble engine (constant-time)',
+    weekNobleMs.toFixed(0),
+    `ms   (${(weekNobleMs / weekFastMs).toFixed(1)}× the fast engine)`,
+  ],
   [`reference: naive uᵢ·P₀ + vᵢ·G, ${WEEK_PRIMARY_KEYS} keys`, naiveMs.toFixed(0), 'ms'],
 ]);
 printTable('Owner: reports opened per second, one key, one core', [
   ['fast engine, Node, openReports (batch of 250)', openFastBatch.toFixed(0), `/s   ${atLeast(openFastBatch, 10_000)}`],
   ['fast engine, Node, openReport one at a time', openFastSingle.toFixed(0), '/s'],
-  ['fast engine, workerd, openReports (batch of 250)', workerd.openRate.toFixed(0), `/s   ${atLeast(workerd.openRate, 5_000)}`],
-  ['reference: noble engine (constant-time)', openNoble.toFixed(0), `/s   (fast engine ${(openFastBatch / openNoble).toFixed(0)}×)`],
+  [
+    'fast engine, workerd, openReports (batch of 250)',
+    workerd.openRate.toFixed(0),
+    `/s   ${atLeast(workerd.openRate, 5_000)}`,
+  ],
+  [
+    'reference: noble engine (constant-time)',
+    openNoble.toFixed(0),
+    `/s   (fast engine ${(openFastBatch / openNoble).toFixed(0)}×)`,
+  ],
   ['ECDH alone: fast engine, batch', ecdhFast.toFixed(0), '/s'],
   ['ECDH alone: noble, variable-time', ecdhNobleVariableTime.toFixed(0), '/s   (the scale reference)'],
   ['ECDH alone: node:crypto (OpenSSL, generic P-224)', ecdhNode.toFixed(0), '/s'],
@@ -122,7 +144,15 @@ printTable('Finder: reports sealed per second', [
  * runs, so each figure is the median over runs of (request doing the work − empty request).
  */
 async function measureInWorkerd(): Promise<{ openRate: number; weekMs: number }> {
-  const bundle = await build({ entryPoints: ['bench/workerd-crypto.ts'], bundle: true, format: 'esm', platform: 'neutral', mainFields: ['module', 'main'], external: ['*.wasm'], write: false });
+  const bundle = await build({
+    entryPoints: ['bench/workerd-crypto.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    external: ['*.wasm'],
+    write: false,
+  });
   const miniflare = new Miniflare({
     compatibilityDate: '2026-04-20',
     modules: [
@@ -138,7 +168,8 @@ async function measureInWorkerd(): Promise<{ openRate: number; weekMs: number }>
   const median = async (path: string, times: number) => {
     await timed(`${path}?times=${times}`); // warm-up, and the fixtures on first use
     const runs: number[] = [];
-    for (let r = 0; r < RUNS; r++) runs.push((await timed(`${path}?times=${times}`)) - (await timed(`${path}?times=0`)));
+    for (let r = 0; r < RUNS; r++)
+      runs.push((await timed(`${path}?times=${times}`)) - (await timed(`${path}?times=0`)));
     return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
   };
   try {

@@ -16,7 +16,12 @@ export interface Answer<T> {
   readonly result: T;
 }
 
-export type Post = <T>(path: string, contentType: string, body: string | Uint8Array, read: (body: Uint8Array, status: number) => T) => Promise<Answer<T>>;
+export type Post = <T>(
+  path: string,
+  contentType: string,
+  body: string | Uint8Array,
+  read: (body: Uint8Array, status: number) => T,
+) => Promise<Answer<T>>;
 
 const READ_BYTES = 64 * 1024;
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -53,7 +58,15 @@ class Connection {
   static open(host: string, port: number): Promise<Connection> {
     return new Promise((resolve, reject) => {
       const connection: Connection = new Connection(
-        connect({ host, port, noDelay: true, onread: { buffer: Buffer.allocUnsafe(READ_BYTES), callback: (bytes, buffer) => (connection.#received(buffer, bytes), true) } }),
+        connect({
+          host,
+          port,
+          noDelay: true,
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BYTES),
+            callback: (bytes, buffer) => (connection.#received(buffer, bytes), true),
+          },
+        }),
       );
       connection.#socket.once('connect', () => resolve(connection)).once('error', reject);
     });
@@ -65,14 +78,21 @@ class Connection {
     socket.on('error', lost).on('close', () => lost());
   }
 
-  exchange<T>(head: string, body: string | Uint8Array, read: (body: Uint8Array, status: number) => T): Promise<Answer<T>> {
+  exchange<T>(
+    head: string,
+    body: string | Uint8Array,
+    read: (body: Uint8Array, status: number) => T,
+  ): Promise<Answer<T>> {
     this.#length = 0;
     this.#bodyAt = -1;
     return new Promise((resolve, reject) => {
       this.#pending = {
         finish: () => {
           this.#pending = undefined;
-          resolve({ status: this.#status, result: read(this.#answer.subarray(this.#bodyAt, this.#bodyAt + this.#contentLength), this.#status) });
+          resolve({
+            status: this.#status,
+            result: read(this.#answer.subarray(this.#bodyAt, this.#bodyAt + this.#contentLength), this.#status),
+          });
         },
         fail: (error) => {
           this.#pending = undefined;

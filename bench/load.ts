@@ -48,7 +48,11 @@ const percentiles = (values: number[]): Percentiles => {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const folder = mkdtempSync(join(tmpdir(), 'crowdfind-load-'));
   const databasePath = join(folder, 'reports.db');
-  const { child: server, url, exited } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' });
+  const {
+    child: server,
+    url,
+    exited,
+  } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' });
 
   const ids = hashedIdPopulation(50_000);
   const errors: string[] = [];
@@ -75,17 +79,31 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const finder = async (k: number) => {
     for (let round = 0; Date.now() < deadline; round++) {
       const now = Math.floor(Date.now() / 1000);
-      const rows = Array.from({ length: options.batch }, () => ({ id: ids[Math.floor(Math.random() * ids.length)]!, payload: syntheticPayload(now - Math.floor(Math.random() * 3600)) }));
+      const rows = Array.from({ length: options.batch }, () => ({
+        id: ids[Math.floor(Math.random() * ids.length)]!,
+        payload: syntheticPayload(now - Math.floor(Math.random() * 3600)),
+      }));
       const json = (k + round) % 2 === 1;
       const body = json
-        ? JSON.stringify({ reports: rows.map((r) => ({ id: Buffer.from(r.id).toString('base64'), payload: Buffer.from(r.payload).toString('base64') })) })
+        ? JSON.stringify({
+            reports: rows.map((r) => ({
+              id: Buffer.from(r.id).toString('base64'),
+              payload: Buffer.from(r.payload).toString('base64'),
+            })),
+          })
         : encodeBinaryUpload(rows.map((r) => ({ hashedId: r.id, payload: r.payload })));
       await timed(
         uploadLatency,
-        () => fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': json ? 'application/json' : 'application/octet-stream' }, body }),
+        () =>
+          fetch(`${url}/v1/reports`, {
+            method: 'POST',
+            headers: { 'content-type': json ? 'application/json' : 'application/octet-stream' },
+            body,
+          }),
         (result) => {
           const { accepted, duplicates } = result as { accepted: number; duplicates: number };
-          if (accepted + duplicates !== rows.length) errors.push(`upload counted ${accepted}+${duplicates} of ${rows.length}`);
+          if (accepted + duplicates !== rows.length)
+            errors.push(`upload counted ${accepted}+${duplicates} of ${rows.length}`);
           acknowledged += accepted;
         },
       );
@@ -93,12 +111,29 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   const owner = async () => {
     while (Date.now() < deadline) {
-      const query = { ids: Array.from({ length: 672 }, () => Buffer.from(ids[Math.floor(Math.random() * ids.length)]!).toString('base64')), limit: 10_000 };
-      await timed(queryLatency, () => fetch(`${url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(query) }), () => {});
+      const query = {
+        ids: Array.from({ length: 672 }, () =>
+          Buffer.from(ids[Math.floor(Math.random() * ids.length)]!).toString('base64'),
+        ),
+        limit: 10_000,
+      };
+      await timed(
+        queryLatency,
+        () =>
+          fetch(`${url}/v1/reports/query`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(query),
+          }),
+        () => {},
+      );
     }
   };
   const started = Date.now();
-  await Promise.all([...Array.from({ length: options.finders }, (_, k) => finder(k)), ...Array.from({ length: options.owners }, owner)]);
+  await Promise.all([
+    ...Array.from({ length: options.finders }, (_, k) => finder(k)),
+    ...Array.from({ length: options.owners }, owner),
+  ]);
   const elapsed = (Date.now() - started) / 1000;
 
   server.kill('SIGTERM');
@@ -107,17 +142,41 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const stored = (db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
   db.close();
   rmSync(folder, { recursive: true, force: true });
-  return { requests, errors, acknowledged, stored, uploadsPerSecond: acknowledged / elapsed, latencyMs: { upload: percentiles(uploadLatency), query: percentiles(queryLatency) } };
+  return {
+    requests,
+    errors,
+    acknowledged,
+    stored,
+    uploadsPerSecond: acknowledged / elapsed,
+    latencyMs: { upload: percentiles(uploadLatency), query: percentiles(queryLatency) },
+  };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, finders: { type: 'string', default: '16' }, owners: { type: 'string', default: '4' }, batch: { type: 'string', default: '500' } } });
-  const options = { seconds: Number(values.seconds), finders: Number(values.finders), owners: Number(values.owners), batch: Number(values.batch) };
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '60' },
+      finders: { type: 'string', default: '16' },
+      owners: { type: 'string', default: '4' },
+      batch: { type: 'string', default: '500' },
+    },
+  });
+  const options = {
+    seconds: Number(values.seconds),
+    finders: Number(values.finders),
+    owners: Number(values.owners),
+    batch: Number(values.batch),
+  };
   const result = await runLoad(options);
-  const fmt = (p: Percentiles) => `p50 ${p.p50.toFixed(1)} ms, p90 ${p.p90.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
-  console.log(`test:load — ${options.seconds} s, ${options.finders} finders (batches of ${options.batch}, binary and JSON), ${options.owners} owners (672 ids per query)`);
+  const fmt = (p: Percentiles) =>
+    `p50 ${p.p50.toFixed(1)} ms, p90 ${p.p90.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
+  console.log(
+    `test:load — ${options.seconds} s, ${options.finders} finders (batches of ${options.batch}, binary and JSON), ${options.owners} owners (672 ids per query)`,
+  );
   console.log(`  requests ${result.requests}, errors ${result.errors.length}`);
-  console.log(`  acknowledged ${result.acknowledged} = stored ${result.stored}: ${result.acknowledged === result.stored ? 'yes' : 'NO'}`);
+  console.log(
+    `  acknowledged ${result.acknowledged} = stored ${result.stored}: ${result.acknowledged === result.stored ? 'yes' : 'NO'}`,
+  );
   console.log(`  ingest ${result.uploadsPerSecond.toFixed(0)} reports/s`);
   console.log(`  upload latency: ${fmt(result.latencyMs.upload)}`);
   console.log(`  query latency:  ${fmt(result.latencyMs.query)}`);

@@ -24,7 +24,9 @@ import { printTable } from './measure.ts';
 import { spawnServer } from './spawn-server.ts';
 import { syntheticPayload } from './synthetic-reports.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string', default: '1000000' }, batches: { type: 'string', default: '100' } },
+});
 const FILL_ROWS = Number(values.rows);
 const HTTP_BATCHES = Number(values.batches);
 const BATCH = 1000;
@@ -59,7 +61,7 @@ const insertMany = db.transaction((rows: Array<{ hashedId: Uint8Array; payload: 
   for (const r of rows) insert.run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, r.timestamp);
 });
 const fillStart = performance.now();
-for (let done = 0; done < FILL_ROWS; ) {
+for (let done = 0; done < FILL_ROWS;) {
   const rows = [];
   for (let k = 0; k < 10_000 && done < FILL_ROWS; k++, done++) {
     const timestamp = now - WEEK + Math.floor((done / FILL_ROWS) * (WEEK - 3600));
@@ -81,7 +83,11 @@ const rawRate = (() => {
 db.close();
 
 // 3. The server in its own process, measured once it has read the stored ids into its filters.
-const { child: server, url: serverUrl, exited } = await spawnServer(
+const {
+  child: server,
+  url: serverUrl,
+  exited,
+} = await spawnServer(
   databasePath,
   { MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
   'ids of stored reports indexed',
@@ -89,7 +95,12 @@ const { child: server, url: serverUrl, exited } = await spawnServer(
 const post = httpClient(serverUrl);
 
 /** Runs `work` `count` times, `concurrency` at a time; `settle` handles each result after its latency is taken. */
-async function runConcurrently<T>(count: number, work: (i: number) => Promise<T>, concurrency = CONCURRENCY, settle?: (result: T) => void): Promise<{ seconds: number; latencies: number[] }> {
+async function runConcurrently<T>(
+  count: number,
+  work: (i: number) => Promise<T>,
+  concurrency = CONCURRENCY,
+  settle?: (result: T) => void,
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const start = performance.now();
@@ -111,24 +122,38 @@ async function ingest(kind: 'binary' | 'json'): Promise<number> {
   const bodies = Array.from({ length: HTTP_BATCHES }, () => {
     const rows = Array.from({ length: BATCH }, recentRow);
     if (kind === 'json') {
-      const reports = rows.map((r) => ({ id: Buffer.from(r.hashedId).toString('base64'), payload: Buffer.from(r.payload).toString('base64') }));
+      const reports = rows.map((r) => ({
+        id: Buffer.from(r.hashedId).toString('base64'),
+        payload: Buffer.from(r.payload).toString('base64'),
+      }));
       return { type: 'application/json', body: JSON.stringify({ reports }) as string | Uint8Array };
     }
     return { type: 'application/octet-stream', body: encodeBinaryUpload(rows) };
   });
   const { seconds } = await runConcurrently(bodies.length, async (i) => {
-    const { status, result } = await post('/v1/reports', bodies[i]!.type, bodies[i]!.body, (body) => Buffer.from(body).toString());
-    if (status !== 200 || (JSON.parse(result) as { accepted: number }).accepted !== BATCH) throw new Error(`upload failed: ${status} ${result}`);
+    const { status, result } = await post('/v1/reports', bodies[i]!.type, bodies[i]!.body, (body) =>
+      Buffer.from(body).toString(),
+    );
+    if (status !== 200 || (JSON.parse(result) as { accepted: number }).accepted !== BATCH)
+      throw new Error(`upload failed: ${status} ${result}`);
   });
   return (bodies.length * BATCH) / seconds;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 try {
   // Queries first, while the database holds exactly the filled reports; the uploads then add more.
   let returned = 0;
-  const queries = Array.from({ length: WARM_UP_QUERIES + QUERIES }, () => JSON.stringify({ ids: Array.from({ length: QUERY_IDS }, () => Buffer.from(pick()).toString('base64')), since: (now - WEEK) * 1000, until: now * 1000, limit: 10_000 }));
+  const queries = Array.from({ length: WARM_UP_QUERIES + QUERIES }, () =>
+    JSON.stringify({
+      ids: Array.from({ length: QUERY_IDS }, () => Buffer.from(pick()).toString('base64')),
+      since: (now - WEEK) * 1000,
+      until: now * 1000,
+      limit: 10_000,
+    }),
+  );
   // Each report of an answer opens with its id: counting them leaves no garbage. One answer is
   // also parsed, to check the count.
   const REPORT_START = Buffer.from('{"id":"');
@@ -139,7 +164,9 @@ try {
     return found;
   };
   const runQuery = async (i: number, read: (body: Uint8Array) => number = reportsIn) => {
-    const { status, result } = await post('/v1/reports/query', 'application/json', queries[i]!, (body, status) => (status === 200 ? read(body) : Buffer.from(body).toString()));
+    const { status, result } = await post('/v1/reports/query', 'application/json', queries[i]!, (body, status) =>
+      status === 200 ? read(body) : Buffer.from(body).toString(),
+    );
     if (typeof result !== 'number') throw new Error(`query failed: ${status} ${result}`);
     return result;
   };
@@ -148,14 +175,19 @@ try {
   // Latency an owner sees: one query at a time. Then the server's query throughput under load.
   const alone = await runConcurrently(QUERIES, runQuery, 1, count);
   const loaded = await runConcurrently(QUERIES, runQuery, CONCURRENCY, count);
-  const miscounted = await runQuery(0, (body) => (JSON.parse(Buffer.from(body).toString()) as { reports: unknown[] }).reports.length - reportsIn(body));
+  const miscounted = await runQuery(
+    0,
+    (body) => (JSON.parse(Buffer.from(body).toString()) as { reports: unknown[] }).reports.length - reportsIn(body),
+  );
   if (miscounted !== 0) throw new Error('answers are counted wrong');
   const binaryRate = await ingest('binary');
   const jsonRate = await ingest('json');
   alone.latencies.sort((a, b) => a - b);
   loaded.latencies.sort((a, b) => a - b);
 
-  console.log(`bench:server — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; ${FILL_ROWS.toLocaleString('en')} reports stored before measuring`);
+  console.log(
+    `bench:server — ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}; ${FILL_ROWS.toLocaleString('en')} reports stored before measuring`,
+  );
   printTable('Storage', [
     ['fill rate (10,000 rows per transaction, time order)', fillRate.toFixed(0), 'reports/s'],
     ['database bytes per stored report', bytesPerReport.toFixed(0), 'B'],
@@ -165,12 +197,19 @@ try {
     ['binary', binaryRate.toFixed(0), `reports/s = ${(binaryRate / rawRate).toFixed(2)}× raw   target ≥ 0.6×`],
     ['JSON', jsonRate.toFixed(0), `reports/s = ${(jsonRate / rawRate).toFixed(2)}× raw   target ≥ 0.4×`],
   ]);
-  printTable(`Owner query, ${QUERY_IDS} ids over 7 days (${(returned / (2 * QUERIES)).toFixed(0)} reports per answer), ${QUERIES} queries after ${WARM_UP_QUERIES} to warm up`, [
-    ['one at a time: p50', percentile(alone.latencies, 50).toFixed(1), 'ms'],
-    ['one at a time: p99', percentile(alone.latencies, 99).toFixed(1), 'ms   target ≤ 25 ms at 1M reports'],
-    [`concurrency ${CONCURRENCY}: throughput`, (QUERIES / loaded.seconds).toFixed(0), 'queries/s'],
-    [`concurrency ${CONCURRENCY}: p50 / p99`, `${percentile(loaded.latencies, 50).toFixed(0)} / ${percentile(loaded.latencies, 99).toFixed(0)}`, 'ms   (queued behind one another)'],
-  ]);
+  printTable(
+    `Owner query, ${QUERY_IDS} ids over 7 days (${(returned / (2 * QUERIES)).toFixed(0)} reports per answer), ${QUERIES} queries after ${WARM_UP_QUERIES} to warm up`,
+    [
+      ['one at a time: p50', percentile(alone.latencies, 50).toFixed(1), 'ms'],
+      ['one at a time: p99', percentile(alone.latencies, 99).toFixed(1), 'ms   target ≤ 25 ms at 1M reports'],
+      [`concurrency ${CONCURRENCY}: throughput`, (QUERIES / loaded.seconds).toFixed(0), 'queries/s'],
+      [
+        `concurrency ${CONCURRENCY}: p50 / p99`,
+        `${percentile(loaded.latencies, 50).toFixed(0)} / ${percentile(loaded.latencies, 99).toFixed(0)}`,
+        'ms   (queued behind one another)',
+      ],
+    ],
+  );
 } finally {
   server.kill('SIGTERM');
   await exited;

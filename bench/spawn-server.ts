@@ -24,13 +24,21 @@ async function freePort(): Promise<number> {
 /**
  * @example const { url, child } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
  */
-export async function spawnServer(databasePath: string, env: Record<string, string> = {}, ready = 'listening on'): Promise<SpawnedServer> {
+export async function spawnServer(
+  databasePath: string,
+  env: Record<string, string> = {},
+  ready = 'listening on',
+): Promise<SpawnedServer> {
   const port = await freePort();
   // The flags of `npm start` (package.json).
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))], {
-    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--max-semi-space-size=64', '--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))],
+    {
+      env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let seen = '';

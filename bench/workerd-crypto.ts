@@ -28,7 +28,8 @@ export default {
     const { owner, payloads, accessory } = (made ??= fixtures());
     let done = 0;
     for (let i = 0; i < times; i++) {
-      if (url.pathname === '/open') done += openReports(payloads, owner.privateKey, engine).filter((r) => r !== null).length;
+      if (url.pathname === '/open')
+        done += openReports(payloads, owner.privateKey, engine).filter((r) => r !== null).length;
       else done += accessory.candidateKeys(new Date(Date.now() - 7 * DAY_MS), new Date(), engine).length;
     }
     return Response.json({ done });

@@ -109,7 +109,9 @@ export class RollingAccessory implements Accessory {
     firstSwitch.setUTCHours(SECONDARY_SWITCH_HOUR_UTC, 0, 0, 0);
     if (firstSwitch <= separatedAt) firstSwitch.setUTCDate(firstSwitch.getUTCDate() + 1);
     const index = this.primaryIndexAt(time);
-    return time < firstSwitch ? { kind: 'primary', index } : { kind: 'secondary', index: secondaryIndexesFor(index)[0] };
+    return time < firstSwitch
+      ? { kind: 'primary', index }
+      : { kind: 'secondary', index: secondaryIndexesFor(index)[0] };
   }
 
   /** The primary key pair of index i. */

@@ -88,10 +88,19 @@ export function parseAddress(text: string): Uint8Array {
  * The 31-byte separated advertisement (SPEC §6.2): `1e ff 4c 00 12 19 status key[6..28) key[0]>>6 hint`.
  * @example encodeAdvertisement(advertisementKey, { status: 0x10 })
  */
-export function encodeAdvertisement(advertisementKey: Uint8Array, options: { status?: number; hint?: number } = {}): Uint8Array {
+export function encodeAdvertisement(
+  advertisementKey: Uint8Array,
+  options: { status?: number; hint?: number } = {},
+): Uint8Array {
   expectLength(advertisementKey, ADVERTISEMENT_KEY_LENGTH, 'advertisement key');
   const out = new Uint8Array(AD_STRUCTURE_LENGTH);
-  out.set([AD_STRUCTURE_LENGTH - 1, AD_TYPE_MANUFACTURER_SPECIFIC, ...APPLE_COMPANY_ID, OFFLINE_FINDING_TYPE, SEPARATED_DATA_LENGTH]);
+  out.set([
+    AD_STRUCTURE_LENGTH - 1,
+    AD_TYPE_MANUFACTURER_SPECIFIC,
+    ...APPLE_COMPANY_ID,
+    OFFLINE_FINDING_TYPE,
+    SEPARATED_DATA_LENGTH,
+  ]);
   out[6] = expectByte(options.status ?? 0, 'status');
   out.set(advertisementKey.subarray(KEY_BYTES_IN_ADDRESS), 7);
   out[29] = advertisementKey[0]! >> 6;
@@ -125,7 +134,11 @@ export function encodeNearbyAdvertisement(advertisementKey: Uint8Array, options:
 export function decodeAdvertisement(address: Uint8Array, data: Uint8Array): DecodedAdvertisement {
   expectLength(address, ADDRESS_LENGTH, 'address');
   const manufacturerData = stripAdHeader(data);
-  if (manufacturerData[0] !== APPLE_COMPANY_ID[0] || manufacturerData[1] !== APPLE_COMPANY_ID[1] || manufacturerData[2] !== OFFLINE_FINDING_TYPE) {
+  if (
+    manufacturerData[0] !== APPLE_COMPANY_ID[0] ||
+    manufacturerData[1] !== APPLE_COMPANY_ID[1] ||
+    manufacturerData[2] !== OFFLINE_FINDING_TYPE
+  ) {
     throw new FormatError('not an Apple offline-finding advertisement (expected 4c 00 12)');
   }
   const dataLength = manufacturerData[3];
@@ -142,7 +155,9 @@ export function decodeAdvertisement(address: Uint8Array, data: Uint8Array): Deco
     advertisementKeyPrefix[0] = ((manufacturerData[5]! & 0x03) << 6) | (address[0]! & 0x3f);
     return { kind: 'nearby', advertisementKeyPrefix, status };
   }
-  throw new FormatError(`offline-finding data length ${dataLength} does not match its ${manufacturerData.length} bytes`);
+  throw new FormatError(
+    `offline-finding data length ${dataLength} does not match its ${manufacturerData.length} bytes`,
+  );
 }
 
 function stripAdHeader(data: Uint8Array): Uint8Array {

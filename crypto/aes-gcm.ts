@@ -78,18 +78,30 @@ function tagOf(hashKey: Uint8Array, tagMask: Uint8Array, ciphertext: Uint8Array)
  */
 function ghash(hashKey: Uint8Array, data: Uint8Array): Uint8Array {
   const h = new DataView(hashKey.buffer, hashKey.byteOffset, BLOCK_LENGTH);
-  const h0 = h.getUint32(0), h1 = h.getUint32(4), h2 = h.getUint32(8), h3 = h.getUint32(12);
+  const h0 = h.getUint32(0),
+    h1 = h.getUint32(4),
+    h2 = h.getUint32(8),
+    h3 = h.getUint32(12);
   const padded = new Uint8Array(Math.ceil(data.length / BLOCK_LENGTH) * BLOCK_LENGTH + BLOCK_LENGTH);
   padded.set(data);
   const view = new DataView(padded.buffer);
   const lengths = padded.length - BLOCK_LENGTH;
   view.setUint32(lengths + 12, 8 * data.length);
-  let y0 = 0, y1 = 0, y2 = 0, y3 = 0;
+  let y0 = 0,
+    y1 = 0,
+    y2 = 0,
+    y3 = 0;
   for (let at = 0; at < padded.length; at += BLOCK_LENGTH) {
-    const x0 = y0 ^ view.getUint32(at), x1 = y1 ^ view.getUint32(at + 4), x2 = y2 ^ view.getUint32(at + 8), x3 = y3 ^ view.getUint32(at + 12);
+    const x0 = y0 ^ view.getUint32(at),
+      x1 = y1 ^ view.getUint32(at + 4),
+      x2 = y2 ^ view.getUint32(at + 8),
+      x3 = y3 ^ view.getUint32(at + 12);
     // Y = X·H in GF(2¹²⁸), bits in GCM's reflected order: for each bit of X from the top, add
     // V if the bit is set, then V = V·x (a right shift, reduced by R = 0xe1 ‖ 0¹²⁰).
-    let v0 = h0, v1 = h1, v2 = h2, v3 = h3;
+    let v0 = h0,
+      v1 = h1,
+      v2 = h2,
+      v3 = h3;
     y0 = y1 = y2 = y3 = 0;
     for (let w = 0; w < 4; w++) {
       const word = w === 0 ? x0 : w === 1 ? x1 : w === 2 ? x2 : x3;

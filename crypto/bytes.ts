@@ -69,13 +69,20 @@ export function base64ToBytes(text: string): Uint8Array {
   const whole = bytes.length - (bytes.length % 3);
   let at = 0;
   for (let i = 0; i < whole; i += 3, at += 4) {
-    const n = (base64Digit(text, at) << 18) | (base64Digit(text, at + 1) << 12) | (base64Digit(text, at + 2) << 6) | base64Digit(text, at + 3);
+    const n =
+      (base64Digit(text, at) << 18) |
+      (base64Digit(text, at + 1) << 12) |
+      (base64Digit(text, at + 2) << 6) |
+      base64Digit(text, at + 3);
     bytes[i] = n >> 16;
     bytes[i + 1] = (n >> 8) & 255;
     bytes[i + 2] = n & 255;
   }
   if (padding > 0) {
-    const n = (base64Digit(text, at) << 18) | (base64Digit(text, at + 1) << 12) | (padding === 1 ? base64Digit(text, at + 2) << 6 : 0);
+    const n =
+      (base64Digit(text, at) << 18) |
+      (base64Digit(text, at + 1) << 12) |
+      (padding === 1 ? base64Digit(text, at + 2) << 6 : 0);
     // The unused low bits of the last digit must be zero: one text per byte string.
     if ((n & (padding === 1 ? 0xff : 0xffff)) !== 0) throw new FormatError('invalid base64: non-zero padding bits');
     bytes[whole] = n >> 16;
@@ -117,7 +124,8 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
  * @example bigIntToBytes(1n, 28) // 27 zero bytes, then 0x01
  */
 export function bigIntToBytes(value: bigint, length: number): Uint8Array {
-  if (value < 0n || value >> BigInt(length * 8) !== 0n) throw new FormatError(`integer does not fit in ${length} bytes`);
+  if (value < 0n || value >> BigInt(length * 8) !== 0n)
+    throw new FormatError(`integer does not fit in ${length} bytes`);
   return nobleHexToBytes(value.toString(16).padStart(length * 2, '0'));
 }
 
@@ -148,6 +156,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** Throws a {@link FormatError} unless `value` is an integer from 0 to 255; returns it. */
 export function expectByte(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > 255) throw new FormatError(`${what} must be an integer from 0 to 255`);
+  if (!Number.isInteger(value) || value < 0 || value > 255)
+    throw new FormatError(`${what} must be an integer from 0 to 255`);
   return value;
 }

@@ -5,7 +5,14 @@
  */
 import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { FormatError } from './errors.ts';
-import { isUncompressedPoint, P224, pointFromBytes, scalarFromBytes, UNCOMPRESSED_POINT_LENGTH, xCoordinate } from './p224.ts';
+import {
+  isUncompressedPoint,
+  P224,
+  pointFromBytes,
+  scalarFromBytes,
+  UNCOMPRESSED_POINT_LENGTH,
+  xCoordinate,
+} from './p224.ts';
 
 export interface P224Engine {
   /**
@@ -54,4 +61,3 @@ export const nobleP224: P224Engine = {
   },
   isUncompressedPoint,
 };
-

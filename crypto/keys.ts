@@ -112,7 +112,9 @@ export function advertisementKeyOf(publicKey: Uint8Array): Uint8Array {
   if (publicKey.length === UNCOMPRESSED_POINT_LENGTH || publicKey.length === FIELD_LENGTH + 1) {
     return publicKey.slice(1, FIELD_LENGTH + 1);
   }
-  throw new FormatError(`a public key is ${UNCOMPRESSED_POINT_LENGTH} or ${FIELD_LENGTH + 1} bytes, got ${publicKey.length}`);
+  throw new FormatError(
+    `a public key is ${UNCOMPRESSED_POINT_LENGTH} or ${FIELD_LENGTH + 1} bytes, got ${publicKey.length}`,
+  );
 }
 
 /**

@@ -38,7 +38,9 @@ export type Point = WeierstrassPoint<bigint>;
  */
 export function pointFromBytes(bytes: Uint8Array): Point {
   if (bytes.length !== UNCOMPRESSED_POINT_LENGTH && bytes.length !== COMPRESSED_POINT_LENGTH) {
-    throw new FormatError(`a P-224 point is ${UNCOMPRESSED_POINT_LENGTH} or ${COMPRESSED_POINT_LENGTH} bytes, got ${bytes.length}`);
+    throw new FormatError(
+      `a P-224 point is ${UNCOMPRESSED_POINT_LENGTH} or ${COMPRESSED_POINT_LENGTH} bytes, got ${bytes.length}`,
+    );
   }
   try {
     return P224.fromBytes(bytes);

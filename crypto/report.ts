@@ -61,7 +61,9 @@ export interface LocationReport extends Location {
  */
 export function parseReport(payload: Uint8Array): EncryptedReport {
   if (payload.length !== REPORT_LENGTH && payload.length !== EXTENDED_REPORT_LENGTH) {
-    throw new FormatError(`a report payload is ${REPORT_LENGTH} or ${EXTENDED_REPORT_LENGTH} bytes, got ${payload.length}`);
+    throw new FormatError(
+      `a report payload is ${REPORT_LENGTH} or ${EXTENDED_REPORT_LENGTH} bytes, got ${payload.length}`,
+    );
   }
   const confidenceAt = payload.length - REPORT_LENGTH + TIMESTAMP_LENGTH;
   const keyAt = confidenceAt + 1;
@@ -94,7 +96,10 @@ export function encodeReport(report: EncryptedReport): Uint8Array {
   const out = new Uint8Array(REPORT_LENGTH);
   new DataView(out.buffer).setUint32(0, appleSeconds(report.timestamp));
   out[TIMESTAMP_LENGTH] = expectByte(report.confidence, 'confidence');
-  out.set(expectLength(report.ephemeralPublicKey, UNCOMPRESSED_POINT_LENGTH, 'ephemeral public key'), TIMESTAMP_LENGTH + 1);
+  out.set(
+    expectLength(report.ephemeralPublicKey, UNCOMPRESSED_POINT_LENGTH, 'ephemeral public key'),
+    TIMESTAMP_LENGTH + 1,
+  );
   out.set(expectLength(report.ciphertext, LOCATION_LENGTH, 'ciphertext'), REPORT_LENGTH - TAG_LENGTH - LOCATION_LENGTH);
   out.set(expectLength(report.tag, TAG_LENGTH, 'tag'), REPORT_LENGTH - TAG_LENGTH);
   return out;

@@ -63,10 +63,11 @@ export class SecretChain {
     const wanted = Math.floor(index / CHECKPOINT_EVERY);
     const checkpoint = Math.min(wanted, this.#checkpoints.length - 1);
     let secret = this.#checkpoints[checkpoint]!;
-    for (let i = checkpoint * CHECKPOINT_EVERY; i < index; ) {
+    for (let i = checkpoint * CHECKPOINT_EVERY; i < index;) {
       secret = nextSecret(secret);
       i++;
-      if (i % CHECKPOINT_EVERY === 0 && i / CHECKPOINT_EVERY === this.#checkpoints.length) this.#checkpoints.push(secret);
+      if (i % CHECKPOINT_EVERY === 0 && i / CHECKPOINT_EVERY === this.#checkpoints.length)
+        this.#checkpoints.push(secret);
     }
     return secret;
   }

@@ -9,7 +9,14 @@ import { AuthenticationError, FormatError } from './errors.ts';
 import { x963Kdf } from './kdf.ts';
 import { generatePrivateKey } from './keys.ts';
 import { liftX } from './p224.ts';
-import { decodeLocation, encodeLocation, encodeReport, parseReport, type EncryptedReport, type LocationReport } from './report.ts';
+import {
+  decodeLocation,
+  encodeLocation,
+  encodeReport,
+  parseReport,
+  type EncryptedReport,
+  type LocationReport,
+} from './report.ts';
 
 const AES_KEY_LENGTH = 16;
 const DERIVED_LENGTH = 32; // AES key ‖ 16-byte GCM IV
@@ -26,7 +33,11 @@ export interface SealOptions {
  * Encrypts a sighting to an accessory's 28-byte advertisement key, giving the 88-byte payload.
  * @example sealReport(advertisementKey, { timestamp: new Date(), confidence: 2, latitude: 52.52, longitude: 13.405, accuracy: 35, status: 0 })
  */
-export function sealReport(advertisementKey: Uint8Array, report: LocationReport, options: SealOptions = {}): Uint8Array {
+export function sealReport(
+  advertisementKey: Uint8Array,
+  report: LocationReport,
+  options: SealOptions = {},
+): Uint8Array {
   const engine = options.engine ?? nobleP224;
   const accessoryPoint = liftX(advertisementKey).toBytes(false);
   const plaintext = encodeLocation(report);
@@ -49,7 +60,11 @@ export function sealReport(advertisementKey: Uint8Array, report: LocationReport,
  * {@link AuthenticationError} for a report that is not for this key or was altered.
  * @example openReport(payload, privateKey).latitude
  */
-export function openReport(payload: Uint8Array, privateKey: Uint8Array, engine: P224Engine = nobleP224): LocationReport {
+export function openReport(
+  payload: Uint8Array,
+  privateKey: Uint8Array,
+  engine: P224Engine = nobleP224,
+): LocationReport {
   const report = parseReport(payload);
   const sharedSecret = engine.sharedSecrets(privateKey, [report.ephemeralPublicKey])[0]!;
   if (sharedSecret === null) throw new AuthenticationError('the report’s ephemeral key is not a valid P-224 point');
@@ -62,7 +77,11 @@ export function openReport(payload: Uint8Array, privateKey: Uint8Array, engine: 
  * payload does not open with this key: malformed, altered, or sealed to another key.
  * @example openReports(payloads, privateKey, engine).filter((report) => report !== null)
  */
-export function openReports(payloads: readonly Uint8Array[], privateKey: Uint8Array, engine: P224Engine = nobleP224): (LocationReport | null)[] {
+export function openReports(
+  payloads: readonly Uint8Array[],
+  privateKey: Uint8Array,
+  engine: P224Engine = nobleP224,
+): (LocationReport | null)[] {
   const reports = payloads.map((payload) => {
     try {
       return parseReport(payload);
@@ -72,7 +91,10 @@ export function openReports(payloads: readonly Uint8Array[], privateKey: Uint8Ar
     }
   });
   const parsed = reports.filter((report) => report !== null);
-  const secrets = engine.sharedSecrets(privateKey, parsed.map((report) => report.ephemeralPublicKey));
+  const secrets = engine.sharedSecrets(
+    privateKey,
+    parsed.map((report) => report.ephemeralPublicKey),
+  );
   let next = 0;
   return reports.map((report) => {
     if (report === null) return null;

@@ -33,7 +33,14 @@ import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
 import { renderDocs } from './docs.ts';
 import { ProblemError, problemResponse } from './problem.ts';
 import { StoreUnavailableError, type NewReport, type ReportStore, type StoredReport } from './store.ts';
-import { acceptanceWindow, MAX_CLOCK_SKEW_SECONDS, parseBinaryUpload, UploadItemError, validateUploadItem, BINARY_RECORD_LENGTH } from './upload.ts';
+import {
+  acceptanceWindow,
+  MAX_CLOCK_SKEW_SECONDS,
+  parseBinaryUpload,
+  UploadItemError,
+  validateUploadItem,
+  BINARY_RECORD_LENGTH,
+} from './upload.ts';
 
 /** What the app is built from. */
 export interface AppDependencies {
@@ -99,7 +106,15 @@ function decodeIds(ids: readonly string[], field: string): Uint8Array[] {
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
  */
-export function createApp({ store, config, clock = Date.now, log = console.log, peerAddress = () => undefined, limiters = {}, p224 = nobleP224 }: AppDependencies): OpenAPIHono {
+export function createApp({
+  store,
+  config,
+  clock = Date.now,
+  log = console.log,
+  peerAddress = () => undefined,
+  limiters = {},
+  p224 = nobleP224,
+}: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono();
   const retentionSeconds = config.retentionDays * DAY_SECONDS;
   const methodsByPath = new Map<string, string[]>();
@@ -118,9 +133,12 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
     };
   }
 
-  async function allReports(hashedIds: Uint8Array[], window: { since: number; until: number }): Promise<StoredReport[]> {
+  async function allReports(
+    hashedIds: Uint8Array[],
+    window: { since: number; until: number },
+  ): Promise<StoredReport[]> {
     const found: StoredReport[] = [];
-    for (let after: StoredReport | undefined; found.length < MAX_COMPAT_RESULTS; ) {
+    for (let after: StoredReport | undefined; found.length < MAX_COMPAT_RESULTS;) {
       const page = await store.query({ hashedIds, ...window, limit: COMPAT_PAGE, ...(after ? { after } : {}) });
       found.push(...page);
       if (page.length < COMPAT_PAGE) break;
@@ -129,9 +147,18 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
     return found;
   }
 
-  function register(method: 'get' | 'post', path: string, summary: string, request: object | undefined, responses: Record<number, object>) {
+  function register(
+    method: 'get' | 'post',
+    path: string,
+    summary: string,
+    request: object | undefined,
+    responses: Record<number, object>,
+  ) {
     methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), method.toUpperCase()]);
-    const problem = { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: ProblemSchema } } };
+    const problem = {
+      description: 'Problem (RFC 9457)',
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    };
     const inputProblems = request ? { 400: problem, 413: problem, 415: problem, 429: problem } : {};
     app.openAPIRegistry.registerPath({
       method,
@@ -141,7 +168,10 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
       responses: { ...responses, ...inputProblems, 503: problem },
     } as Parameters<typeof app.openAPIRegistry.registerPath>[0]);
   }
-  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+  const json = (schema: z.ZodType, description: string) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
 
   app.use('*', requestLog(log));
   const ownerCors = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] });
@@ -152,22 +182,47 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   });
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
-  const clientOf = (c: Context) => (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ?? peerAddress(c) ?? 'unknown';
-  const uploadLimiter = limiters.upload ?? (config.uploadsPerMinute > 0 ? new TokenBucketLimiter(config.uploadsPerMinute, clock) : undefined);
-  const queryLimiter = limiters.query ?? (config.queriesPerMinute > 0 ? new TokenBucketLimiter(config.queriesPerMinute, clock) : undefined);
+  const clientOf = (c: Context) =>
+    (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ??
+    peerAddress(c) ??
+    'unknown';
+  const uploadLimiter =
+    limiters.upload ??
+    (config.uploadsPerMinute > 0 ? new TokenBucketLimiter(config.uploadsPerMinute, clock) : undefined);
+  const queryLimiter =
+    limiters.query ??
+    (config.queriesPerMinute > 0 ? new TokenBucketLimiter(config.queriesPerMinute, clock) : undefined);
   if (uploadLimiter) app.use('/v1/reports', rateLimit(uploadLimiter, clientOf));
   if (queryLimiter) for (const path of OWNER_ROUTES) app.use(path, rateLimit(queryLimiter, clientOf));
-  const idRequestLimit = bodyLimit({ maxSize: ID_REQUEST_BODY_LIMIT, onError: () => problemResponse(413, `the body exceeds ${ID_REQUEST_BODY_LIMIT} bytes`) });
+  const idRequestLimit = bodyLimit({
+    maxSize: ID_REQUEST_BODY_LIMIT,
+    onError: () => problemResponse(413, `the body exceeds ${ID_REQUEST_BODY_LIMIT} bytes`),
+  });
   const uploadLimitBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
 
   // Finder upload.
-  register('post', '/v1/reports', 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing', {
-    'application/json': { schema: UploadRequest },
-    'application/octet-stream': { schema: { type: 'string', format: 'binary', description: 'Concatenated records: 32-byte hashed id, 88-byte payload' } },
-  }, { 200: json(UploadResult, 'Stored; duplicates were already present') });
+  register(
+    'post',
+    '/v1/reports',
+    'Upload sealed location reports (JSON or 120-byte binary records), all or nothing',
+    {
+      'application/json': { schema: UploadRequest },
+      'application/octet-stream': {
+        schema: {
+          type: 'string',
+          format: 'binary',
+          description: 'Concatenated records: 32-byte hashed id, 88-byte payload',
+        },
+      },
+    },
+    { 200: json(UploadResult, 'Stored; duplicates were already present') },
+  );
   app.post(
     '/v1/reports',
-    bodyLimit({ maxSize: uploadLimitBytes, onError: () => problemResponse(413, `the body exceeds ${uploadLimitBytes} bytes (MAX_BATCH ${config.maxBatch})`) }),
+    bodyLimit({
+      maxSize: uploadLimitBytes,
+      onError: () => problemResponse(413, `the body exceeds ${uploadLimitBytes} bytes (MAX_BATCH ${config.maxBatch})`),
+    }),
     async (c) => {
       const window = acceptanceWindow(nowSeconds(), retentionSeconds);
       let reports: NewReport[];
@@ -175,21 +230,34 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
         reports = parseBinaryUpload(new Uint8Array(await c.req.arrayBuffer()), window, config.maxBatch, p224);
       } else if (isJson(c)) {
         const body = await readJson(c, UploadRequest);
-        if (body.reports.length > config.maxBatch) throw new ProblemError(400, `a batch holds at most ${config.maxBatch} reports, got ${body.reports.length}`);
-        reports = body.reports.map((item, i) => validateUploadItem(i, decodeField(item.id, 'id', i), decodeField(item.payload, 'payload', i), window, p224));
+        if (body.reports.length > config.maxBatch)
+          throw new ProblemError(400, `a batch holds at most ${config.maxBatch} reports, got ${body.reports.length}`);
+        reports = body.reports.map((item, i) =>
+          validateUploadItem(i, decodeField(item.id, 'id', i), decodeField(item.payload, 'payload', i), window, p224),
+        );
       } else {
         throw new ProblemError(415, 'send reports as application/json or application/octet-stream');
       }
-      const { accepted, duplicates, rejected } = await store.insert(reports, nowSeconds(), config.maxReportsPerIdPerDay);
+      const { accepted, duplicates, rejected } = await store.insert(
+        reports,
+        nowSeconds(),
+        config.maxReportsPerIdPerDay,
+      );
       // `rejected` appears only when the per-id cap turned reports away.
       return c.json(rejected > 0 ? { accepted, duplicates, rejected } : { accepted, duplicates });
     },
   );
 
   // Owner query.
-  register('post', '/v1/reports/query', 'Fetch reports by hashed id, in observation-time order, with cursor paging', { 'application/json': { schema: QueryRequest } }, {
-    200: json(QueryResponse, 'One page of reports'),
-  });
+  register(
+    'post',
+    '/v1/reports/query',
+    'Fetch reports by hashed id, in observation-time order, with cursor paging',
+    { 'application/json': { schema: QueryRequest } },
+    {
+      200: json(QueryResponse, 'One page of reports'),
+    },
+  );
   app.post('/v1/reports/query', idRequestLimit, async (c) => {
     const body = await readJson(c, QueryRequest);
     const limit = body.limit ?? DEFAULT_QUERY_LIMIT;
@@ -199,29 +267,54 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
     } catch (error) {
       throw new ProblemError(400, `cursor: ${(error as Error).message}`);
     }
-    const found = await store.query({ hashedIds: decodeIds(body.ids, 'ids'), ...observationWindow(body.since, body.until), limit: limit + 1, ...(after ? { after } : {}) });
+    const found = await store.query({
+      hashedIds: decodeIds(body.ids, 'ids'),
+      ...observationWindow(body.since, body.until),
+      limit: limit + 1,
+      ...(after ? { after } : {}),
+    });
     const page = found.slice(0, limit);
-    return c.body(queryPageJson(page, found.length > limit ? encodeCursor(page[page.length - 1]!) : null), 200, JSON_HEADERS);
+    return c.body(
+      queryPageJson(page, found.length > limit ? encodeCursor(page[page.length - 1]!) : null),
+      200,
+      JSON_HEADERS,
+    );
   });
 
   // Apple-compatible fetch: legacy acsnservice.
-  register('post', '/acsnservice/fetch', "Apple's legacy fetch API (acsnservice), for clients written against it", { 'application/json': { schema: AppleLegacyRequest } }, {
-    200: json(AppleLegacyResponse, 'Reports in Apple’s legacy shape'),
-  });
+  register(
+    'post',
+    '/acsnservice/fetch',
+    "Apple's legacy fetch API (acsnservice), for clients written against it",
+    { 'application/json': { schema: AppleLegacyRequest } },
+    {
+      200: json(AppleLegacyResponse, 'Reports in Apple’s legacy shape'),
+    },
+  );
   app.post('/acsnservice/fetch', idRequestLimit, async (c) => {
     const body = await readJson(c, AppleLegacyRequest);
     checkIdCount(body.search.reduce((n, s) => n + s.ids.length, 0));
     const found: StoredReport[] = [];
     for (const [i, search] of body.search.entries()) {
-      for (const r of await allReports(decodeIds(search.ids, `search.${i}.ids`), observationWindow(search.startDate, search.endDate))) found.push(r);
+      for (const r of await allReports(
+        decodeIds(search.ids, `search.${i}.ids`),
+        observationWindow(search.startDate, search.endDate),
+      ))
+        found.push(r);
     }
     return c.body(appleLegacyJson(found), 200, JSON_HEADERS);
   });
 
   // Apple-compatible fetch: findmyservice v2, as FindMy.py calls it.
-  register('post', '/findmyservice/v2/fetch', "Apple's current fetch API (findmyservice v2)", { 'application/json': { schema: AppleV2Request } }, {
-    200: json(AppleV2Response, 'Reports grouped by id, in Apple’s v2 shape'),
-  });
+  register(
+    'post',
+    '/findmyservice/v2/fetch',
+    "Apple's current fetch API (findmyservice v2)",
+    { 'application/json': { schema: AppleV2Request } },
+    {
+      200: json(AppleV2Response, 'Reports grouped by id, in Apple’s v2 shape'),
+    },
+  );
   app.post('/findmyservice/v2/fetch', idRequestLimit, async (c) => {
     const body = await readJson(c, AppleV2Request);
     checkIdCount(body.fetch.reduce((n, f) => n + f.primaryIds.length + f.secondaryIds.length, 0));
@@ -246,9 +339,15 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   });
 
   // macless-haystack endpoint, a drop-in for its app (SPEC §9), with real errors.
-  register('post', '/compat/macless-haystack', 'macless-haystack endpoint: reports of the last `days` days, newest first', { 'application/json': { schema: MaclessRequest } }, {
-    200: json(AppleLegacyResponse, 'Reports in the legacy shape, newest first'),
-  });
+  register(
+    'post',
+    '/compat/macless-haystack',
+    'macless-haystack endpoint: reports of the last `days` days, newest first',
+    { 'application/json': { schema: MaclessRequest } },
+    {
+      200: json(AppleLegacyResponse, 'Reports in the legacy shape, newest first'),
+    },
+  );
   app.post('/compat/macless-haystack', idRequestLimit, async (c) => {
     const body = await readJson(c, MaclessRequest);
     const since = (nowSeconds() - (body.days ?? 7) * DAY_SECONDS) * 1000;
@@ -260,14 +359,23 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
   methodsByPath.set('/compat/macless-haystack', ['POST', 'GET', 'OPTIONS']);
 
   // Health.
-  register('get', '/v1/health', 'Whether the database answers', undefined, { 200: json(Health, 'The database answers') });
+  register('get', '/v1/health', 'Whether the database answers', undefined, {
+    200: json(Health, 'The database answers'),
+  });
   app.get('/v1/health', async (c) => {
     await store.ping();
     return c.json({ status: 'ok' as const });
   });
 
   // OpenAPI and its rendering.
-  const openApiConfig = { openapi: '3.1.0', info: { title: 'Crowdfind', version: '0.1.0', description: 'Offline-finding crowd network backend, Apple-compatible reports' } };
+  const openApiConfig = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Crowdfind',
+      version: '0.1.0',
+      description: 'Offline-finding crowd network backend, Apple-compatible reports',
+    },
+  };
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   const openApiDocument = () => (document ??= app.getOpenAPI31Document(openApiConfig));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
@@ -277,15 +385,20 @@ export function createApp({ store, config, clock = Date.now, log = console.log, 
 
   app.notFound((c) => {
     const allowed = methodsByPath.get(c.req.path);
-    if (allowed) return problemResponse(405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } });
+    if (allowed)
+      return problemResponse(405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}`, {
+        headers: { allow: allowed.join(', ') },
+      });
     return problemResponse(404, `no route ${c.req.path}`);
   });
 
   app.onError((error) => {
-    if (error instanceof ProblemError) return problemResponse(error.status, error.message, error.index === undefined ? {} : { index: error.index });
+    if (error instanceof ProblemError)
+      return problemResponse(error.status, error.message, error.index === undefined ? {} : { index: error.index });
     if (error instanceof UploadItemError) return problemResponse(400, error.message, { index: error.index });
     if (error instanceof FormatError) return problemResponse(400, error.message);
-    if (error instanceof StoreUnavailableError) return problemResponse(503, error.message, { headers: { 'retry-after': '1' } });
+    if (error instanceof StoreUnavailableError)
+      return problemResponse(503, error.message, { headers: { 'retry-after': '1' } });
     log(`internal error: ${error.name}`);
     return problemResponse(500, 'the server failed to handle the request');
   });

@@ -86,7 +86,8 @@ export class BucketIdFilter {
       const mask = entries === undefined ? 0 : maskOf(entries, hashedId);
       const from = Math.max(first, group * GROUP_BUCKETS);
       const to = Math.min(last, group * GROUP_BUCKETS + GROUP_BUCKETS - 1);
-      for (let bucket = from; bucket <= to; bucket++) if ((mask & bitOf(bucket)) !== 0 || this.#unindexed.has(bucket)) visit(bucket);
+      for (let bucket = from; bucket <= to; bucket++)
+        if ((mask & bitOf(bucket)) !== 0 || this.#unindexed.has(bucket)) visit(bucket);
     }
   }
 

@@ -112,7 +112,12 @@ function joinNegativeValues(args: string[], options: Options): string[] {
 function parse(args: string[], options: Options) {
   const joined = joinNegativeValues(args, options);
   try {
-    return parseArgs({ args: joined, options: { ...options, help: { type: 'boolean' }, debug: { type: 'boolean' } }, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({
+      args: joined,
+      options: { ...options, help: { type: 'boolean' }, debug: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -131,7 +136,8 @@ function number(values: Record<string, string | boolean | undefined>, name: stri
     return fallback;
   }
   const parsed = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(parsed)) throw new UsageError(`--${name} must be a number, got "${String(value)}"`);
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(parsed))
+    throw new UsageError(`--${name} must be a number, got "${String(value)}"`);
   return parsed;
 }
 
@@ -141,7 +147,10 @@ function number(values: Record<string, string | boolean | undefined>, name: stri
  */
 export function parseTime(text: string, now: Date): Date {
   const relative = /^(\d+(?:\.\d+)?)([dhms])$/.exec(text.trim());
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[relative[2] as 'd']);
+  if (relative)
+    return new Date(
+      now.getTime() - Number(relative[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[relative[2] as 'd'],
+    );
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw new UsageError(`not a time: "${text}" (use ISO 8601 or 7d, 12h, 30m)`);
   return date;
@@ -167,12 +176,17 @@ function progress(io: CliIo, label: string): (done: number, total: number) => vo
     if (!io.interactive) return;
     const width = 30;
     const filled = Math.round((done / Math.max(total, 1)) * width);
-    io.stderr(`\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done >= total ? '\n' : ''}`);
+    io.stderr(
+      `\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done >= total ? '\n' : ''}`,
+    );
   };
 }
 
 function keyMaterial(device: Device, pair: KeyPair, kind: string, index: number) {
-  const advertisementKeys = device.keys.kind === 'fixed' ? device.keys.privateKeys.map((d) => keyPairOf(d).advertisementKey) : [pair.advertisementKey];
+  const advertisementKeys =
+    device.keys.kind === 'fixed'
+      ? device.keys.privateKeys.map((d) => keyPairOf(d).advertisementKey)
+      : [pair.advertisementKey];
   return {
     device: device.name,
     kind,
@@ -189,13 +203,24 @@ function keyMaterial(device: Device, pair: KeyPair, kind: string, index: number)
 }
 
 async function keysNew(args: string[], io: CliIo): Promise<void> {
-  const values = parse(args, { rolling: { type: 'boolean' }, name: { type: 'string' }, out: { type: 'string' }, paired: { type: 'string' } });
+  const values = parse(args, {
+    rolling: { type: 'boolean' },
+    name: { type: 'string' },
+    out: { type: 'string' },
+    paired: { type: 'string' },
+  });
   const name = (values.name as string | undefined) ?? (values.rolling ? 'accessory' : 'keypair');
   const secret = () => crypto.getRandomValues(new Uint8Array(32));
   const now = io.now?.() ?? new Date();
   const pairedAt = values.paired ? parseTime(values.paired as string, now) : now;
   const device = values.rolling
-    ? deviceOf(name, { kind: 'rolling', masterKey: generatePrivateKey(), primarySecret: secret(), secondarySecret: secret(), pairedAt: new Date(Math.floor(pairedAt.getTime() / 1000) * 1000) })
+    ? deviceOf(name, {
+        kind: 'rolling',
+        masterKey: generatePrivateKey(),
+        primarySecret: secret(),
+        secondarySecret: secret(),
+        pairedAt: new Date(Math.floor(pairedAt.getTime() / 1000) * 1000),
+      })
     : deviceOf(name, { kind: 'fixed', privateKeys: [generatePrivateKey()] });
   output(JSON.stringify(findMyPyJson(device), null, 2) + '\n', values.out as string | undefined, io);
 }
@@ -231,8 +256,14 @@ async function report(args: string[], io: CliIo): Promise<void> {
   if (values.key !== undefined) {
     advertisementKey = base64ToBytes(required(values, 'key'));
   } else if (values.advertisement !== undefined) {
-    const decoded = decodeAdvertisement(parseAddress(required(values, 'address')), hexToBytes(required(values, 'advertisement').replace(/[\s:]/g, '')));
-    if (decoded.kind === 'nearby') throw new UsageError('a nearby advertisement carries only the first 6 bytes of the key: a report cannot be sealed to it');
+    const decoded = decodeAdvertisement(
+      parseAddress(required(values, 'address')),
+      hexToBytes(required(values, 'advertisement').replace(/[\s:]/g, '')),
+    );
+    if (decoded.kind === 'nearby')
+      throw new UsageError(
+        'a nearby advertisement carries only the first 6 bytes of the key: a report cannot be sealed to it',
+      );
     advertisementKey = decoded.advertisementKey;
     if (values.status === undefined) status = decoded.status;
   } else {
@@ -256,18 +287,38 @@ async function report(args: string[], io: CliIo): Promise<void> {
 }
 
 function readRoute(path: string): Array<[number, number]> {
-  const geojson = JSON.parse(readFileSync(path, 'utf8')) as { type?: string; coordinates?: unknown; geometry?: unknown; features?: unknown[] };
-  const geometries = geojson.type === 'FeatureCollection' ? (geojson.features ?? []).map((f) => (f as { geometry?: unknown }).geometry) : [geojson.type === 'Feature' ? geojson.geometry : geojson];
-  const line = geometries.find((g) => (g as { type?: string })?.type === 'LineString') as { coordinates?: unknown } | undefined;
+  const geojson = JSON.parse(readFileSync(path, 'utf8')) as {
+    type?: string;
+    coordinates?: unknown;
+    geometry?: unknown;
+    features?: unknown[];
+  };
+  const geometries =
+    geojson.type === 'FeatureCollection'
+      ? (geojson.features ?? []).map((f) => (f as { geometry?: unknown }).geometry)
+      : [geojson.type === 'Feature' ? geojson.geometry : geojson];
+  const line = geometries.find((g) => (g as { type?: string })?.type === 'LineString') as
+    { coordinates?: unknown } | undefined;
   const points = line?.coordinates;
-  if (!Array.isArray(points) || points.length === 0 || !points.every((p) => Array.isArray(p) && p.length >= 2 && p.every((c) => typeof c === 'number'))) {
+  if (
+    !Array.isArray(points) ||
+    points.length === 0 ||
+    !points.every((p) => Array.isArray(p) && p.length >= 2 && p.every((c) => typeof c === 'number'))
+  ) {
     throw new UsageError(`${path}: expected a GeoJSON LineString (or a Feature/FeatureCollection holding one)`);
   }
   return points.map((p) => [p[0], p[1]] as [number, number]);
 }
 
 async function simulate(args: string[], io: CliIo): Promise<void> {
-  const values = parse(args, { keys: { type: 'string' }, server: { type: 'string' }, finders: { type: 'string' }, hours: { type: 'string' }, route: { type: 'string' }, truth: { type: 'string' } });
+  const values = parse(args, {
+    keys: { type: 'string' },
+    server: { type: 'string' },
+    finders: { type: 'string' },
+    hours: { type: 'string' },
+    route: { type: 'string' },
+    truth: { type: 'string' },
+  });
   const devices = readDevices(required(values, 'keys'));
   const server = required(values, 'server');
   const finders = number(values, 'finders', 5);
@@ -279,16 +330,40 @@ async function simulate(args: string[], io: CliIo): Promise<void> {
   const from = new Date(until.getTime() - hours * 3_600_000);
   // An accessory broadcasts nothing before it was paired.
   const engine = await sdkP224();
-  const startOf = (device: Device) => (device.keys.kind === 'rolling' && device.keys.pairedAt > from ? device.keys.pairedAt : from);
-  const simulations = devices.map((device) => simulateCrowd(device, { from: startOf(device), until, finders, engine, ...(route ? { route } : {}) }));
+  const startOf = (device: Device) =>
+    device.keys.kind === 'rolling' && device.keys.pairedAt > from ? device.keys.pairedAt : from;
+  const simulations = devices.map((device) =>
+    simulateCrowd(device, { from: startOf(device), until, finders, engine, ...(route ? { route } : {}) }),
+  );
   const reports = simulations.flatMap((s) => s.reports);
   const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
-  if (values.truth) writeFileSync(values.truth as string, JSON.stringify(simulations.flatMap((s) => s.truth).map(reportRecord), null, 2) + '\n');
-  io.stdout(JSON.stringify({ devices: devices.length, finders, from: from.toISOString(), until: until.toISOString(), sightings: reports.length, ...result }) + '\n');
+  if (values.truth)
+    writeFileSync(
+      values.truth as string,
+      JSON.stringify(simulations.flatMap((s) => s.truth).map(reportRecord), null, 2) + '\n',
+    );
+  io.stdout(
+    JSON.stringify({
+      devices: devices.length,
+      finders,
+      from: from.toISOString(),
+      until: until.toISOString(),
+      sightings: reports.length,
+      ...result,
+    }) + '\n',
+  );
 }
 
 async function locateCommand(args: string[], io: CliIo): Promise<void> {
-  const values = parse(args, { keys: { type: 'string' }, server: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, api: { type: 'string' } });
+  const values = parse(args, {
+    keys: { type: 'string' },
+    server: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    api: { type: 'string' },
+  });
   const format = (values.format ?? 'table') as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
   const api = (values.api ?? 'native') as 'native' | 'apple';

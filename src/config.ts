@@ -20,7 +20,15 @@ export interface AppConfig {
   readonly trustProxy: boolean;
 }
 
-export const DEFAULT_CONFIG: AppConfig = { retentionDays: 7, maxBatch: 5000, corsOrigins: ['*'], uploadsPerMinute: 600, queriesPerMinute: 120, maxReportsPerIdPerDay: 2000, trustProxy: false };
+export const DEFAULT_CONFIG: AppConfig = {
+  retentionDays: 7,
+  maxBatch: 5000,
+  corsOrigins: ['*'],
+  uploadsPerMinute: 600,
+  queriesPerMinute: 120,
+  maxReportsPerIdPerDay: 2000,
+  trustProxy: false,
+};
 
 /**
  * Reads the settings; a malformed value is an error naming the variable, never silently ignored.
@@ -31,7 +39,12 @@ export function configFromEnv(env: Environment): AppConfig {
   return {
     retentionDays: positiveInteger(env, 'RETENTION_DAYS', DEFAULT_CONFIG.retentionDays),
     maxBatch: positiveInteger(env, 'MAX_BATCH', DEFAULT_CONFIG.maxBatch),
-    corsOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : DEFAULT_CONFIG.corsOrigins,
+    corsOrigins: origins
+      ? origins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : DEFAULT_CONFIG.corsOrigins,
     uploadsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_UPLOADS', DEFAULT_CONFIG.uploadsPerMinute),
     queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
@@ -62,6 +75,7 @@ function integerVariable(env: Environment, name: string, fallback: number, minim
   const value = envText(env, name);
   if (!value) return fallback;
   const number = Number(value);
-  if (!Number.isSafeInteger(number) || number < minimum) throw new Error(`${name} must be an integer of at least ${minimum}, got "${value}"`);
+  if (!Number.isSafeInteger(number) || number < minimum)
+    throw new Error(`${name} must be an integer of at least ${minimum}, got "${value}"`);
   return number;
 }

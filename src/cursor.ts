@@ -2,7 +2,14 @@
  * Opaque pagination cursors: the stable-order position of the last report a page returned,
  * as standard base64 of timestamp (4 bytes) ‖ hashed id (32) ‖ payload (88 or 89).
  */
-import { base64ToBytes, bytesToBase64, EXTENDED_REPORT_LENGTH, FormatError, HASHED_ID_LENGTH, REPORT_LENGTH } from '../crypto/index.ts';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  EXTENDED_REPORT_LENGTH,
+  FormatError,
+  HASHED_ID_LENGTH,
+  REPORT_LENGTH,
+} from '../crypto/index.ts';
 import type { ReportPosition } from './store.ts';
 
 const TIMESTAMP_LENGTH = 4;
@@ -25,7 +32,8 @@ export function decodeCursor(text: string): ReportPosition {
     throw new FormatError('cursor is not one this server issued');
   }
   const payloadLength = bytes.length - TIMESTAMP_LENGTH - HASHED_ID_LENGTH;
-  if (payloadLength !== REPORT_LENGTH && payloadLength !== EXTENDED_REPORT_LENGTH) throw new FormatError('cursor is not one this server issued');
+  if (payloadLength !== REPORT_LENGTH && payloadLength !== EXTENDED_REPORT_LENGTH)
+    throw new FormatError('cursor is not one this server issued');
   return {
     timestamp: new DataView(bytes.buffer).getUint32(0),
     hashedId: bytes.slice(TIMESTAMP_LENGTH, TIMESTAMP_LENGTH + HASHED_ID_LENGTH),

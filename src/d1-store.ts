@@ -18,7 +18,16 @@ import {
   type CountRow,
   type ReportRow,
 } from './report-sql.ts';
-import { mergeReports, pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import {
+  mergeReports,
+  pairKey,
+  StoreUnavailableError,
+  type InsertResult,
+  type NewReport,
+  type ReportQuery,
+  type ReportStore,
+  type StoredReport,
+} from './store.ts';
 import { planIdCap } from './id-cap.ts';
 
 /** D1's limit on bound parameters per statement. */
@@ -72,14 +81,22 @@ export class D1ReportStore implements ReportStore {
       statements.push(this.#db.prepare(countStoredSql(chunk.length)).bind(...chunk.flat()));
     }
     const results = await this.#run(() => this.#db.batch<CountRow>(statements));
-    const counts = new Map(results.flatMap((r) => r.results.map((row) => [pairKey(row.bucket, bytesOf(row.hashed_id)), row.stored] as const)));
+    const counts = new Map(
+      results.flatMap((r) =>
+        r.results.map((row) => [pairKey(row.bucket, bytesOf(row.hashed_id)), row.stored] as const),
+      ),
+    );
     return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
   }
 
   async query(query: ReportQuery): Promise<StoredReport[]> {
     if (query.hashedIds.length === 0 || query.since > query.until) return [];
     const statements: D1PreparedStatement[] = [];
-    for (let firstBucket = bucketOf(query.since); firstBucket <= bucketOf(query.until); firstBucket += MAX_BUCKETS_PER_STATEMENT) {
+    for (
+      let firstBucket = bucketOf(query.since);
+      firstBucket <= bucketOf(query.until);
+      firstBucket += MAX_BUCKETS_PER_STATEMENT
+    ) {
       const span = {
         ...query,
         since: Math.max(query.since, firstBucket * BUCKET_SECONDS),
@@ -102,7 +119,10 @@ export class D1ReportStore implements ReportStore {
 
   async prune(before: number): Promise<number> {
     const results = await this.#run(() =>
-      this.#db.batch([this.#db.prepare(PRUNE_BUCKETS_SQL).bind(bucketOf(before)), this.#db.prepare(PRUNE_EDGE_SQL).bind(bucketOf(before), before)]),
+      this.#db.batch([
+        this.#db.prepare(PRUNE_BUCKETS_SQL).bind(bucketOf(before)),
+        this.#db.prepare(PRUNE_EDGE_SQL).bind(bucketOf(before), before),
+      ]),
     );
     return results.reduce((sum, r) => sum + r.meta.changes, 0);
   }

@@ -15,7 +15,8 @@ interface Operation {
   responses?: unknown;
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[ch]};`);
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (ch) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[ch]};`);
 const pretty = (value: unknown) => `<pre>${escape(JSON.stringify(value, null, 2))}</pre>`;
 
 /** @example c.html(renderDocs(app.getOpenAPI31Document(config))) */
@@ -28,7 +29,9 @@ export function renderDocs(doc: OpenApiLike): string {
         `<h3>Responses</h3>${pretty(op.responses ?? {})}</section>`,
     ),
   );
-  const schemas = Object.entries(doc.components?.schemas ?? {}).map(([name, schema]) => `<section><h3 id="${escape(name)}">${escape(name)}</h3>${pretty(schema)}</section>`);
+  const schemas = Object.entries(doc.components?.schemas ?? {}).map(
+    ([name, schema]) => `<section><h3 id="${escape(name)}">${escape(name)}</h3>${pretty(schema)}</section>`,
+  );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} API</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:.75rem;overflow:auto}h2 code{font-size:1.1rem}</style></head>
 <body><h1>${escape(doc.info.title)} API ${escape(doc.info.version)}</h1><p>${escape(doc.info.description ?? '')}</p>

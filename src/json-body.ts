@@ -90,7 +90,9 @@ const REPORT_OVERHEAD_BYTES = 80;
 
 /** A writer sized for a body of `reports` reports. */
 function writerFor(reports: number): JsonBodyWriter {
-  return new JsonBodyWriter(64 + reports * (REPORT_OVERHEAD_BYTES + base64Length(HASHED_ID_LENGTH) + base64Length(EXTENDED_REPORT_LENGTH)));
+  return new JsonBodyWriter(
+    64 + reports * (REPORT_OVERHEAD_BYTES + base64Length(HASHED_ID_LENGTH) + base64Length(EXTENDED_REPORT_LENGTH)),
+  );
 }
 
 /**
@@ -101,8 +103,17 @@ function writerFor(reports: number): JsonBodyWriter {
 export function queryPageJson(reports: readonly StoredReport[], nextCursor: string | null): Uint8Array<ArrayBuffer> {
   const body = writerFor(reports.length).text('{"reports":[');
   reports.forEach((r, i) => {
-    body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(r.hashedId).text('","payload":"').base64(r.payload);
-    body.text('","timestamp":').integer(r.timestamp * 1000).text(',"receivedAt":').integer(r.receivedAt * 1000).text('}');
+    body
+      .text(i === 0 ? '{"id":"' : ',{"id":"')
+      .base64(r.hashedId)
+      .text('","payload":"')
+      .base64(r.payload);
+    body
+      .text('","timestamp":')
+      .integer(r.timestamp * 1000)
+      .text(',"receivedAt":')
+      .integer(r.receivedAt * 1000)
+      .text('}');
   });
   return body.text('],"nextCursor":').text(JSON.stringify(nextCursor)).text('}').finish();
 }
@@ -115,7 +126,11 @@ export function queryPageJson(reports: readonly StoredReport[], nextCursor: stri
 export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<ArrayBuffer> {
   const body = writerFor(reports.length).text('{"statusCode":"200","results":[');
   reports.forEach((r, i) => {
-    body.text(i === 0 ? '{"datePublished":' : ',{"datePublished":').integer(r.receivedAt * 1000).text(',"payload":"').base64(r.payload);
+    body
+      .text(i === 0 ? '{"datePublished":' : ',{"datePublished":')
+      .integer(r.receivedAt * 1000)
+      .text(',"payload":"')
+      .base64(r.payload);
     body.text('","description":"found","id":"').base64(r.hashedId).text('","statusCode":0}');
   });
   return body.text(']}').finish();
@@ -127,10 +142,20 @@ export function appleLegacyJson(reports: readonly StoredReport[]): Uint8Array<Ar
  * @example c.body(appleV2Json([reportsOfA, reportsOfB]), 200, JSON_HEADERS)
  */
 export function appleV2Json(groups: ReadonlyArray<readonly StoredReport[]>): Uint8Array<ArrayBuffer> {
-  const body = writerFor(groups.reduce((sum, group) => sum + group.length, 0)).text('{"acsnLocations":{"statusCode":"200","locationPayload":[');
+  const body = writerFor(groups.reduce((sum, group) => sum + group.length, 0)).text(
+    '{"acsnLocations":{"statusCode":"200","locationPayload":[',
+  );
   groups.forEach((group, i) => {
-    body.text(i === 0 ? '{"id":"' : ',{"id":"').base64(group[0]!.hashedId).text('","locationInfo":[');
-    group.forEach((r, k) => body.text(k === 0 ? '"' : ',"').base64(r.payload).text('"'));
+    body
+      .text(i === 0 ? '{"id":"' : ',{"id":"')
+      .base64(group[0]!.hashedId)
+      .text('","locationInfo":[');
+    group.forEach((r, k) =>
+      body
+        .text(k === 0 ? '"' : ',"')
+        .base64(r.payload)
+        .text('"'),
+    );
     body.text(']}');
   });
   return body.text(']}}').finish();

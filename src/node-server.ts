@@ -57,10 +57,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.databasePath);
   const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
-  const readers = readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
+  const readers =
+    readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
   const store = new SqliteReportStore(db, { readers });
   const indexingStarted = performance.now();
-  void store.indexed.then((read) => read > 0 && log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`));
+  void store.indexed.then(
+    (read) =>
+      read > 0 &&
+      log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`),
+  );
   const app = createApp({
     store,
     config: options.config,
@@ -75,7 +80,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     if (removed > 0) log(`pruned ${removed} expired reports`);
     return removed;
   };
-  const pruneInBackground = () => void prune().catch((error: Error) => log(`pruning failed: ${error.name}: ${error.message}`));
+  const pruneInBackground = () =>
+    void prune().catch((error: Error) => log(`pruning failed: ${error.name}: ${error.message}`));
   pruneInBackground();
   const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
@@ -104,7 +110,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       (closing ??= new Promise<void>((resolve) => {
         shuttingDown = true;
         clearInterval(pruneTimer);
-        const force = setTimeout(() => 'closeAllConnections' in server && server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+        const force = setTimeout(
+          () => 'closeAllConnections' in server && server.closeAllConnections(),
+          SHUTDOWN_GRACE_MS,
+        ).unref();
         server.close(() => {
           clearTimeout(force);
           void (readers?.close() ?? Promise.resolve()).then(() => {

@@ -26,9 +26,22 @@ const TITLES: Record<number, string> = {
  * A problem+json response.
  * @example problemResponse(400, 'ids: expected an array')
  */
-export function problemResponse(status: number, detail: string, extra: { index?: number; headers?: Record<string, string> } = {}): Response {
-  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...(extra.index === undefined ? {} : { index: extra.index }) };
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/problem+json', ...extra.headers } });
+export function problemResponse(
+  status: number,
+  detail: string,
+  extra: { index?: number; headers?: Record<string, string> } = {},
+): Response {
+  const body: Problem = {
+    type: 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    ...(extra.index === undefined ? {} : { index: extra.index }),
+  };
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...extra.headers },
+  });
 }
 
 /** Thrown inside handlers to answer with a problem; the app's error handler turns it into the response. */

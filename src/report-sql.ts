@@ -7,7 +7,8 @@ import { HASHED_ID_LENGTH } from '../crypto/index.ts';
 import { bucketOf } from '../schema/schema.ts';
 import { compareReports, type ReportQuery, type StoredReport } from './store.ts';
 
-export const INSERT_REPORT_SQL = 'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)';
+export const INSERT_REPORT_SQL =
+  'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)';
 /** Bound parameters per inserted row. */
 export const INSERT_PARAMETERS_PER_ROW = 5;
 
@@ -49,7 +50,12 @@ export interface ReportRow {
 
 /** A stored report from a {@link ReportRow}'s fields; hashed id and payload are views of the record. */
 export function storedReportOf(record: Uint8Array, timestamp: number, receivedAt: number): StoredReport {
-  return { hashedId: record.subarray(0, HASHED_ID_LENGTH), payload: record.subarray(HASHED_ID_LENGTH), timestamp, receivedAt };
+  return {
+    hashedId: record.subarray(0, HASHED_ID_LENGTH),
+    payload: record.subarray(HASHED_ID_LENGTH),
+    timestamp,
+    receivedAt,
+  };
 }
 
 /** An SQL statement with its positional parameters (numbers and byte arrays). */
@@ -72,7 +78,12 @@ export function selectReportsFixedParameters(query: ReportQuery): number {
  * `projection` of the reports of `hashedIds` in every bucket of the query's window, up to its
  * LIMIT: the first in the stable order when `ordered`, any otherwise (and then unsorted).
  */
-function selectMatching(projection: string, query: ReportQuery, hashedIds: readonly Uint8Array[], ordered = true): ReportStatement {
+function selectMatching(
+  projection: string,
+  query: ReportQuery,
+  hashedIds: readonly Uint8Array[],
+  ordered = true,
+): ReportStatement {
   const buckets: number[] = [];
   for (let b = bucketOf(query.since); b <= bucketOf(query.until); b++) buckets.push(b);
   const after = query.after ? ' AND (timestamp, hashed_id, payload) > (?, ?, ?)' : '';
@@ -107,7 +118,11 @@ export function selectReports(query: ReportQuery, hashedIds: readonly Uint8Array
  * binding LIMIT keep any reports, not the first: use it only with a LIMIT that tells whether
  * there were more.
  */
-export function selectReportBundle(query: ReportQuery, hashedIds: readonly Uint8Array[], { ordered }: { ordered: boolean }): ReportStatement {
+export function selectReportBundle(
+  query: ReportQuery,
+  hashedIds: readonly Uint8Array[],
+  { ordered }: { ordered: boolean },
+): ReportStatement {
   const bundle = `group_concat(length(payload)) || ';' || group_concat(timestamp) || ';' || group_concat(received_at) || ';' || group_concat(hashed_id || payload, '')`;
   const rows = selectMatching('hashed_id, payload, timestamp, received_at', query, hashedIds, ordered);
   return { sql: `SELECT CAST(${bundle} AS BLOB) FROM (${rows.sql})`, params: rows.params };
@@ -145,8 +160,14 @@ export function reportsOfBundle(bundle: Uint8Array | null): StoredReport[] {
   const reports: StoredReport[] = [];
   payloadLengths.forEach((payloadLength, i) => {
     const payloadAt = at + HASHED_ID_LENGTH;
-    reports.push({ hashedId: bundle.subarray(at, payloadAt), payload: bundle.subarray(payloadAt, (at = payloadAt + payloadLength)), timestamp: timestamps[i]!, receivedAt: receivedAt[i]! });
+    reports.push({
+      hashedId: bundle.subarray(at, payloadAt),
+      payload: bundle.subarray(payloadAt, (at = payloadAt + payloadLength)),
+      timestamp: timestamps[i]!,
+      receivedAt: receivedAt[i]!,
+    });
   });
-  if (at !== bundle.length || timestamps.length !== reports.length || receivedAt.length !== reports.length) throw new Error('report bundle does not add up');
+  if (at !== bundle.length || timestamps.length !== reports.length || receivedAt.length !== reports.length)
+    throw new Error('report bundle does not add up');
   return reports.sort(compareReports);
 }

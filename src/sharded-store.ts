@@ -9,7 +9,14 @@
  * upload is safe, because a (hashed id, payload) already stored counts as a duplicate and is
  * never stored twice. So a retried upload always converges to "all stored, exactly once".
  */
-import { mergeReports, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import {
+  mergeReports,
+  type InsertResult,
+  type NewReport,
+  type ReportQuery,
+  type ReportStore,
+  type StoredReport,
+} from './store.ts';
 
 /**
  * The shard of a hashed id among `count`: the id's first 32 bits scaled to [0, count).
@@ -46,16 +53,28 @@ export class ShardedReportStore implements ReportStore {
 
   /** Every report of an id goes to one shard, so each shard's cap is the id's cap. */
   async insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
-    const results = await Promise.all([...this.#route(reports, (r) => r.hashedId)].map(([shard, part]) => this.#shards[shard]!.insert(part, receivedAt, capPerDay)));
+    const results = await Promise.all(
+      [...this.#route(reports, (r) => r.hashedId)].map(([shard, part]) =>
+        this.#shards[shard]!.insert(part, receivedAt, capPerDay),
+      ),
+    );
     return results.reduce(
-      (sum, r) => ({ accepted: sum.accepted + r.accepted, duplicates: sum.duplicates + r.duplicates, rejected: sum.rejected + r.rejected }),
+      (sum, r) => ({
+        accepted: sum.accepted + r.accepted,
+        duplicates: sum.duplicates + r.duplicates,
+        rejected: sum.rejected + r.rejected,
+      }),
       { accepted: 0, duplicates: 0, rejected: 0 },
     );
   }
 
   /** Asks only the shards the ids route to, concurrently, and merges their sorted pages. */
   async query(query: ReportQuery): Promise<StoredReport[]> {
-    const pages = await Promise.all([...this.#route(query.hashedIds, (id) => id)].map(([shard, hashedIds]) => this.#shards[shard]!.query({ ...query, hashedIds })));
+    const pages = await Promise.all(
+      [...this.#route(query.hashedIds, (id) => id)].map(([shard, hashedIds]) =>
+        this.#shards[shard]!.query({ ...query, hashedIds }),
+      ),
+    );
     return mergeReports(pages, query.limit);
   }
 

@@ -36,7 +36,13 @@ port.on('message', (/** @type {ShareRequest} */ { id, statements, next }) => {
     for (let k = Atomics.add(counter, 0, 1); k < statements.sqls.length; k = Atomics.add(counter, 0, 1)) {
       list ??= unpackStatements(statements);
       const { sql, params } = /** @type {import('./reader-messages.mjs').Statement} */ (list[k]);
-      blobs.push(/** @type {Uint8Array | null} */ (statement(sql).pluck(true).get(...params)));
+      blobs.push(
+        /** @type {Uint8Array | null} */ (
+          statement(sql)
+            .pluck(true)
+            .get(...params)
+        ),
+      );
       taken.push(k);
     }
     const answer = packBlobs(blobs);

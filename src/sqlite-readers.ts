@@ -72,11 +72,16 @@ export class SqliteReaders {
    * back as an empty blob). Fails as unavailable when a reader that took a statement stops
    * before answering (a stopped reader is started again for the next request).
    */
-  share(statements: readonly ReportStatement[], runHere: (statement: ReportStatement) => StatementBlob): Promise<StatementBlob[]> {
+  share(
+    statements: readonly ReportStatement[],
+    runHere: (statement: ReportStatement) => StatementBlob,
+  ): Promise<StatementBlob[]> {
     const results: StatementBlob[] = Array.from({ length: statements.length });
     const next = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const packed = packStatements(statements);
-    const answers = this.#closed ? [] : this.#readers.map((_, slot) => this.#ask(slot, { statements: packed, next: next.buffer }));
+    const answers = this.#closed
+      ? []
+      : this.#readers.map((_, slot) => this.#ask(slot, { statements: packed, next: next.buffer }));
     // Handled below; if this thread's own part throws first, a reader's failure must not go unhandled.
     for (const answer of answers) answer.catch(() => {});
     let missing = statements.length;
@@ -130,7 +135,8 @@ export class SqliteReaders {
     });
     const stopped = (why: string) => {
       if (this.#readers[slot] === reader) this.#readers[slot] = undefined;
-      for (const pending of reader.pending.values()) pending.reject(new StoreUnavailableError(`a database reader stopped (${why})`));
+      for (const pending of reader.pending.values())
+        pending.reject(new StoreUnavailableError(`a database reader stopped (${why})`));
       reader.pending.clear();
     };
     worker.on('error', (error) => stopped(error.name));

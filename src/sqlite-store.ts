@@ -18,9 +18,27 @@ import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
 import { BucketIdFilter } from './bucket-id-filter.ts';
 import type { SqliteReaderOptions, SqliteReaders, StatementBlob } from './sqlite-readers.ts';
 import { planIdCap } from './id-cap.ts';
-import { countStoredSql, INSERT_REPORT_SQL, PING_SQL, PRUNE_BUCKETS_SQL, PRUNE_EDGE_SQL, reportsOfBundle, selectReportBundle, type CountRow, type ReportStatement } from './report-sql.ts';
+import {
+  countStoredSql,
+  INSERT_REPORT_SQL,
+  PING_SQL,
+  PRUNE_BUCKETS_SQL,
+  PRUNE_EDGE_SQL,
+  reportsOfBundle,
+  selectReportBundle,
+  type CountRow,
+  type ReportStatement,
+} from './report-sql.ts';
 import { statementCache } from './statement-cache.mjs';
-import { pairKey, StoreUnavailableError, type InsertResult, type NewReport, type ReportQuery, type ReportStore, type StoredReport } from './store.ts';
+import {
+  pairKey,
+  StoreUnavailableError,
+  type InsertResult,
+  type NewReport,
+  type ReportQuery,
+  type ReportStore,
+  type StoredReport,
+} from './store.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
 
@@ -44,7 +62,12 @@ const MAX_CACHED_STATEMENTS = 256;
 /** Ids (over all days) below which an owner query runs on this connection alone. */
 const PARALLEL_MIN_IDS = 64;
 /** Options the readers share with this connection. */
-export const READER_OPTIONS: SqliteReaderOptions = { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: CACHE_KIB, mmapBytes: MMAP_BYTES, maxCachedStatements: MAX_CACHED_STATEMENTS };
+export const READER_OPTIONS: SqliteReaderOptions = {
+  busyTimeoutMs: BUSY_TIMEOUT_MS,
+  cacheKib: CACHE_KIB,
+  mmapBytes: MMAP_BYTES,
+  maxCachedStatements: MAX_CACHED_STATEMENTS,
+};
 
 /**
  * Opens (creating folder and file if needed) and migrates a database file.
@@ -133,14 +156,19 @@ export class SqliteReportStore implements ReportStore {
 
   /** Reads the ids of every stored bucket into the filter, a step at a time so start-up stays responsive. */
   async #indexStoredBuckets(): Promise<number> {
-    const range = this.#db.prepare('SELECT min(bucket) AS first, max(bucket) AS last FROM reports').get() as { first: number | null; last: number | null };
+    const range = this.#db.prepare('SELECT min(bucket) AS first, max(bucket) AS last FROM reports').get() as {
+      first: number | null;
+      last: number | null;
+    };
     if (range.first === null || range.last === null) return 0;
     let read = 0;
     // Synchronously, before any insert or query can run: these buckets answer "maybe" until read.
     for (let bucket = range.first; bucket <= range.last; bucket++) this.#ids.markUnindexed(bucket);
-    const step = this.#db.prepare('SELECT hashed_id FROM reports WHERE bucket = ? AND hashed_id > ? ORDER BY hashed_id LIMIT ?').pluck();
+    const step = this.#db
+      .prepare('SELECT hashed_id FROM reports WHERE bucket = ? AND hashed_id > ? ORDER BY hashed_id LIMIT ?')
+      .pluck();
     for (let bucket = range.first; bucket <= range.last; bucket++) {
-      for (let after: Uint8Array = new Uint8Array(0); ; ) {
+      for (let after: Uint8Array = new Uint8Array(0); ;) {
         await new Promise((resolve) => setImmediate(resolve));
         if (!this.#db.open) return read;
         const ids = step.all(bucket, after, INDEX_STEP) as Uint8Array[];
@@ -156,7 +184,8 @@ export class SqliteReportStore implements ReportStore {
 
   insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
-      if (this.#pending.push({ reports, receivedAt, capPerDay, resolve, reject }) === 1) setImmediate(() => this.#flush());
+      if (this.#pending.push({ reports, receivedAt, capPerDay, resolve, reject }) === 1)
+        setImmediate(() => this.#flush());
     });
   }
 
@@ -199,13 +228,21 @@ export class SqliteReportStore implements ReportStore {
     const firstBucket = bucketOf(query.after ? Math.max(query.since, query.after.timestamp) : query.since);
     const lastBucket = bucketOf(query.until);
     const idsByBucket: Uint8Array[][] = Array.from({ length: Math.max(0, lastBucket - firstBucket + 1) }, () => []);
-    for (const id of query.hashedIds) this.#ids.forEachBucketOf(id, firstBucket, lastBucket, (bucket) => idsByBucket[bucket - firstBucket]!.push(id));
+    for (const id of query.hashedIds)
+      this.#ids.forEachBucketOf(id, firstBucket, lastBucket, (bucket) => idsByBucket[bucket - firstBucket]!.push(id));
     const days: DayQuery[] = [];
     let ids = 0;
     idsByBucket.forEach((hashedIds, k) => {
       if (hashedIds.length === 0) return;
       const bucket = firstBucket + k;
-      days.push({ query: { ...query, since: Math.max(query.since, bucket * BUCKET_SECONDS), until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1) }, hashedIds });
+      days.push({
+        query: {
+          ...query,
+          since: Math.max(query.since, bucket * BUCKET_SECONDS),
+          until: Math.min(query.until, (bucket + 1) * BUCKET_SECONDS - 1),
+        },
+        hashedIds,
+      });
       ids += hashedIds.length;
     });
     const found: StoredReport[] = [];
@@ -246,11 +283,18 @@ export class SqliteReportStore implements ReportStore {
       const reports = reportsOfBundle(whole);
       if (reports.length <= room) return reports;
     }
-    return reportsOfBundle(this.#bundle(selectReportBundle({ ...day.query, limit: room }, day.hashedIds, { ordered: true })));
+    return reportsOfBundle(
+      this.#bundle(selectReportBundle({ ...day.query, limit: room }, day.hashedIds, { ordered: true })),
+    );
   }
 
   #bundle({ sql, params }: ReportStatement): StatementBlob {
-    return this.#run(() => this.#prepared(sql).pluck(true).get(...params) as StatementBlob);
+    return this.#run(
+      () =>
+        this.#prepared(sql)
+          .pluck(true)
+          .get(...params) as StatementBlob,
+    );
   }
 
   async prune(before: number): Promise<number> {
@@ -298,4 +342,3 @@ function unavailable(error: unknown): unknown {
   }
   return error;
 }
-

@@ -38,7 +38,8 @@ export function shardDatabases(env: WorkerEnv): D1Database[] {
   if (!listed) for (let i = 1; env[`DB_${i}`] !== undefined; i++) names.push(`DB_${i}`);
   return names.map((name) => {
     const db = env[name] as D1Database | undefined;
-    if (!db || typeof (db as { prepare?: unknown }).prepare !== 'function') throw new Error(`no D1 binding named ${name}`);
+    if (!db || typeof (db as { prepare?: unknown }).prepare !== 'function')
+      throw new Error(`no D1 binding named ${name}`);
     return db;
   });
 }
@@ -46,7 +47,9 @@ export function shardDatabases(env: WorkerEnv): D1Database[] {
 /** One D1 store, or a sharded store over several. */
 export function storeFor(env: WorkerEnv): ReportStore {
   const databases = shardDatabases(env);
-  return databases.length === 1 ? new D1ReportStore(databases[0]!) : new ShardedReportStore(databases.map((db) => new D1ReportStore(db)));
+  return databases.length === 1
+    ? new D1ReportStore(databases[0]!)
+    : new ShardedReportStore(databases.map((db) => new D1ReportStore(db)));
 }
 
 /**
@@ -59,7 +62,11 @@ export const workerP224: P224Engine = fastP224(p224Module);
  * The app for an environment; clock and log are injectable for tests.
  * @example createWorkerApp(env).fetch(request)
  */
-export function createWorkerApp(env: WorkerEnv, clock: () => number = Date.now, log: (line: string) => void = console.log): OpenAPIHono {
+export function createWorkerApp(
+  env: WorkerEnv,
+  clock: () => number = Date.now,
+  log: (line: string) => void = console.log,
+): OpenAPIHono {
   return createApp({
     store: storeFor(env),
     config: configFromEnv(env as Environment),

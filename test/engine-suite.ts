@@ -46,7 +46,10 @@ function messageOf(call: () => unknown): string {
 export function engineSuite(name: string, engine: P224Engine, vectors: Vectors): void {
   describe(`${name}: vectors`, () => {
     it('derives the public key, advertisement key and hashed id of every key vector', () => {
-      const pairs = keyPairsOf(vectors.keys.map((v) => hexToBytes(v.private_key_hex)), engine);
+      const pairs = keyPairsOf(
+        vectors.keys.map((v) => hexToBytes(v.private_key_hex)),
+        engine,
+      );
       pairs.forEach((pair, i) => {
         const v = vectors.keys[i]!;
         expect(bytesToHex(pair.publicKey)).toBe(v.public_uncompressed_hex);
@@ -58,9 +61,14 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
     it('derives every rolling key of chains A and B', () => {
       const { chain_A_upstream: a, chain_B: b } = vectors.rolling_keys;
       const keys = [...a.keys, ...b.primary, ...b.secondary];
-      const pairs = keyPairsOf(keys.map((k) => hexToBytes(k.private_key_hex)), engine);
+      const pairs = keyPairsOf(
+        keys.map((k) => hexToBytes(k.private_key_hex)),
+        engine,
+      );
       expect(pairs.map((p) => bytesToHex(p.advertisementKey))).toEqual(keys.map((k) => k.adv_key_hex));
-      expect(bytesToHex(engine.publicKeys([hexToBytes(b.master_private_key_hex)])[0]!)).toBe(b.master_public_uncompressed_hex);
+      expect(bytesToHex(engine.publicKeys([hexToBytes(b.master_private_key_hex)])[0]!)).toBe(
+        b.master_public_uncompressed_hex,
+      );
     });
 
     it('reproduces the ECDH secret of every report vector, and opens and seals each', () => {
@@ -76,7 +84,10 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
           expect(opened.accuracy).toBe(v.decrypted.horizontal_accuracy);
         }
         const advertisementKey = base64ToBytes(v.inputs.owner_adv_key_b64);
-        const sealed = sealReport(advertisementKey, sightingOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex), engine });
+        const sealed = sealReport(advertisementKey, sightingOf(v), {
+          ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
+          engine,
+        });
         expect(bytesToHex(sealed)).toBe(v.payload_88_hex);
       }
     });
@@ -84,7 +95,9 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
     it('opens a batch of vector reports in one call, with null for those sealed to another key or cut short', () => {
       const v = vectors.reports[0]!;
       const other = vectors.reports.find((r) => r.inputs.owner_private_key_hex !== v.inputs.owner_private_key_hex)!;
-      const payloads = [v.payload_88_hex, other.payload_88_hex, v.payload_89_hex, v.payload_88_hex.slice(0, 100)].map(hexToBytes);
+      const payloads = [v.payload_88_hex, other.payload_88_hex, v.payload_89_hex, v.payload_88_hex.slice(0, 100)].map(
+        hexToBytes,
+      );
       const opened = openReports(payloads, hexToBytes(v.inputs.owner_private_key_hex), engine);
       expect(opened.map((r) => r?.latitude ?? null)).toEqual([v.decrypted.latitude, null, v.decrypted.latitude, null]);
     });
@@ -92,7 +105,9 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
     it('tells on-curve ephemeral keys of real-world payloads from bytes that are not points', () => {
       for (const item of vectors.real_world_payloads.items) {
         const payload = hexToBytes(item.payload_hex);
-        expect(engine.isUncompressedPoint(parseReport(payload).ephemeralPublicKey)).toBe(item.ephemeral_key_at_6_on_curve);
+        expect(engine.isUncompressedPoint(parseReport(payload).ephemeralPublicKey)).toBe(
+          item.ephemeral_key_at_6_on_curve,
+        );
         expect(engine.isUncompressedPoint(payload.subarray(5, 62))).toBe(item.bytes_5_to_62_parse_as_point);
       }
     });
@@ -126,7 +141,8 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
 
     it('gives the same shared secrets for the edge scalars on G, −G and leading-zero points', () => {
       const peers = [points[0]!, points[3]!, ...zeroLed.slice(0, 2)];
-      for (const k of EDGE_SCALARS) expect(engine.sharedSecrets(k, peers), bytesToHex(k)).toEqual(nobleP224.sharedSecrets(k, peers));
+      for (const k of EDGE_SCALARS)
+        expect(engine.sharedSecrets(k, peers), bytesToHex(k)).toEqual(nobleP224.sharedSecrets(k, peers));
     });
 
     it('gives the same shared secrets for random scalars and random points', () => {
@@ -145,7 +161,8 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
       expect(publicKeys.length).toBe(600);
       for (const i of [0, 255, 256, 511, 512, 599]) expect(publicKeys[i]).toEqual(nobleP224.publicKeys([keys[i]!])[0]);
       const secrets = engine.sharedSecrets(keys[1]!, publicKeys);
-      for (const i of [0, 255, 256, 599]) expect(secrets[i]).toEqual(nobleP224.sharedSecrets(keys[1]!, [publicKeys[i]!])[0]);
+      for (const i of [0, 255, 256, 599])
+        expect(secrets[i]).toEqual(nobleP224.sharedSecrets(keys[1]!, [publicKeys[i]!])[0]);
     });
 
     it('rejects peers that are not points: off the curve, infinity, coordinates ≥ p, wrong encodings', () => {
@@ -164,26 +181,36 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
       prefixed[0] = 0x06;
       const bad = [offCurve, infinity, xIsP, yAboveP, compressed, prefixed, good.slice(0, 56), new Uint8Array(0)];
       for (const peer of bad) expect(engine.isUncompressedPoint(peer), bytesToHex(peer)).toBe(false);
-      expect(engine.sharedSecrets(scalar(5n), [good, ...bad, good])).toEqual(nobleP224.sharedSecrets(scalar(5n), [good, ...bad, good]));
+      expect(engine.sharedSecrets(scalar(5n), [good, ...bad, good])).toEqual(
+        nobleP224.sharedSecrets(scalar(5n), [good, ...bad, good]),
+      );
       expect(engine.sharedSecrets(scalar(5n), bad).every((s) => s === null)).toBe(true);
     });
 
     it('agrees with the reference on random 57-byte strings and on points with a flipped bit', () => {
       fc.assert(
-        fc.property(fc.uint8Array({ minLength: 56, maxLength: 56 }), fc.integer({ min: 0, max: 56 * 8 - 1 }), (bytes, bit) => {
-          const random = Uint8Array.of(0x04, ...bytes);
-          expect(engine.isUncompressedPoint(random)).toBe(nobleP224.isUncompressedPoint(random));
-          const flipped = points[2]!.slice();
-          flipped[1 + (bit >> 3)]! ^= 1 << (bit & 7);
-          expect(engine.isUncompressedPoint(flipped)).toBe(nobleP224.isUncompressedPoint(flipped));
-        }),
+        fc.property(
+          fc.uint8Array({ minLength: 56, maxLength: 56 }),
+          fc.integer({ min: 0, max: 56 * 8 - 1 }),
+          (bytes, bit) => {
+            const random = Uint8Array.of(0x04, ...bytes);
+            expect(engine.isUncompressedPoint(random)).toBe(nobleP224.isUncompressedPoint(random));
+            const flipped = points[2]!.slice();
+            flipped[1 + (bit >> 3)]! ^= 1 << (bit & 7);
+            expect(engine.isUncompressedPoint(flipped)).toBe(nobleP224.isUncompressedPoint(flipped));
+          },
+        ),
         { numRuns: 200 },
       );
     });
 
     it('refuses private keys outside [1, n − 1] and of the wrong length with FormatError, as the reference does', () => {
       for (const k of [...OUT_OF_RANGE_SCALARS, new Uint8Array(27), new Uint8Array(29).fill(1)]) {
-        for (const call of [(e: P224Engine) => e.publicKeys([scalar(1n), k]), (e: P224Engine) => e.sharedSecrets(k, points), (e: P224Engine) => e.sharedSecrets(k, [])]) {
+        for (const call of [
+          (e: P224Engine) => e.publicKeys([scalar(1n), k]),
+          (e: P224Engine) => e.sharedSecrets(k, points),
+          (e: P224Engine) => e.sharedSecrets(k, []),
+        ]) {
           expect(() => call(engine), bytesToHex(k)).toThrow(FormatError);
           expect(() => call(engine), bytesToHex(k)).toThrow(messageOf(() => call(nobleP224)));
         }
@@ -194,7 +221,14 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
 
     it('seals reports the reference opens, and opens reports the reference sealed', () => {
       const [owner] = keyPairsOf([scalar(0x1234_5678_9abcn)], engine);
-      const sighting = { timestamp: new Date('2026-01-01T00:00:00Z'), confidence: 2, latitude: -33.8688, longitude: 151.2093, accuracy: 12, status: 0x20 };
+      const sighting = {
+        timestamp: new Date('2026-01-01T00:00:00Z'),
+        confidence: 2,
+        latitude: -33.8688,
+        longitude: 151.2093,
+        accuracy: 12,
+        status: 0x20,
+      };
       const byEngine = sealReport(owner!.advertisementKey, sighting, { engine });
       expect(openReport(byEngine, owner!.privateKey, nobleP224)).toEqual(sighting);
       const byReference = sealReport(owner!.advertisementKey, sighting);

@@ -109,7 +109,12 @@ export interface Vectors {
       primary_to_secondary_index_examples: Array<{ primary_index: number; secondary_candidates: number[] }>;
       time_to_index_examples: {
         paired_at: string;
-        examples: Array<{ t: string; nominal_primary_index: number; nominal_secondary_index: number; findmypy_max_index: number }>;
+        examples: Array<{
+          t: string;
+          nominal_primary_index: number;
+          nominal_secondary_index: number;
+          findmypy_max_index: number;
+        }>;
       };
     };
   };

@@ -17,7 +17,11 @@ export interface SealedSighting {
  * Seals what a finder saw to the accessory's 28-byte advertisement key.
  * @example sealSighting(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 }, await sdkP224())
  */
-export function sealSighting(advertisementKey: Uint8Array, sighting: LocationReport, engine: P224Engine = nobleP224): SealedSighting {
+export function sealSighting(
+  advertisementKey: Uint8Array,
+  sighting: LocationReport,
+  engine: P224Engine = nobleP224,
+): SealedSighting {
   return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, sighting, { engine }) };
 }
 
@@ -31,12 +35,22 @@ export interface UploadOptions extends HttpOptions {
  * Uploads sealed reports as binary batches; resolves to the server's totals.
  * @example await uploadReports('http://127.0.0.1:3000', sightings)
  */
-export async function uploadReports(server: string, reports: readonly SealedSighting[], options: UploadOptions = {}): Promise<{ accepted: number; duplicates: number }> {
+export async function uploadReports(
+  server: string,
+  reports: readonly SealedSighting[],
+  options: UploadOptions = {},
+): Promise<{ accepted: number; duplicates: number }> {
   const batchSize = options.batchSize ?? 1000;
   const total = { accepted: 0, duplicates: 0 };
   for (let i = 0; i < reports.length; i += batchSize) {
     const batch = reports.slice(i, i + batchSize);
-    const result = (await post(server, '/v1/reports', encodeBinaryUpload(batch), 'application/octet-stream', options)) as { accepted: number; duplicates: number };
+    const result = (await post(
+      server,
+      '/v1/reports',
+      encodeBinaryUpload(batch),
+      'application/octet-stream',
+      options,
+    )) as { accepted: number; duplicates: number };
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;
     options.onProgress?.(i + batch.length, reports.length);

@@ -23,8 +23,10 @@ export function reportRecord(r: LocatedReport) {
   };
 }
 
-const xml = (text: string) => text.replace(/[<>&"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`);
-const csvField = (value: string | number) => (/[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
+const xml = (text: string) =>
+  text.replace(/[<>&"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`);
+const csvField = (value: string | number) =>
+  /[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value);
 
 /**
  * @example formatReports(located, 'geojson')
@@ -39,27 +41,62 @@ export function formatReports(reports: readonly LocatedReport[], format: OutputF
         JSON.stringify(
           {
             type: 'FeatureCollection',
-            features: records.map(({ latitude, longitude, ...properties }) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [longitude, latitude] }, properties })),
+            features: records.map(({ latitude, longitude, ...properties }) => ({
+              type: 'Feature',
+              geometry: { type: 'Point', coordinates: [longitude, latitude] },
+              properties,
+            })),
           },
           null,
           2,
         ) + '\n'
       );
     case 'csv': {
-      const header = ['timestamp', 'latitude', 'longitude', 'accuracy', 'status', 'confidence', 'hashedId', 'keyIndex', 'device'] as const;
+      const header = [
+        'timestamp',
+        'latitude',
+        'longitude',
+        'accuracy',
+        'status',
+        'confidence',
+        'hashedId',
+        'keyIndex',
+        'device',
+      ] as const;
       return [header.join(','), ...records.map((r) => header.map((h) => csvField(r[h])).join(','))].join('\n') + '\n';
     }
     case 'gpx': {
       // A track runs forward in time.
-      const points = [...records].reverse().map((r) => `      <trkpt lat="${r.latitude}" lon="${r.longitude}"><time>${r.timestamp}</time><name>${xml(r.device)}</name></trkpt>`);
+      const points = [...records]
+        .reverse()
+        .map(
+          (r) =>
+            `      <trkpt lat="${r.latitude}" lon="${r.longitude}"><time>${r.timestamp}</time><name>${xml(r.device)}</name></trkpt>`,
+        );
       return `<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="crowdfind" xmlns="http://www.topografix.com/GPX/1/1">\n  <trk><name>crowdfind</name><trkseg>\n${points.join('\n')}\n  </trkseg></trk>\n</gpx>\n`;
     }
     case 'table': {
       if (records.length === 0) return 'no reports\n';
-      const rows = records.map((r) => [r.timestamp, r.latitude.toFixed(7), r.longitude.toFixed(7), `±${r.accuracy} m`, r.device, `${r.keyIndex}`]);
+      const rows = records.map((r) => [
+        r.timestamp,
+        r.latitude.toFixed(7),
+        r.longitude.toFixed(7),
+        `±${r.accuracy} m`,
+        r.device,
+        `${r.keyIndex}`,
+      ]);
       const header = ['time (UTC)', 'latitude', 'longitude', 'accuracy', 'device', 'key'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-      return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+      return (
+        [header, ...rows]
+          .map((row) =>
+            row
+              .map((cell, i) => cell.padEnd(widths[i]!))
+              .join('  ')
+              .trimEnd(),
+          )
+          .join('\n') + '\n'
+      );
     }
   }
 }

@@ -37,7 +37,13 @@ export function serverUrl(text: string): string {
  * POSTs `body` and returns the parsed JSON answer.
  * @example await post('http://127.0.0.1:3000', '/v1/reports/query', JSON.stringify({ ids }), 'application/json')
  */
-export async function post(server: string, path: string, body: string | Uint8Array, contentType: string, options: HttpOptions = {}): Promise<unknown> {
+export async function post(
+  server: string,
+  path: string,
+  body: string | Uint8Array,
+  contentType: string,
+  options: HttpOptions = {},
+): Promise<unknown> {
   const send = options.fetch ?? fetch;
   const retries = options.retries ?? 3;
   const url = serverUrl(server) + path;
@@ -52,7 +58,11 @@ export async function post(server: string, path: string, body: string | Uint8Arr
     }
     if (response.ok) return response.json();
     const retriable = response.status === 429 || response.status >= 500;
-    if (!retriable || attempt >= retries) throw new ServerError(`${server}${path} answered ${response.status}: ${await problemDetail(response)}`, response.status);
+    if (!retriable || attempt >= retries)
+      throw new ServerError(
+        `${server}${path} answered ${response.status}: ${await problemDetail(response)}`,
+        response.status,
+      );
     await pause(attempt, response.headers.get('retry-after'));
   }
 }

@@ -42,7 +42,9 @@ export function isRolling(device: Device): device is RollingDevice {
 
 /** A device from its key material. */
 export function deviceOf(name: string, keys: DeviceKeys): Device {
-  return keys.kind === 'fixed' ? { name, keys, accessory: new FixedKeyAccessory(keys.privateKeys) } : { name, keys, accessory: new RollingAccessory(keys) };
+  return keys.kind === 'fixed'
+    ? { name, keys, accessory: new FixedKeyAccessory(keys.privateKeys) }
+    : { name, keys, accessory: new RollingAccessory(keys) };
 }
 
 /**
@@ -51,13 +53,17 @@ export function deviceOf(name: string, keys: DeviceKeys): Device {
  * @example readKeyFile(readFileSync('airtag.json'), 'airtag')
  */
 export function readKeyFile(content: Uint8Array, fallbackName: string): Device[] {
-  if (content.length === APPLE_PRIVATE_KEY_LENGTH && content[0] === 0x04) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: [parsePrivateKey(content)] })];
+  if (content.length === APPLE_PRIVATE_KEY_LENGTH && content[0] === 0x04)
+    return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: [parsePrivateKey(content)] })];
   const text = new TextDecoder().decode(content).trim();
   if (text.startsWith('{') || text.startsWith('[')) return readJsonKeys(parseJson(text), fallbackName);
   const keysLines = [...text.matchAll(/^\s*Private key:\s*(\S+)\s*$/gim)].map((m) => m[1]!);
-  if (keysLines.length > 0) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: keysLines.map(parsePrivateKeyText) })];
+  if (keysLines.length > 0)
+    return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: keysLines.map(parsePrivateKeyText) })];
   if (/^\S+$/.test(text)) return [deviceOf(fallbackName, { kind: 'fixed', privateKeys: [parsePrivateKeyText(text)] })];
-  throw new FormatError('unrecognised key file: expected FindMy.py JSON, macless devices.json, a .keys file, a base64 private key or an 85-byte Apple key');
+  throw new FormatError(
+    'unrecognised key file: expected FindMy.py JSON, macless devices.json, a .keys file, a base64 private key or an 85-byte Apple key',
+  );
 }
 
 function parseJson(text: string): unknown {
@@ -92,15 +98,20 @@ function secret(hex: string, what: string): Uint8Array {
 }
 
 function readJsonDevice(item: unknown, fallbackName: string): Device {
-  if (typeof item !== 'object' || item === null) throw new FormatError(`${fallbackName}: a device must be a JSON object`);
+  if (typeof item !== 'object' || item === null)
+    throw new FormatError(`${fallbackName}: a device must be a JSON object`);
   const o = item as Record<string, unknown>;
   const name = typeof o.name === 'string' && o.name ? o.name : fallbackName;
   switch (o.type) {
     case 'keypair':
-      return deviceOf(name, { kind: 'fixed', privateKeys: [parsePrivateKey(base64ToBytes(field(o, 'private_key', name)))] });
+      return deviceOf(name, {
+        kind: 'fixed',
+        privateKeys: [parsePrivateKey(base64ToBytes(field(o, 'private_key', name)))],
+      });
     case 'custom_rolling_key_accessory': {
       const keys = o.private_keys;
-      if (!Array.isArray(keys) || keys.length === 0) throw new FormatError(`${name}: "private_keys" must be a non-empty list`);
+      if (!Array.isArray(keys) || keys.length === 0)
+        throw new FormatError(`${name}: "private_keys" must be a non-empty list`);
       return deviceOf(name, { kind: 'fixed', privateKeys: keys.map((k) => parsePrivateKeyText(String(k))) });
     }
     case 'accessory': {
@@ -117,7 +128,9 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
     default:
       if (typeof o.privateKey === 'string') {
         // macless-haystack devices.json: the main key plus the keys it rotates through.
-        const additional = Array.isArray(o.additionalKeys) ? o.additionalKeys.map((k) => parsePrivateKeyText(String(k))) : [];
+        const additional = Array.isArray(o.additionalKeys)
+          ? o.additionalKeys.map((k) => parsePrivateKeyText(String(k)))
+          : [];
         return deviceOf(name, { kind: 'fixed', privateKeys: [parsePrivateKeyText(o.privateKey), ...additional] });
       }
       throw new FormatError(`${name}: unknown key object (type ${JSON.stringify(o.type ?? null)})`);
@@ -145,6 +158,7 @@ export function findMyPyJson(device: Device): Record<string, unknown> {
       alignment_index: keys.alignment?.index ?? 0,
     };
   }
-  if (keys.privateKeys.length === 1) return { type: 'keypair', private_key: bytesToBase64(keys.privateKeys[0]!), key_type: 1, name };
+  if (keys.privateKeys.length === 1)
+    return { type: 'keypair', private_key: bytesToBase64(keys.privateKeys[0]!), key_type: 1, name };
   return { type: 'custom_rolling_key_accessory', private_keys: keys.privateKeys.map(bytesToHex), name };
 }

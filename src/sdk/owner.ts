@@ -2,7 +2,13 @@
  * The owner's side: every key a device may have used in a window, fetched in batches from a
  * server (native API with cursors, or the Apple-compatible one), decrypted locally.
  */
-import { base64ToBytes, openReports, type KeyCandidate, type LocationReport, type P224Engine } from '../../crypto/index.ts';
+import {
+  base64ToBytes,
+  openReports,
+  type KeyCandidate,
+  type LocationReport,
+  type P224Engine,
+} from '../../crypto/index.ts';
 import type { Device } from './key-files.ts';
 import { post, type HttpOptions } from './http.ts';
 import { sdkP224 } from './p224.ts';
@@ -45,7 +51,8 @@ export async function locate(devices: readonly Device[], options: LocateOptions)
   const engine = options.engine ?? (await sdkP224());
   const candidates = new Map<string, { key: KeyCandidate; device: string }>();
   for (const device of devices) {
-    for (const key of device.accessory.candidateKeys(options.since, options.until, engine)) candidates.set(key.hashedIdBase64, { key, device: device.name });
+    for (const key of device.accessory.candidateKeys(options.since, options.until, engine))
+      candidates.set(key.hashedIdBase64, { key, device: device.name });
   }
   const ids = [...candidates.keys()];
   const located: LocatedReport[] = [];
@@ -74,8 +81,20 @@ async function fetchNative(ids: string[], options: LocateOptions): Promise<Fetch
   const found: FetchedReport[] = [];
   let cursor: string | null = null;
   do {
-    const body = { ids, since: options.since.getTime(), until: options.until.getTime(), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
-    const page = (await post(options.server, '/v1/reports/query', JSON.stringify(body), 'application/json', options)) as { reports: FetchedReport[]; nextCursor: string | null };
+    const body = {
+      ids,
+      since: options.since.getTime(),
+      until: options.until.getTime(),
+      limit: PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    };
+    const page = (await post(
+      options.server,
+      '/v1/reports/query',
+      JSON.stringify(body),
+      'application/json',
+      options,
+    )) as { reports: FetchedReport[]; nextCursor: string | null };
     found.push(...page.reports);
     cursor = page.nextCursor;
   } while (cursor);
@@ -84,7 +103,12 @@ async function fetchNative(ids: string[], options: LocateOptions): Promise<Fetch
 
 async function fetchApple(ids: string[], options: LocateOptions): Promise<FetchedReport[]> {
   const body = { search: [{ startDate: options.since.getTime(), endDate: options.until.getTime(), ids }] };
-  const answer = (await post(options.server, '/acsnservice/fetch', JSON.stringify(body), 'application/json', options)) as { results?: FetchedReport[] };
+  const answer = (await post(
+    options.server,
+    '/acsnservice/fetch',
+    JSON.stringify(body),
+    'application/json',
+    options,
+  )) as { results?: FetchedReport[] };
   return answer.results ?? [];
 }
-

@@ -13,6 +13,8 @@ let compiled: Promise<P224Engine> | undefined;
 export function sdkP224(): Promise<P224Engine> {
   return (compiled ??= compileP224ModuleAsync().then(fastP224, (error: Error) => {
     compiled = undefined;
-    throw new Error(`this runtime cannot compile WebAssembly at run time (${error.message}); pass an engine built with fastP224(module)`);
+    throw new Error(
+      `this runtime cannot compile WebAssembly at run time (${error.message}); pass an engine built with fastP224(module)`,
+    );
   }));
 }

@@ -41,7 +41,10 @@ function positionAt(route: ReadonlyArray<readonly [number, number]>, f: number):
   for (let i = 0; i < lengths.length; i++) {
     if (remaining <= lengths[i]! || i === lengths.length - 1) {
       const t = lengths[i]! === 0 ? 0 : Math.min(1, remaining / lengths[i]!);
-      return [route[i]![0] + t * (route[i + 1]![0] - route[i]![0]), route[i]![1] + t * (route[i + 1]![1] - route[i]![1])];
+      return [
+        route[i]![0] + t * (route[i + 1]![0] - route[i]![0]),
+        route[i]![1] + t * (route[i + 1]![1] - route[i]![1]),
+      ];
     }
     remaining -= lengths[i]!;
   }
@@ -58,7 +61,11 @@ function randomWalk(steps: number): Array<[number, number]> {
 }
 
 /** The key the device broadcasts at `time`, for a device separated at `from`. */
-function keyScheduleOf(device: Device, from: Date, engine: P224Engine): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
+function keyScheduleOf(
+  device: Device,
+  from: Date,
+  engine: P224Engine,
+): (time: Date) => { key: KeyPair; index: number; kind: LocatedReport['keyKind'] } {
   if (!isRolling(device)) {
     const pairs = keyPairsOf(device.keys.privateKeys, engine);
     return (time) => {
@@ -72,7 +79,11 @@ function keyScheduleOf(device: Device, from: Date, engine: P224Engine): (time: D
     const { kind, index } = accessory.broadcastIndexAt(time, from);
     const id = `${kind}:${index}`;
     let key = cache.get(id);
-    if (!key) cache.set(id, (key = kind === 'primary' ? accessory.primaryKey(index, engine) : accessory.secondaryKey(index, engine)));
+    if (!key)
+      cache.set(
+        id,
+        (key = kind === 'primary' ? accessory.primaryKey(index, engine) : accessory.secondaryKey(index, engine)),
+      );
     return { key, index, kind };
   };
 }
@@ -89,7 +100,11 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
   const reports: SealedSighting[] = [];
   const truth: LocatedReport[] = [];
   for (let finder = 0; finder < options.finders; finder++) {
-    for (let t = options.from.getTime() + Math.random() * MAX_GAP_MS; t < options.until.getTime(); t += MIN_GAP_MS + Math.random() * (MAX_GAP_MS - MIN_GAP_MS)) {
+    for (
+      let t = options.from.getTime() + Math.random() * MAX_GAP_MS;
+      t < options.until.getTime();
+      t += MIN_GAP_MS + Math.random() * (MAX_GAP_MS - MIN_GAP_MS)
+    ) {
       // Reports carry whole seconds and coordinates in 1e-7 degrees: the truth is what survives that.
       const timestamp = new Date(Math.floor(t / 1000) * 1000);
       const [lon, lat] = positionAt(route, (timestamp.getTime() - options.from.getTime()) / span);
@@ -103,7 +118,13 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
       };
       const { key, index, kind } = schedule(timestamp);
       reports.push(sealSighting(key.advertisementKey, sighting, engine));
-      truth.push({ ...sighting, hashedId: bytesToBase64(key.hashedId), keyIndex: index, keyKind: kind, device: device.name });
+      truth.push({
+        ...sighting,
+        hashedId: bytesToBase64(key.hashedId),
+        keyIndex: index,
+        keyKind: kind,
+        device: device.name,
+      });
     }
   }
   truth.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());

@@ -19,8 +19,21 @@ export function newOwner(): KeyPair {
 /** One report sealed to `owner`, observed at `timestampMs`. */
 export function sealFor(owner: KeyPair, timestampMs: number, latitude = 48.8566): SealedReport {
   const timestamp = Math.floor(timestampMs / 1000) * 1000;
-  const payloadBytes = sealReport(owner.advertisementKey, { timestamp: new Date(timestamp), confidence: 2, latitude, longitude: 2.3522, accuracy: 20, status: 0 });
-  return { id: bytesToBase64(owner.hashedId), payload: bytesToBase64(payloadBytes), hashedId: owner.hashedId, payloadBytes, timestamp };
+  const payloadBytes = sealReport(owner.advertisementKey, {
+    timestamp: new Date(timestamp),
+    confidence: 2,
+    latitude,
+    longitude: 2.3522,
+    accuracy: 20,
+    status: 0,
+  });
+  return {
+    id: bytesToBase64(owner.hashedId),
+    payload: bytesToBase64(payloadBytes),
+    hashedId: owner.hashedId,
+    payloadBytes,
+    timestamp,
+  };
 }
 
 /** The JSON upload body for these reports. */

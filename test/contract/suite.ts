@@ -18,7 +18,15 @@ export interface ContractTarget {
 }
 
 /** The settings the target must run with. */
-export const CONTRACT_CONFIG = { retentionDays: 7, maxBatch: 50, corsOrigins: ['*'], uploadsPerMinute: 0, queriesPerMinute: 0, maxReportsPerIdPerDay: 8, trustProxy: false } as const;
+export const CONTRACT_CONFIG = {
+  retentionDays: 7,
+  maxBatch: 50,
+  corsOrigins: ['*'],
+  uploadsPerMinute: 0,
+  queriesPerMinute: 0,
+  maxReportsPerIdPerDay: 8,
+  trustProxy: false,
+} as const;
 /** The clock every test starts from. */
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');
 
@@ -43,13 +51,27 @@ export function contractSuite(target: () => ContractTarget): void {
   const query = async (body: Record<string, unknown>) => {
     const response = await postJson('/v1/reports/query', body);
     expect(response.status, await response.clone().text()).toBe(200);
-    return (await response.json()) as { reports: Array<{ id: string; payload: string; timestamp: number; receivedAt: number }>; nextCursor: string | null };
+    return (await response.json()) as {
+      reports: Array<{ id: string; payload: string; timestamp: number; receivedAt: number }>;
+      nextCursor: string | null;
+    };
   };
   const expectProblem = async (response: Response, status: number) => {
     expect(response.status).toBe(status);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const problem = (await response.json()) as { type: string; title: string; status: number; detail: string; index?: number };
-    expect(problem).toMatchObject({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) });
+    const problem = (await response.json()) as {
+      type: string;
+      title: string;
+      status: number;
+      detail: string;
+      index?: number;
+    };
+    expect(problem).toMatchObject({
+      type: expect.any(String),
+      title: expect.any(String),
+      status,
+      detail: expect.any(String),
+    });
     return problem;
   };
 
@@ -61,7 +83,10 @@ export function contractSuite(target: () => ContractTarget): void {
     });
 
     it('GET /openapi.json describes every route; GET /docs renders it', async () => {
-      const doc = (await (await t.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      const doc = (await (await t.request('/openapi.json')).json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, unknown>>;
+      };
       expect(doc.openapi).toBe('3.1.0');
       for (const [path, method] of [
         ['/v1/reports', 'post'],
@@ -86,7 +111,14 @@ export function contractSuite(target: () => ContractTarget): void {
       expect(await upload(reports)).toEqual({ accepted: 2, duplicates: 0 });
       const page = await query({ ids: [reports[0]!.id] });
       expect(page.nextCursor).toBeNull();
-      expect(page.reports).toEqual(reports.map((r) => ({ id: r.id, payload: r.payload, timestamp: r.timestamp, receivedAt: Math.floor(CONTRACT_NOW / 1000) * 1000 })));
+      expect(page.reports).toEqual(
+        reports.map((r) => ({
+          id: r.id,
+          payload: r.payload,
+          timestamp: r.timestamp,
+          receivedAt: Math.floor(CONTRACT_NOW / 1000) * 1000,
+        })),
+      );
       expect(openReport(base64ToBytes(page.reports[1]!.payload), owner.privateKey).latitude).toBe(2);
     });
 
@@ -95,7 +127,9 @@ export function contractSuite(target: () => ContractTarget): void {
       const reports = [0, 1, 2].map((k) => sealFor(owner, CONTRACT_NOW - k * HOUR));
       const response = await post('/v1/reports', binaryUpload(reports), 'application/octet-stream');
       expect(await response.json()).toEqual({ accepted: 3, duplicates: 0 });
-      expect((await query({ ids: [reports[0]!.id] })).reports.map((r) => r.payload).sort()).toEqual(reports.map((r) => r.payload).sort());
+      expect((await query({ ids: [reports[0]!.id] })).reports.map((r) => r.payload).sort()).toEqual(
+        reports.map((r) => r.payload).sort(),
+      );
     });
 
     it('never stores the same (id, payload) twice: repeats count as duplicates', async () => {
@@ -112,7 +146,9 @@ export function contractSuite(target: () => ContractTarget): void {
       const owner = newOwner();
       const good = [sealFor(owner, CONTRACT_NOW - HOUR), sealFor(owner, CONTRACT_NOW - 2 * HOUR)];
       const bad = { ...good[1]!, payload: good[1]!.payload.slice(0, 40) };
-      const body = JSON.stringify({ reports: [good[0], good[1], bad].map((r) => ({ id: r!.id, payload: r!.payload })) });
+      const body = JSON.stringify({
+        reports: [good[0], good[1], bad].map((r) => ({ id: r!.id, payload: r!.payload })),
+      });
       const problem = await expectProblem(await post('/v1/reports', body), 400);
       expect(problem.index).toBe(2);
       const binary = binaryUpload(good);
@@ -130,8 +166,16 @@ export function contractSuite(target: () => ContractTarget): void {
         ['short id', { id: 'AAAA', payload: good.payload }, /id must be 32 bytes/],
         ['id not base64', { id: '!'.repeat(44), payload: good.payload }, /id: invalid base64/],
         ['payload not base64', { id: good.id, payload: 'not base64' }, /payload/],
-        ['payload of 87 bytes', { id: good.id, payload: btoa(String.fromCharCode(...base64ToBytes(good.payload).subarray(0, 87))) }, /88 or 89 bytes/],
-        ['ephemeral key off the curve', { id: good.id, payload: btoa(String.fromCharCode(...offCurve)) }, /not an uncompressed P-224 point/],
+        [
+          'payload of 87 bytes',
+          { id: good.id, payload: btoa(String.fromCharCode(...base64ToBytes(good.payload).subarray(0, 87))) },
+          /88 or 89 bytes/,
+        ],
+        [
+          'ephemeral key off the curve',
+          { id: good.id, payload: btoa(String.fromCharCode(...offCurve)) },
+          /not an uncompressed P-224 point/,
+        ],
         ['from the future', { id: good.id, payload: sealFor(owner, CONTRACT_NOW + 11 * 60_000).payload }, /future/],
         ['older than retention', { id: good.id, payload: sealFor(owner, CONTRACT_NOW - 8 * DAY).payload }, /retention/],
       ];
@@ -152,7 +196,9 @@ export function contractSuite(target: () => ContractTarget): void {
       await expectProblem(await post('/v1/reports', new Uint8Array(121), 'application/octet-stream'), 400);
       const tooMany = Array.from({ length: CONTRACT_CONFIG.maxBatch + 1 }, () => sealFor(owner, CONTRACT_NOW - HOUR));
       expect((await expectProblem(await post('/v1/reports', jsonUpload(tooMany)), 400)).detail).toMatch(/at most 50/);
-      expect((await expectProblem(await post('/v1/reports', binaryUpload(tooMany), 'application/octet-stream'), 400)).detail).toMatch(/at most 50/);
+      expect(
+        (await expectProblem(await post('/v1/reports', binaryUpload(tooMany), 'application/octet-stream'), 400)).detail,
+      ).toMatch(/at most 50/);
       await expectProblem(await post('/v1/reports', '{"reports": [1, 2'), 400);
       await expectProblem(await post('/v1/reports', '{"reports": "nope"}'), 400);
       await expectProblem(await post('/v1/reports', 'hello', 'text/plain'), 415);
@@ -177,9 +223,17 @@ export function contractSuite(target: () => ContractTarget): void {
       const reports = [5, 3, 1].map((h) => sealFor(owner, CONTRACT_NOW - h * HOUR));
       await upload(reports);
       const id = reports[0]!.id;
-      expect((await query({ ids: [id], since: CONTRACT_NOW - 4 * HOUR })).reports.map((r) => r.timestamp)).toEqual([reports[1]!.timestamp, reports[2]!.timestamp]);
-      expect((await query({ ids: [id], until: CONTRACT_NOW - 2 * HOUR })).reports.map((r) => r.timestamp)).toEqual([reports[0]!.timestamp, reports[1]!.timestamp]);
-      expect((await query({ ids: [id], since: reports[1]!.timestamp, until: reports[1]!.timestamp })).reports).toHaveLength(1);
+      expect((await query({ ids: [id], since: CONTRACT_NOW - 4 * HOUR })).reports.map((r) => r.timestamp)).toEqual([
+        reports[1]!.timestamp,
+        reports[2]!.timestamp,
+      ]);
+      expect((await query({ ids: [id], until: CONTRACT_NOW - 2 * HOUR })).reports.map((r) => r.timestamp)).toEqual([
+        reports[0]!.timestamp,
+        reports[1]!.timestamp,
+      ]);
+      expect(
+        (await query({ ids: [id], since: reports[1]!.timestamp, until: reports[1]!.timestamp })).reports,
+      ).toHaveLength(1);
     });
 
     it('pages with cursors across equal timestamps without skipping or repeating', async () => {
@@ -214,14 +268,25 @@ export function contractSuite(target: () => ContractTarget): void {
       await upload([report]);
       const window = { since: CONTRACT_NOW - DAY };
       const known = await postJson('/v1/reports/query', { ids: [report.id], ...window });
-      const unknown = await postJson('/v1/reports/query', { ids: [newOwner().hashedId].map((h) => btoa(String.fromCharCode(...h))), ...window });
+      const unknown = await postJson('/v1/reports/query', {
+        ids: [newOwner().hashedId].map((h) => btoa(String.fromCharCode(...h))),
+        ...window,
+      });
       expect(known.status).toBe(unknown.status);
       expect(await known.text()).toBe(await unknown.text());
     });
 
     it('rejects malformed queries with problem+json', async () => {
       const id = btoa(String.fromCharCode(...newOwner().hashedId));
-      for (const body of [{}, { ids: [] }, { ids: ['short'] }, { ids: [id], limit: 0 }, { ids: [id], since: -1 }, { ids: Array.from({ length: 2049 }, () => id) }, { ids: id }]) {
+      for (const body of [
+        {},
+        { ids: [] },
+        { ids: ['short'] },
+        { ids: [id], limit: 0 },
+        { ids: [id], since: -1 },
+        { ids: Array.from({ length: 2049 }, () => id) },
+        { ids: id },
+      ]) {
         await expectProblem(await postJson('/v1/reports/query', body), 400);
       }
       await expectProblem(await post('/v1/reports/query', '{"ids":', 'application/json'), 400);
@@ -234,7 +299,11 @@ export function contractSuite(target: () => ContractTarget): void {
     it('allows browsers to call owner routes (CORS)', async () => {
       const preflight = await t.request('/v1/reports/query', {
         method: 'OPTIONS',
-        headers: { origin: 'https://owner.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        headers: {
+          origin: 'https://owner.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
       });
       expect(preflight.status).toBeLessThan(300);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
@@ -246,11 +315,19 @@ export function contractSuite(target: () => ContractTarget): void {
       const owner = newOwner();
       const reports = [sealFor(owner, CONTRACT_NOW - 2 * HOUR), sealFor(owner, CONTRACT_NOW - HOUR)];
       await upload(reports);
-      const response = await postJson('/acsnservice/fetch', { search: [{ startDate: CONTRACT_NOW - DAY, endDate: String(CONTRACT_NOW), ids: [reports[0]!.id] }] });
+      const response = await postJson('/acsnservice/fetch', {
+        search: [{ startDate: CONTRACT_NOW - DAY, endDate: String(CONTRACT_NOW), ids: [reports[0]!.id] }],
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
         statusCode: '200',
-        results: reports.map((r) => ({ datePublished: Math.floor(CONTRACT_NOW / 1000) * 1000, payload: r.payload, description: 'found', id: r.id, statusCode: 0 })),
+        results: reports.map((r) => ({
+          datePublished: Math.floor(CONTRACT_NOW / 1000) * 1000,
+          payload: r.payload,
+          description: 'found',
+          id: r.id,
+          statusCode: 0,
+        })),
       });
       await expectProblem(await postJson('/acsnservice/fetch', { search: [{ ids: [] }] }), 400);
     });
@@ -263,23 +340,46 @@ export function contractSuite(target: () => ContractTarget): void {
       const emptyId = btoa(String.fromCharCode(...empty.hashedId));
       const response = await postJson('/findmyservice/v2/fetch', {
         clientContext: { clientBundleIdentifier: 'com.apple.icloud.searchpartyuseragent', policy: 'foregroundClient' },
-        fetch: [{ ownedDeviceIds: [], keyType: 1, startDate: CONTRACT_NOW - DAY, startDateSecondary: CONTRACT_NOW - 7 * DAY, endDate: CONTRACT_NOW, primaryIds: [p[0]!.id, emptyId], secondaryIds: [s.id] }],
+        fetch: [
+          {
+            ownedDeviceIds: [],
+            keyType: 1,
+            startDate: CONTRACT_NOW - DAY,
+            startDateSecondary: CONTRACT_NOW - 7 * DAY,
+            endDate: CONTRACT_NOW,
+            primaryIds: [p[0]!.id, emptyId],
+            secondaryIds: [s.id],
+          },
+        ],
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
-        acsnLocations: { statusCode: '200', locationPayload: [{ id: p[0]!.id, locationInfo: p.map((r) => r.payload) }, { id: s.id, locationInfo: [s.payload] }] },
+        acsnLocations: {
+          statusCode: '200',
+          locationPayload: [
+            { id: p[0]!.id, locationInfo: p.map((r) => r.payload) },
+            { id: s.id, locationInfo: [s.payload] },
+          ],
+        },
       });
     });
 
     it('POST /compat/macless-haystack answers newest first within `days`, with its CORS headers', async () => {
       const owner = newOwner();
-      const reports = [sealFor(owner, CONTRACT_NOW - 3 * DAY), sealFor(owner, CONTRACT_NOW - HOUR), sealFor(owner, CONTRACT_NOW - HOUR)];
+      const reports = [
+        sealFor(owner, CONTRACT_NOW - 3 * DAY),
+        sealFor(owner, CONTRACT_NOW - HOUR),
+        sealFor(owner, CONTRACT_NOW - HOUR),
+      ];
       await upload(reports);
       const response = await postJson('/compat/macless-haystack', { ids: [reports[0]!.id], days: 2 });
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
       expect(response.headers.get('access-control-allow-private-network')).toBe('true');
-      const body = (await response.json()) as { statusCode: string; results: Array<{ payload: string; id: string; description: string; statusCode: number }> };
+      const body = (await response.json()) as {
+        statusCode: string;
+        results: Array<{ payload: string; id: string; description: string; statusCode: number }>;
+      };
       expect(body.statusCode).toBe('200');
       // Both reports of the same second are kept (the original endpoint collapsed them).
       expect(body.results.map((r) => r.payload).sort()).toEqual([reports[1]!.payload, reports[2]!.payload].sort());

@@ -45,18 +45,28 @@ describe('advertisement vectors', () => {
         });
       }
       for (const data of [v.advertisement.nearby_ad_structure_hex, v.advertisement.nearby_manufacturer_data_hex]) {
-        expect(decodeAdvertisement(address, hexToBytes(data))).toEqual({ kind: 'nearby', advertisementKeyPrefix: key.subarray(0, 6), status: options.status });
+        expect(decodeAdvertisement(address, hexToBytes(data))).toEqual({
+          kind: 'nearby',
+          advertisementKeyPrefix: key.subarray(0, 6),
+          status: options.status,
+        });
       }
     });
   }
 
   it('reproduces the upstream address and advertisement tests', () => {
     const rust = vectors.upstream_key_vectors.find((v) => v.expected_ble_address_hex)!;
-    expect(formatAddress(addressOf(base64ToBytes(rust.adv_key_b64!))).replaceAll(':', '')).toBe(rust.expected_ble_address_hex);
+    expect(formatAddress(addressOf(base64ToBytes(rust.adv_key_b64!))).replaceAll(':', '')).toBe(
+      rust.expected_ble_address_hex,
+    );
     const openHaystack = vectors.upstream_key_vectors.find((v) => v.expected_public_key_payload_hex)!;
-    const decoded = decodeAdvertisement(parseAddress('C0:00:00:00:00:00'), hexToBytes(openHaystack.manufacturer_data_hex!));
+    const decoded = decodeAdvertisement(
+      parseAddress('C0:00:00:00:00:00'),
+      hexToBytes(openHaystack.manufacturer_data_hex!),
+    );
     expect(decoded.kind).toBe('separated');
-    if (decoded.kind === 'separated') expect(bytesToHex(decoded.advertisementKey.subarray(6))).toBe(openHaystack.expected_public_key_payload_hex);
+    if (decoded.kind === 'separated')
+      expect(bytesToHex(decoded.advertisementKey.subarray(6))).toBe(openHaystack.expected_public_key_payload_hex);
   });
 });
 
@@ -65,7 +75,12 @@ describe('advertisement round trip', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 28, maxLength: 28 }), fc.nat(255), fc.nat(255), (key, status, hint) => {
         const ad = encodeAdvertisement(key, { status, hint });
-        expect(decodeAdvertisement(addressOf(key), ad)).toEqual({ kind: 'separated', advertisementKey: key, status, hint });
+        expect(decodeAdvertisement(addressOf(key), ad)).toEqual({
+          kind: 'separated',
+          advertisementKey: key,
+          status,
+          hint,
+        });
       }),
     );
   });
@@ -73,8 +88,12 @@ describe('advertisement round trip', () => {
   it('rejects data that is not an offline-finding advertisement, with the reason', () => {
     const address = parseAddress('C8:09:6E:82:FF:AB');
     expect(() => decodeAdvertisement(address, new Uint8Array(30))).toThrow(/29- or 6-byte manufacturer data/);
-    expect(() => decodeAdvertisement(address, hexToBytes('4c00100500000000000000000000000000000000000000000000000000'))).toThrow(/4c 00 12/);
-    expect(() => decodeAdvertisement(address, hexToBytes('4c00121800000000000000000000000000000000000000000000000000'))).toThrow(FormatError);
+    expect(() =>
+      decodeAdvertisement(address, hexToBytes('4c00100500000000000000000000000000000000000000000000000000')),
+    ).toThrow(/4c 00 12/);
+    expect(() =>
+      decodeAdvertisement(address, hexToBytes('4c00121800000000000000000000000000000000000000000000000000')),
+    ).toThrow(FormatError);
     expect(() => parseAddress('C8:09:6E:82:FF')).toThrow(FormatError);
     expect(() => encodeAdvertisement(new Uint8Array(28), { status: 256 })).toThrow(FormatError);
   });

@@ -20,12 +20,17 @@ describe('AES-128-GCM for reports', () => {
       ),
       { numRuns: 300 },
     );
-    for (const length of [12, 15, 17]) expect(() => gcmSeal(new Uint8Array(16), new Uint8Array(length), new Uint8Array(10))).toThrow(FormatError);
+    for (const length of [12, 15, 17])
+      expect(() => gcmSeal(new Uint8Array(16), new Uint8Array(length), new Uint8Array(10))).toThrow(FormatError);
   });
 
   it('reproduces the ciphertext and tag of every report vector', () => {
     for (const v of vectors.reports) {
-      const sealed = gcmSeal(hexToBytes(v.intermediate.aes_key_hex), hexToBytes(v.intermediate.gcm_iv_hex), hexToBytes(v.intermediate.plaintext_hex));
+      const sealed = gcmSeal(
+        hexToBytes(v.intermediate.aes_key_hex),
+        hexToBytes(v.intermediate.gcm_iv_hex),
+        hexToBytes(v.intermediate.plaintext_hex),
+      );
       expect(sealed).toEqual(hexToBytes(v.intermediate.ciphertext_hex + v.intermediate.tag_hex));
     }
   });

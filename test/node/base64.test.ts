@@ -14,26 +14,35 @@ describe('base64 into bytes', () => {
       const target = new Uint8Array(3 + base64Length(length) + 2).fill(0xee);
       expect(writeBase64(bytes, target, 3)).toBe(3 + base64Length(length));
       expect(text(target.subarray(3, 3 + base64Length(length)))).toBe(b64(bytes));
-      expect([...target.subarray(0, 3), ...target.subarray(3 + base64Length(length))]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee]);
+      expect([...target.subarray(0, 3), ...target.subarray(3 + base64Length(length))]).toEqual([
+        0xee, 0xee, 0xee, 0xee, 0xee,
+      ]);
       expect(bytesToBase64(bytes)).toBe(b64(bytes));
     }
   });
 
   it('round-trips through the strict decoder', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes)));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        (bytes) => void expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes),
+      ),
+    );
   });
 });
 
 describe('strict base64 decoding', () => {
   /** Canonical standard base64: the grammar, and the bytes re-encode to the same text. */
   const isCanonical = (candidate: string) =>
-    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(candidate) && b64(Buffer.from(candidate, 'base64')) === candidate;
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(candidate) &&
+    b64(Buffer.from(candidate, 'base64')) === candidate;
   const nearBase64 = fc.string({ unit: fc.constantFrom(...'AQgw+/9z=-_ .\n\u00e9'.split('')), maxLength: 14 });
 
   it('accepts exactly the canonical texts, and decodes them as Node does', () => {
     fc.assert(
       fc.property(fc.oneof(nearBase64, fc.uint8Array({ maxLength: 40 }).map(b64)), (candidate) => {
-        if (isCanonical(candidate)) expect(base64ToBytes(candidate)).toEqual(new Uint8Array(Buffer.from(candidate, 'base64')));
+        if (isCanonical(candidate))
+          expect(base64ToBytes(candidate)).toEqual(new Uint8Array(Buffer.from(candidate, 'base64')));
         else expect(() => base64ToBytes(candidate)).toThrow(FormatError);
       }),
       { numRuns: 5000 },

@@ -21,7 +21,9 @@ describe('BucketIdFilter', () => {
     filter.markUnindexed(FIRST + 5);
     for (const { id, buckets } of [...stored, ...ids(300).map((id) => ({ id, buckets: [] }))]) {
       for (const bucket of buckets) expect(filter.mightContain(bucket, id)).toBe(true);
-      const expected = Array.from({ length: 24 }, (_, k) => FIRST - 2 + k).filter((bucket) => filter.mightContain(bucket, id));
+      const expected = Array.from({ length: 24 }, (_, k) => FIRST - 2 + k).filter((bucket) =>
+        filter.mightContain(bucket, id),
+      );
       expect(bucketsOf(filter, id, FIRST - 2, FIRST + 21)).toEqual(expected);
       expect(expected).toContain(FIRST + 5);
       for (const bucket of buckets) expect(expected).toContain(bucket);
@@ -39,12 +41,14 @@ describe('BucketIdFilter', () => {
   it('forgets the days before a cut, also inside a group, and keeps the later ones', () => {
     const filter = new BucketIdFilter();
     const stored = ids(500);
-    for (const [k, id] of stored.entries()) for (let day = 0; day < 20; day++) if ((k + day) % 3 === 0) filter.add(FIRST + day, id);
+    for (const [k, id] of stored.entries())
+      for (let day = 0; day < 20; day++) if ((k + day) % 3 === 0) filter.add(FIRST + day, id);
     filter.markUnindexed(FIRST + 1);
     filter.dropBefore(FIRST + 10);
     for (const [k, id] of stored.entries()) {
       for (let day = 0; day < 10; day++) expect(filter.mightContain(FIRST + day, id)).toBe(false);
-      for (let day = 10; day < 20; day++) if ((k + day) % 3 === 0) expect(filter.mightContain(FIRST + day, id)).toBe(true);
+      for (let day = 10; day < 20; day++)
+        if ((k + day) % 3 === 0) expect(filter.mightContain(FIRST + day, id)).toBe(true);
       expect(bucketsOf(filter, id, FIRST, FIRST + 9)).toEqual([]);
     }
   });

@@ -16,7 +16,13 @@ const file = (name: string) => join(folder, name);
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: file('reports.db'), config: DEFAULT_CONFIG, log: () => {} });
+  server = await startNodeServer({
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: file('reports.db'),
+    config: DEFAULT_CONFIG,
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -32,12 +38,29 @@ async function cli(...argv: string[]) {
 
 describe('owner and finder, end to end', () => {
   it('locates every sighting of a 48-hour simulated AirTag, rolling keys and all, and nothing else', async () => {
-    expect((await cli('keys', 'new', '--rolling', '--paired', '3d', '--name', 'tag', '--out', file('tag.json'))).code).toBe(0);
-    const simulated = await cli('simulate', '--keys', file('tag.json'), '--server', server.url, '--hours', '48', '--finders', '3', '--truth', file('truth.json'));
+    expect(
+      (await cli('keys', 'new', '--rolling', '--paired', '3d', '--name', 'tag', '--out', file('tag.json'))).code,
+    ).toBe(0);
+    const simulated = await cli(
+      'simulate',
+      '--keys',
+      file('tag.json'),
+      '--server',
+      server.url,
+      '--hours',
+      '48',
+      '--finders',
+      '3',
+      '--truth',
+      file('truth.json'),
+    );
     expect(simulated.code, simulated.stderr).toBe(0);
     const summary = JSON.parse(simulated.stdout) as { sightings: number; accepted: number };
     expect(summary.accepted).toBe(summary.sightings);
-    const truth = JSON.parse(readFileSync(file('truth.json'), 'utf8')) as Array<{ timestamp: string; keyIndex: number }>;
+    const truth = JSON.parse(readFileSync(file('truth.json'), 'utf8')) as Array<{
+      timestamp: string;
+      keyIndex: number;
+    }>;
     expect(truth.length).toBe(summary.sightings);
     // Both schedules were exercised: primary keys before the first 04:00, secondary keys after.
     const device = readKeyFile(readFileSync(file('tag.json')), 'tag')[0]!;
@@ -46,7 +69,19 @@ describe('owner and finder, end to end', () => {
     expect(truth.some((t) => t.keyIndex < 10)).toBe(true);
 
     for (const api of ['native', 'apple']) {
-      const located = await cli('locate', '--keys', file('tag.json'), '--server', server.url, '--since', '3d', '--format', 'json', '--api', api);
+      const located = await cli(
+        'locate',
+        '--keys',
+        file('tag.json'),
+        '--server',
+        server.url,
+        '--since',
+        '3d',
+        '--format',
+        'json',
+        '--api',
+        api,
+      );
       expect(located.code, located.stderr).toBe(0);
       const reports = JSON.parse(located.stdout) as typeof truth;
       expect(reports).toHaveLength(truth.length);
@@ -58,13 +93,42 @@ describe('owner and finder, end to end', () => {
 
   it('rebuilds the key from a raw advertisement and address, carries its status, and round-trips to locate', async () => {
     writeFileSync(file('pair.json'), (await cli('keys', 'new', '--name', 'pair')).stdout);
-    const [shown] = JSON.parse((await cli('keys', 'show', '--keys', file('pair.json'))).stdout) as Array<{ advertisementHex: string; bleAddress: string; hashedId: string }>;
+    const [shown] = JSON.parse((await cli('keys', 'show', '--keys', file('pair.json'))).stdout) as Array<{
+      advertisementHex: string;
+      bleAddress: string;
+      hashedId: string;
+    }>;
     const advertisement = shown!.advertisementHex.slice(0, 12) + '90' + shown!.advertisementHex.slice(14); // status byte 0x90
-    const reported = await cli('report', '--advertisement', advertisement, '--address', shown!.bleAddress, '--lat', '-33.8688', '--lon', '151.2093', '--accuracy', '12', '--server', server.url);
+    const reported = await cli(
+      'report',
+      '--advertisement',
+      advertisement,
+      '--address',
+      shown!.bleAddress,
+      '--lat',
+      '-33.8688',
+      '--lon',
+      '151.2093',
+      '--accuracy',
+      '12',
+      '--server',
+      server.url,
+    );
     expect(reported.code, reported.stderr).toBe(0);
     expect(JSON.parse(reported.stdout)).toEqual({ accepted: 1, duplicates: 0, hashedId: shown!.hashedId });
-    const located = JSON.parse((await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', 'json')).stdout);
-    expect(located).toEqual([expect.objectContaining({ latitude: -33.8688, longitude: 151.2093, accuracy: 12, status: 0x90, hashedId: shown!.hashedId, device: 'pair' })]);
+    const located = JSON.parse(
+      (await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', 'json')).stdout,
+    );
+    expect(located).toEqual([
+      expect.objectContaining({
+        latitude: -33.8688,
+        longitude: 151.2093,
+        accuracy: 12,
+        status: 0x90,
+        hashedId: shown!.hashedId,
+        device: 'pair',
+      }),
+    ]);
     for (const format of ['table', 'csv', 'gpx', 'geojson']) {
       const out = await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', format);
       expect(out.stdout, format).toContain(format === 'geojson' ? '151.2093' : '-33.8688');
@@ -78,15 +142,36 @@ describe('key files, built from the protocol vectors', () => {
   const idsOf = (content: string | Uint8Array, name = 'file') =>
     readKeyFile(typeof content === 'string' ? new TextEncoder().encode(content) : content, name).map((d) => ({
       name: d.name,
-      ids: d.accessory.candidateKeys(new Date(b.time_to_index_examples.paired_at), new Date(b.time_to_index_examples.paired_at)).map((c) => c.hashedIdBase64),
+      ids: d.accessory
+        .candidateKeys(new Date(b.time_to_index_examples.paired_at), new Date(b.time_to_index_examples.paired_at))
+        .map((c) => c.hashedIdBase64),
     }));
 
   it('reads FindMy.py keypair, accessory and custom rolling key JSON', () => {
-    expect(idsOf(JSON.stringify({ type: 'keypair', private_key: k1!.private_key_b64, key_type: 1, name: 'one' }))).toEqual([{ name: 'one', ids: [k1!.hashed_adv_key_b64] }]);
-    expect(idsOf(JSON.stringify({ type: 'custom_rolling_key_accessory', private_keys: [k1!.private_key_hex, k2!.private_key_hex] }))[0]!.ids).toEqual([k1!.hashed_adv_key_b64, k2!.hashed_adv_key_b64]);
-    const accessory = { type: 'accessory', master_key: b.master_private_key_hex, skn: b.skn_hex, sks: b.sks_hex, paired_at: b.time_to_index_examples.paired_at, alignment_date: null, alignment_index: 0, name: 'airtag' };
+    expect(
+      idsOf(JSON.stringify({ type: 'keypair', private_key: k1!.private_key_b64, key_type: 1, name: 'one' })),
+    ).toEqual([{ name: 'one', ids: [k1!.hashed_adv_key_b64] }]);
+    expect(
+      idsOf(
+        JSON.stringify({
+          type: 'custom_rolling_key_accessory',
+          private_keys: [k1!.private_key_hex, k2!.private_key_hex],
+        }),
+      )[0]!.ids,
+    ).toEqual([k1!.hashed_adv_key_b64, k2!.hashed_adv_key_b64]);
+    const accessory = {
+      type: 'accessory',
+      master_key: b.master_private_key_hex,
+      skn: b.skn_hex,
+      sks: b.sks_hex,
+      paired_at: b.time_to_index_examples.paired_at,
+      alignment_date: null,
+      alignment_index: 0,
+      name: 'airtag',
+    };
     const [device] = idsOf(JSON.stringify(accessory));
-    for (const k of [...b.primary.filter((p) => p.index <= 2), b.secondary.find((s) => s.index === 1)!]) expect(device!.ids).toContain(k.hashed_adv_key_b64);
+    for (const k of [...b.primary.filter((p) => p.index <= 2), b.secondary.find((s) => s.index === 1)!])
+      expect(device!.ids).toContain(k.hashed_adv_key_b64);
   });
 
   it('reads a macless devices.json with additional keys, one device each', () => {
@@ -108,9 +193,14 @@ describe('key files, built from the protocol vectors', () => {
   });
 
   it('writes what it reads: keys new output is FindMy.py JSON that reads back', async () => {
-    const written = JSON.parse((await cli('keys', 'new', '--name', 'x')).stdout) as { type: string; private_key: string };
+    const written = JSON.parse((await cli('keys', 'new', '--name', 'x')).stdout) as {
+      type: string;
+      private_key: string;
+    };
     expect(written.type).toBe('keypair');
-    expect(idsOf(JSON.stringify(written))[0]!.ids).toEqual([bytesToBase64(keyPairOf(Buffer.from(written.private_key, 'base64')).hashedId)]);
+    expect(idsOf(JSON.stringify(written))[0]!.ids).toEqual([
+      bytesToBase64(keyPairOf(Buffer.from(written.private_key, 'base64')).hashedId),
+    ]);
   });
 });
 
@@ -122,13 +212,47 @@ describe('bad input: one line, non-zero exit', () => {
       [['locate', '--keys', file('missing.json'), '--server', server.url], /cannot read .*missing\.json: ENOENT/],
       [['locate', '--keys', file('garbage.txt'), '--server', server.url], /unrecognised key file/],
       [['locate', '--keys', file('key.json'), '--server', 'not a url'], /not a server URL/],
-      [['locate', '--keys', file('key.json'), '--server', 'http://127.0.0.1:9'], /cannot reach http:\/\/127\.0\.0\.1:9/],
+      [
+        ['locate', '--keys', file('key.json'), '--server', 'http://127.0.0.1:9'],
+        /cannot reach http:\/\/127\.0\.0\.1:9/,
+      ],
       [['locate', '--keys', file('key.json'), '--server', server.url, '--since', 'yesterday-ish'], /not a time/],
       [['locate', '--keys', file('key.json'), '--server', server.url, '--format', 'xml'], /--format must be one of/],
       [['simulate', '--keys', file('key.json'), '--server', server.url, '--finders', '0'], /--finders/],
-      [['report', '--key', 'AAAA', '--lat', '1', '--lon', '2', '--server', server.url], /payload|advertisement key|28 bytes/],
-      [['report', '--advertisement', '07ff4c0012020000', '--address', 'C0:00:00:00:00:00', '--lat', '1', '--lon', '2', '--server', server.url], /nearby advertisement/],
-      [['report', '--key', bytesToBase64(keyPairOf(hexToBytes(k1Hex())).advertisementKey), '--lat', '91', '--lon', '2', '--server', server.url], /latitude/],
+      [
+        ['report', '--key', 'AAAA', '--lat', '1', '--lon', '2', '--server', server.url],
+        /payload|advertisement key|28 bytes/,
+      ],
+      [
+        [
+          'report',
+          '--advertisement',
+          '07ff4c0012020000',
+          '--address',
+          'C0:00:00:00:00:00',
+          '--lat',
+          '1',
+          '--lon',
+          '2',
+          '--server',
+          server.url,
+        ],
+        /nearby advertisement/,
+      ],
+      [
+        [
+          'report',
+          '--key',
+          bytesToBase64(keyPairOf(hexToBytes(k1Hex())).advertisementKey),
+          '--lat',
+          '91',
+          '--lon',
+          '2',
+          '--server',
+          server.url,
+        ],
+        /latitude/,
+      ],
       [['keys', 'show'], /--keys is required/],
       [['keys', 'show', '--keys', file('key.json'), '--bogus'], /Unknown option '--bogus'/],
     ];

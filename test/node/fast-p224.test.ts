@@ -22,6 +22,8 @@ describe('the fast engine’s module', () => {
   it('needs no imports, and compiles asynchronously as well', async () => {
     const module = await compileP224ModuleAsync();
     expect(WebAssembly.Module.imports(module)).toEqual([]);
-    expect(fastP224(module).publicKeys([new Uint8Array(28).fill(1)])).toEqual(fastP224(compileP224Module()).publicKeys([new Uint8Array(28).fill(1)]));
+    expect(fastP224(module).publicKeys([new Uint8Array(28).fill(1)])).toEqual(
+      fastP224(compileP224Module()).publicKeys([new Uint8Array(28).fill(1)]),
+    );
   });
 });

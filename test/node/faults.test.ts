@@ -35,7 +35,8 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-const upload = (body: Uint8Array) => fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+const upload = (body: Uint8Array) =>
+  fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
 const count = () => (db.prepare('SELECT count(*) AS n FROM reports').get() as { n: number }).n;
 
 describe('resource faults', () => {
@@ -76,12 +77,22 @@ describe('resource faults', () => {
 
 describe('slow requests', () => {
   it('cuts off a request whose body arrives too slowly', async () => {
-    const slow = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: join(folder, 'slow.db'), config: DEFAULT_CONFIG, log: () => {}, requestTimeoutMs: 1000 });
+    const slow = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'slow.db'),
+      config: DEFAULT_CONFIG,
+      log: () => {},
+      requestTimeoutMs: 1000,
+    });
     const { port } = new URL(slow.url);
     const socket = connect(Number(port), '127.0.0.1');
     let answer = '';
     socket.on('data', (chunk) => (answer += chunk.toString()));
-    socket.write('POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1200\r\n\r\n' + 'x'.repeat(10));
+    socket.write(
+      'POST /v1/reports HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 1200\r\n\r\n' +
+        'x'.repeat(10),
+    );
     const started = Date.now();
     await new Promise((resolve) => socket.on('close', resolve));
     expect(Date.now() - started).toBeLessThan(5000);

@@ -13,16 +13,42 @@ import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-fuzz-'));
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startNodeServer({ port: 0, host: '127.0.0.1', databasePath: join(folder, 'reports.db'), config: { ...DEFAULT_CONFIG, maxBatch: 20, uploadsPerMinute: 0, queriesPerMinute: 0 }, log: () => {} });
+  server = await startNodeServer({
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: join(folder, 'reports.db'),
+    config: { ...DEFAULT_CONFIG, maxBatch: 20, uploadsPerMinute: 0, queriesPerMinute: 0 },
+    log: () => {},
+  });
 });
 afterAll(async () => {
   await server.close();
   rmSync(folder, { recursive: true, force: true });
 });
 
-const ROUTES = ['/v1/reports', '/v1/reports/query', '/acsnservice/fetch', '/findmyservice/v2/fetch', '/compat/macless-haystack', '/v1/health', '/openapi.json', '/docs', '/nowhere'];
+const ROUTES = [
+  '/v1/reports',
+  '/v1/reports/query',
+  '/acsnservice/fetch',
+  '/findmyservice/v2/fetch',
+  '/compat/macless-haystack',
+  '/v1/health',
+  '/openapi.json',
+  '/docs',
+  '/nowhere',
+];
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
-const CONTENT_TYPES = [undefined, 'application/json', 'application/octet-stream', 'text/plain', 'application/json; charset=utf-8', 'multipart/form-data', 'application/x-www-form-urlencoded', '*/*', ''];
+const CONTENT_TYPES = [
+  undefined,
+  'application/json',
+  'application/octet-stream',
+  'text/plain',
+  'application/json; charset=utf-8',
+  'multipart/form-data',
+  'application/x-www-form-urlencoded',
+  '*/*',
+  '',
+];
 
 const owner = newOwner();
 const good = Array.from({ length: 6 }, (_, k) => sealFor(owner, Date.now() - k * 60_000));
@@ -31,38 +57,94 @@ const id = good[0]!.id;
 /** JSON of wrong shapes and types, and near-misses of the right ones. */
 const jsonBody = fc.oneof(
   fc.jsonValue().map((v) => JSON.stringify(v)),
-  fc.record({ reports: fc.array(fc.record({ id: fc.oneof(fc.string(), fc.constant(id), fc.integer()), payload: fc.oneof(fc.string(), fc.base64String(), fc.constant(good[0]!.payload)) }), { maxLength: 25 }) }).map((v) => JSON.stringify(v)),
-  fc.record({ ids: fc.oneof(fc.array(fc.oneof(fc.constant(id), fc.string()), { maxLength: 5 }), fc.string()), since: fc.oneof(fc.integer(), fc.double(), fc.string()), until: fc.anything(), limit: fc.oneof(fc.integer(), fc.constant(0)), cursor: fc.oneof(fc.string(), fc.base64String()) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ search: fc.array(fc.record({ ids: fc.array(fc.constant(id)), startDate: fc.oneof(fc.integer(), fc.string()), endDate: fc.anything() }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
-  fc.record({ fetch: fc.array(fc.record({ primaryIds: fc.anything(), secondaryIds: fc.array(fc.constant(id)), startDate: fc.integer() }, { requiredKeys: [] })) }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      reports: fc.array(
+        fc.record({
+          id: fc.oneof(fc.string(), fc.constant(id), fc.integer()),
+          payload: fc.oneof(fc.string(), fc.base64String(), fc.constant(good[0]!.payload)),
+        }),
+        { maxLength: 25 },
+      ),
+    })
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        ids: fc.oneof(fc.array(fc.oneof(fc.constant(id), fc.string()), { maxLength: 5 }), fc.string()),
+        since: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        until: fc.anything(),
+        limit: fc.oneof(fc.integer(), fc.constant(0)),
+        cursor: fc.oneof(fc.string(), fc.base64String()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        search: fc.array(
+          fc.record(
+            { ids: fc.array(fc.constant(id)), startDate: fc.oneof(fc.integer(), fc.string()), endDate: fc.anything() },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        fetch: fc.array(
+          fc.record(
+            { primaryIds: fc.anything(), secondaryIds: fc.array(fc.constant(id)), startDate: fc.integer() },
+            { requiredKeys: [] },
+          ),
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
   fc.string().map((s) => `{"ids": ${s}`),
 );
 /** Truncated, oversized and random binary uploads, and real ones with damaged points. */
 const binaryBody = fc.oneof(
   fc.uint8Array({ maxLength: 600 }),
   fc.integer({ min: 0, max: 6 * 120 }).map((n) => binaryUpload(good).subarray(0, n)),
-  fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 32 + 5, max: 32 + 61 }), fc.integer({ min: 1, max: 255 })).map(([item, at, xor]) => {
-    const body = binaryUpload(good);
-    body[item * 120 + at]! ^= xor;
-    return body;
-  }),
+  fc
+    .tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 32 + 5, max: 32 + 61 }), fc.integer({ min: 1, max: 255 }))
+    .map(([item, at, xor]) => {
+      const body = binaryUpload(good);
+      body[item * 120 + at]! ^= xor;
+      return body;
+    }),
 );
 
 describe('fuzzing every route', () => {
   it('never answers 5xx, never hangs, and every error is problem+json', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), fc.constantFrom(...METHODS), fc.constantFrom(...CONTENT_TYPES), fc.oneof(jsonBody, binaryBody, fc.constant(undefined)), async (route, method, contentType, body) => {
-        const sendsBody = body !== undefined && method !== 'GET';
-        const response = await fetch(server.url + route, {
-          method,
-          headers: contentType === undefined ? {} : { 'content-type': contentType },
-          ...(sendsBody ? { body } : {}),
-          signal: AbortSignal.timeout(5000),
-        });
-        expect(response.status, `${method} ${route}`).toBeLessThan(500);
-        if (response.status >= 400) expect(response.headers.get('content-type'), `${method} ${route} ${response.status}`).toMatch(/^application\/problem\+json/);
-        await response.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        fc.constantFrom(...METHODS),
+        fc.constantFrom(...CONTENT_TYPES),
+        fc.oneof(jsonBody, binaryBody, fc.constant(undefined)),
+        async (route, method, contentType, body) => {
+          const sendsBody = body !== undefined && method !== 'GET';
+          const response = await fetch(server.url + route, {
+            method,
+            headers: contentType === undefined ? {} : { 'content-type': contentType },
+            ...(sendsBody ? { body } : {}),
+            signal: AbortSignal.timeout(5000),
+          });
+          expect(response.status, `${method} ${route}`).toBeLessThan(500);
+          if (response.status >= 400)
+            expect(response.headers.get('content-type'), `${method} ${route} ${response.status}`).toMatch(
+              /^application\/problem\+json/,
+            );
+          await response.arrayBuffer();
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -85,11 +167,22 @@ describe('fuzzing every route', () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 5 }), corruptions, async (bad, corrupt) => {
         const batchOwner = newOwner();
         const batch = Array.from({ length: 6 }, (_, k) => sealFor(batchOwner, Date.now() - k * 60_000));
-        const reports = batch.map((r, k) => ({ id: r.id, payload: k === bad ? bytesToBase64(corrupt(base64ToBytes(r.payload))) : r.payload }));
-        const response = await fetch(`${server.url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reports }) });
+        const reports = batch.map((r, k) => ({
+          id: r.id,
+          payload: k === bad ? bytesToBase64(corrupt(base64ToBytes(r.payload))) : r.payload,
+        }));
+        const response = await fetch(`${server.url}/v1/reports`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ reports }),
+        });
         expect(response.status).toBe(400);
         expect(((await response.json()) as { index: number }).index).toBe(bad);
-        const query = await fetch(`${server.url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids: [batch[0]!.id] }) });
+        const query = await fetch(`${server.url}/v1/reports/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ids: [batch[0]!.id] }),
+        });
         expect(((await query.json()) as { reports: unknown[] }).reports).toEqual([]);
       }),
       { numRuns: 15 },

@@ -37,7 +37,9 @@ describe('key vectors', () => {
       expect(bytesToBase64(pair.advertisementKey)).toBe(v.adv_key_b64);
       expect(bytesToHex(pair.hashedId)).toBe(v.hashed_adv_key_hex);
       expect(hashedIdBase64(pair.advertisementKey)).toBe(v.hashed_adv_key_b64);
-      expect(bytesToBase64(createHash('sha256').update(pair.publicKey).digest())).toBe(v.sha256_of_uncompressed_b64_NOT_the_id);
+      expect(bytesToBase64(createHash('sha256').update(pair.publicKey).digest())).toBe(
+        v.sha256_of_uncompressed_b64_NOT_the_id,
+      );
       expect(bytesToBase64(pair.hashedId)).not.toBe(v.sha256_of_uncompressed_b64_NOT_the_id);
     });
 
@@ -135,7 +137,7 @@ describe('points', () => {
 
   it('rejects an x that is not on the curve', () => {
     let x = 1n;
-    for (;; x++) {
+    for (; ; x++) {
       try {
         liftX(hexToBytes(x.toString(16).padStart(56, '0')));
       } catch (e) {

@@ -17,7 +17,10 @@ const startServer = (databasePath: string) => spawnServer(databasePath, { RATE_L
 const ids = hashedIdPopulation(50);
 function batch(size: number) {
   const now = Math.floor(Date.now() / 1000);
-  const reports = Array.from({ length: size }, () => ({ hashedId: ids[Math.floor(Math.random() * ids.length)]!, payload: syntheticPayload(now - Math.floor(Math.random() * 3600)) }));
+  const reports = Array.from({ length: size }, () => ({
+    hashedId: ids[Math.floor(Math.random() * ids.length)]!,
+    payload: syntheticPayload(now - Math.floor(Math.random() * 3600)),
+  }));
   return { reports, body: encodeBinaryUpload(reports) };
 }
 
@@ -30,7 +33,11 @@ function streamUploads(url: string, clients: number) {
       while (running) {
         const { reports, body } = batch(25);
         try {
-          const response = await fetch(`${url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body });
+          const response = await fetch(`${url}/v1/reports`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/octet-stream' },
+            body,
+          });
           if (response.status === 200) {
             expect(await response.json()).toEqual({ accepted: 25, duplicates: 0 });
             acknowledged.push(...reports);

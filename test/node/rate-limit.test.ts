@@ -29,9 +29,18 @@ afterAll(async () => {
 });
 
 const body = binaryUpload([sealFor(newOwner(), now - 60_000)]);
-const upload = (client: string) => fetch(`${server.url}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'x-forwarded-for': client }, body });
+const upload = (client: string) =>
+  fetch(`${server.url}/v1/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'x-forwarded-for': client },
+    body,
+  });
 const query = (client: string) =>
-  fetch(`${server.url}/v1/reports/query`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': client }, body: JSON.stringify({ ids: [btoa(String.fromCharCode(...new Uint8Array(32)))] }) });
+  fetch(`${server.url}/v1/reports/query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+    body: JSON.stringify({ ids: [btoa(String.fromCharCode(...new Uint8Array(32)))] }),
+  });
 
 describe('rate limits', () => {
   it('refuses a client past its burst with 429 problem+json and Retry-After, and only that client', async () => {

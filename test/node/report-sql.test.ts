@@ -5,7 +5,14 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../schema/schema.ts';
-import { INSERT_REPORT_SQL, reportsOfBundle, selectReportBundle, selectReports, storedReportOf, type ReportRow } from '../../src/report-sql.ts';
+import {
+  INSERT_REPORT_SQL,
+  reportsOfBundle,
+  selectReportBundle,
+  selectReports,
+  storedReportOf,
+  type ReportRow,
+} from '../../src/report-sql.ts';
 import { MIGRATIONS_FOLDER } from '../../src/sqlite-store.ts';
 import type { ReportQuery, StoredReport } from '../../src/store.ts';
 
@@ -15,7 +22,8 @@ afterAll(() => db.close());
 
 const id = (seed: number) => Uint8Array.from({ length: 32 }, (_, i) => (seed * 7 + i) & 255);
 /** Zero bytes, the bundle's own separators, and bytes that are not UTF-8: all must pass through SQLite's text functions unchanged. */
-const payload = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => [0, 0x2c, 0x3b, 0xff, 0x80 + seed][i % 5]!);
+const payload = (length: number, seed: number) =>
+  Uint8Array.from({ length }, (_, i) => [0, 0x2c, 0x3b, 0xff, 0x80 + seed][i % 5]!);
 const DAY = 20_000 * 86_400;
 const stored: StoredReport[] = [
   { hashedId: id(1), payload: payload(88, 1), timestamp: DAY + 5, receivedAt: DAY + 60 },
@@ -25,16 +33,23 @@ const stored: StoredReport[] = [
   // Past 2^32 seconds (the year 2106).
   { hashedId: id(1), payload: payload(89, 5), timestamp: 2 ** 33 + 7, receivedAt: 2 ** 40 + 9 },
 ];
-for (const r of stored) db.prepare(INSERT_REPORT_SQL).run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, r.receivedAt);
+for (const r of stored)
+  db.prepare(INSERT_REPORT_SQL).run(bucketOf(r.timestamp), r.hashedId, r.timestamp, r.payload, r.receivedAt);
 
-const plain = (reports: StoredReport[]) => reports.map((r) => ({ ...r, hashedId: [...r.hashedId], payload: [...r.payload] }));
+const plain = (reports: StoredReport[]) =>
+  reports.map((r) => ({ ...r, hashedId: [...r.hashedId], payload: [...r.payload] }));
 const viaRows = (query: ReportQuery) => {
   const { sql, params } = selectReports(query, query.hashedIds);
-  return (db.prepare(sql).all(...params) as ReportRow[]).map((row) => storedReportOf(row.record as Uint8Array, row.timestamp, row.received_at));
+  return (db.prepare(sql).all(...params) as ReportRow[]).map((row) =>
+    storedReportOf(row.record as Uint8Array, row.timestamp, row.received_at),
+  );
 };
 const bundleOf = (query: ReportQuery, ordered: boolean) => {
   const { sql, params } = selectReportBundle(query, query.hashedIds, { ordered });
-  return db.prepare(sql).pluck().get(...params) as Uint8Array | null;
+  return db
+    .prepare(sql)
+    .pluck()
+    .get(...params) as Uint8Array | null;
 };
 const viaBundle = (query: ReportQuery, ordered: boolean) => reportsOfBundle(bundleOf(query, ordered));
 

@@ -27,7 +27,9 @@ describe('report vectors', () => {
     it(`${v.name}: seals byte for byte with the vector's ephemeral key`, () => {
       const pair = keyPairOf(owner);
       expect(pair.advertisementKey).toEqual(base64ToBytes(v.inputs.owner_adv_key_b64));
-      const payload = sealReport(pair.advertisementKey, sightingOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) });
+      const payload = sealReport(pair.advertisementKey, sightingOf(v), {
+        ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
+      });
       expect(bytesToHex(payload)).toBe(v.payload_88_hex);
     });
 
@@ -138,16 +140,27 @@ describe('seal and open', () => {
 
   it('rejects every payload length other than 88 and 89 with FormatError', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }).filter((b) => b.length !== 88 && b.length !== 89), (bytes) => {
-        expect(() => parseReport(bytes)).toThrow(FormatError);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }).filter((b) => b.length !== 88 && b.length !== 89),
+        (bytes) => {
+          expect(() => parseReport(bytes)).toThrow(FormatError);
+        },
+      ),
     );
   });
 
   it('refuses locations that do not fit the format', () => {
     const owner = keyPairOf(generatePrivateKey());
     const base = { timestamp: new Date(), confidence: 1, latitude: 0, longitude: 0, accuracy: 0, status: 0 };
-    for (const bad of [{ latitude: 90.0001 }, { longitude: -181 }, { latitude: Number.NaN }, { accuracy: 256 }, { status: -1 }, { confidence: 1.5 }, { timestamp: new Date('2000-12-31T23:59:59Z') }]) {
+    for (const bad of [
+      { latitude: 90.0001 },
+      { longitude: -181 },
+      { latitude: Number.NaN },
+      { accuracy: 256 },
+      { status: -1 },
+      { confidence: 1.5 },
+      { timestamp: new Date('2000-12-31T23:59:59Z') },
+    ]) {
       expect(() => sealReport(owner.advertisementKey, { ...base, ...bad }), JSON.stringify(bad)).toThrow(FormatError);
     }
   });

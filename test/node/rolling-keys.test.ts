@@ -48,14 +48,18 @@ function checkChain(masterHex: string, sk0Hex: string, keys: RollingKeyVector[])
 describe('rolling key vectors', () => {
   it('chain A (upstream constants) for indices 0–5, matching the Rust test at 1–4', () => {
     checkChain(chainA.master_private_key_hex, chainA.sk0_hex, chainA.keys);
-    expect(chainA.keys.filter((k) => k.index >= 1 && k.index <= 4).map((k) => k.adv_key_b64)).toEqual(chainA.upstream_expected_adv_keys_b64_indices_1_to_4);
+    expect(chainA.keys.filter((k) => k.index >= 1 && k.index <= 4).map((k) => k.adv_key_b64)).toEqual(
+      chainA.upstream_expected_adv_keys_b64_indices_1_to_4,
+    );
   });
 
   it('chain B primary indices 0–5, 95, 96, 97 and secondary 0–5', () => {
     expect(chainB.primary.map((k) => k.index)).toEqual([0, 1, 2, 3, 4, 5, 95, 96, 97]);
     checkChain(chainB.master_private_key_hex, chainB.skn_hex, chainB.primary);
     checkChain(chainB.master_private_key_hex, chainB.sks_hex, chainB.secondary);
-    expect(bytesToHex(keyPairOf(hexToBytes(chainB.master_private_key_hex)).publicKey)).toBe(chainB.master_public_uncompressed_hex);
+    expect(bytesToHex(keyPairOf(hexToBytes(chainB.master_private_key_hex)).publicKey)).toBe(
+      chainB.master_public_uncompressed_hex,
+    );
   });
 
   it('maps primary indices to the secondary candidates ⌊i/96⌋+1 and +2', () => {

@@ -26,14 +26,18 @@ const slow = (tag: number, steps = 1_000_000): ReportStatement => ({
 /** Readers whose thread has started and opened the database: it has taken part in a query. */
 async function startedReaders(): Promise<SqliteReaders> {
   const readers = new SqliteReaders(path, 1, READER_OPTIONS);
-  for (let ranHere = 2; ranHere === 2; ) {
+  for (let ranHere = 2; ranHere === 2;) {
     ranHere = 0;
     await readers.share([slow(0), slow(0)], (statement) => (ranHere++, runHere(statement)));
   }
   return readers;
 }
 /** This thread's part: the same statements on its own connection. */
-const runHere = (statement: ReportStatement): StatementBlob => db.prepare(statement.sql).pluck().get(...statement.params) as StatementBlob;
+const runHere = (statement: ReportStatement): StatementBlob =>
+  db
+    .prepare(statement.sql)
+    .pluck()
+    .get(...statement.params) as StatementBlob;
 /** The tags of shared pages. */
 const tags = (pages: StatementBlob[]) => pages.map((page) => [...(page ?? [])]);
 
@@ -60,8 +64,13 @@ describe('SqliteReaders', () => {
     const readers = await startedReaders();
     const broken = { sql: 'SELECT * FROM no_such_table', params: [] };
     // The reader takes the broken statement while this thread counts for ~1 s.
-    const pending = readers.share([slow(1, 5_000_000), broken], (statement) => (statement === broken ? null : runHere(statement)));
-    await expect(pending).rejects.toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringMatching(/no such table/) });
+    const pending = readers.share([slow(1, 5_000_000), broken], (statement) =>
+      statement === broken ? null : runHere(statement),
+    );
+    await expect(pending).rejects.toMatchObject({
+      code: 'SQLITE_ERROR',
+      message: expect.stringMatching(/no such table/),
+    });
     await readers.close();
   });
 });

@@ -42,7 +42,12 @@ describe('SQLite store', () => {
     const reopened = openDatabase(path);
     const migrations = reopened.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
     expect(migrations.n).toBe(1);
-    const found = await new SqliteReportStore(reopened).query({ hashedIds: [reports[0]!.hashedId], since: NOW - 3600, until: NOW, limit: 10 });
+    const found = await new SqliteReportStore(reopened).query({
+      hashedIds: [reports[0]!.hashedId],
+      since: NOW - 3600,
+      until: NOW,
+      limit: 10,
+    });
     expect(found.map((r) => r.timestamp)).toEqual(reports.map((r) => r.timestamp).reverse());
     reopened.close();
   });
@@ -51,12 +56,22 @@ describe('SQLite store', () => {
     const store = new SqliteReportStore(openDatabase(databasePath()));
     const reports = reportsFor(3);
     await store.insert(reports, NOW);
-    const unknown = Array.from({ length: 300 }, (_, k) => Uint8Array.from({ length: 32 }, (_, i) => (k * 7 + i) & 0xff));
+    const unknown = Array.from({ length: 300 }, (_, k) =>
+      Uint8Array.from({ length: 32 }, (_, i) => (k * 7 + i) & 0xff),
+    );
     const expected = reports.map((r) => r.timestamp).reverse();
     // 300 different numbers of ids, each shape once, then the first shapes again after eviction.
     for (const count of [...Array.from({ length: 300 }, (_, k) => k + 1), 1, 2, 3]) {
-      const found = await store.query({ hashedIds: [reports[0]!.hashedId, ...unknown.slice(0, count - 1)], since: NOW - 3600, until: NOW, limit: 10 });
-      expect(found.map((r) => r.timestamp), `${count} ids`).toEqual(expected);
+      const found = await store.query({
+        hashedIds: [reports[0]!.hashedId, ...unknown.slice(0, count - 1)],
+        since: NOW - 3600,
+        until: NOW,
+        limit: 10,
+      });
+      expect(
+        found.map((r) => r.timestamp),
+        `${count} ids`,
+      ).toEqual(expected);
       expect(new Uint8Array(found[0]!.hashedId)).toEqual(reports[0]!.hashedId);
       expect(new Uint8Array(found[0]!.payload)).toEqual(reports.at(-1)!.payload);
     }
@@ -153,7 +168,7 @@ describe('SQLite store', () => {
         this.shared += statements.length;
         return super.share(statements, (statement) => {
           this.ranHere++;
-          for (const until = Date.now() + 100; Date.now() < until; );
+          for (const until = Date.now() + 100; Date.now() < until;);
           return runHere(statement);
         });
       }
@@ -173,14 +188,22 @@ describe('SQLite store', () => {
 
     const page = async (store: SqliteReportStore, limit: number) => {
       const seen: StoredReport[] = [];
-      for (let after: StoredReport | undefined; ; ) {
-        const found = await store.query({ hashedIds: ids, since: NOW - 8 * 86400, until: NOW, limit, ...(after ? { after } : {}) });
+      for (let after: StoredReport | undefined; ;) {
+        const found = await store.query({
+          hashedIds: ids,
+          since: NOW - 8 * 86400,
+          until: NOW,
+          limit,
+          ...(after ? { after } : {}),
+        });
         seen.push(...found);
         if (found.length < limit) return seen;
         after = found.at(-1);
       }
     };
-    const everything = [...reports].sort(compareReports).map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`);
+    const everything = [...reports]
+      .sort(compareReports)
+      .map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`);
     for (const limit of [1, 7, 50, 10_000]) {
       const [split, whole] = await Promise.all([page(shared, limit), page(alone, limit)]);
       const keys = split.map((r) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`);
@@ -197,7 +220,9 @@ describe('SQLite store', () => {
     for (const k of [0, 57, sorted.length - 2]) {
       const query = { hashedIds: ids, since: NOW - 8 * 86400, until: NOW, limit: 10_000, after: sorted[k]! };
       const [split, whole] = await Promise.all([shared.query(query), alone.query(query)]);
-      expect(split.map((r) => r.timestamp * 1e3 + r.payload[80]!)).toEqual(whole.map((r) => r.timestamp * 1e3 + r.payload[80]!));
+      expect(split.map((r) => r.timestamp * 1e3 + r.payload[80]!)).toEqual(
+        whole.map((r) => r.timestamp * 1e3 + r.payload[80]!),
+      );
       expect(split.length).toBe(sorted.length - k - 1);
     }
 
@@ -215,8 +240,16 @@ describe('SQLite store', () => {
     // 64 ids with one report yesterday; three of them also have 50 each today, at interleaved
     // times (some in the same second), so that the first in order are not one id's first.
     const ids = hashedIdPopulation(64);
-    const yesterday = ids.map((hashedId, k) => ({ hashedId, payload: syntheticPayload(NOW - 86_400 - k), timestamp: NOW - 86_400 - k }));
-    const today = Array.from({ length: 150 }, (_, k) => ({ hashedId: ids[k % 3]!, payload: syntheticPayload(NOW - (k % 100)), timestamp: NOW - (k % 100) }));
+    const yesterday = ids.map((hashedId, k) => ({
+      hashedId,
+      payload: syntheticPayload(NOW - 86_400 - k),
+      timestamp: NOW - 86_400 - k,
+    }));
+    const today = Array.from({ length: 150 }, (_, k) => ({
+      hashedId: ids[k % 3]!,
+      payload: syntheticPayload(NOW - (k % 100)),
+      timestamp: NOW - (k % 100),
+    }));
     await shared.insert([...yesterday, ...today], NOW);
     const alone = new SqliteReportStore(db);
     await alone.indexed;
@@ -234,4 +267,3 @@ describe('SQLite store', () => {
     db.close();
   });
 });
-

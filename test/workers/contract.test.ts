@@ -5,11 +5,21 @@ import worker, { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;
-const contractEnv = { RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays), MAX_BATCH: String(CONTRACT_CONFIG.maxBatch), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0', MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay) };
+const contractEnv = {
+  RETENTION_DAYS: String(CONTRACT_CONFIG.retentionDays),
+  MAX_BATCH: String(CONTRACT_CONFIG.maxBatch),
+  RATE_LIMIT_UPLOADS: '0',
+  RATE_LIMIT_QUERIES: '0',
+  MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay),
+};
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
   let now = CONTRACT_NOW;
-  const app = createWorkerApp(workerEnv, () => now, () => {});
+  const app = createWorkerApp(
+    workerEnv,
+    () => now,
+    () => {},
+  );
   return () => ({
     request: async (path, init) => app.fetch(new Request(`http://crowdfind.test${path}`, init)),
     setNow: (ms) => {
@@ -30,7 +40,9 @@ describe('HTTP contract in workerd on two D1 shards', () => {
 
 describe('the deployed entry', () => {
   it('serves the API through the Worker’s fetch handler', async () => {
-    const response = await (exports as unknown as { default: { fetch(request: Request): Promise<Response> } }).default.fetch(new Request('http://crowdfind.test/v1/health'));
+    const response = await (
+      exports as unknown as { default: { fetch(request: Request): Promise<Response> } }
+    ).default.fetch(new Request('http://crowdfind.test/v1/health'));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
   });

@@ -1,7 +1,17 @@
 // Runs inside workerd, the Workers runtime: proof that crypto/ needs nothing from Node.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToHex, compileP224Module, compileP224ModuleAsync, hexToBytes, keyPairOf, openReport, RollingAccessory, sealReport } from '../../crypto/index.ts';
+import {
+  base64ToBytes,
+  bytesToHex,
+  compileP224Module,
+  compileP224ModuleAsync,
+  hexToBytes,
+  keyPairOf,
+  openReport,
+  RollingAccessory,
+  sealReport,
+} from '../../crypto/index.ts';
 import { workerP224 } from '../../src/worker.ts';
 import { engineSuite } from '../engine-suite.ts';
 import { sightingOf, type Vectors } from '../vectors.ts';
@@ -10,7 +20,9 @@ const vectors = (env as unknown as { VECTORS: Vectors }).VECTORS;
 
 describe('crypto/ in workerd', () => {
   it('is really inside workerd', () => {
-    expect((globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent).toBe('Cloudflare-Workers');
+    expect((globalThis as unknown as { navigator: { userAgent: string } }).navigator.userAgent).toBe(
+      'Cloudflare-Workers',
+    );
   });
 
   it('opens every vector report, 88 and 89 bytes', () => {
@@ -27,7 +39,9 @@ describe('crypto/ in workerd', () => {
   it('seals a vector report byte for byte', () => {
     const v = vectors.reports[0]!;
     const owner = keyPairOf(hexToBytes(v.inputs.owner_private_key_hex));
-    const payload = sealReport(owner.advertisementKey, sightingOf(v), { ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex) });
+    const payload = sealReport(owner.advertisementKey, sightingOf(v), {
+      ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
+    });
     expect(bytesToHex(payload)).toBe(v.payload_88_hex);
   });
 
@@ -39,7 +53,9 @@ describe('crypto/ in workerd', () => {
       secondarySecret: hexToBytes(b.sks_hex),
       pairedAt: new Date(b.time_to_index_examples.paired_at),
     });
-    expect(bytesToHex(accessory.primaryKey(97).privateKey)).toBe(b.primary.find((k) => k.index === 97)!.private_key_hex);
+    expect(bytesToHex(accessory.primaryKey(97).privateKey)).toBe(
+      b.primary.find((k) => k.index === 97)!.private_key_hex,
+    );
   });
 });
 

@@ -45,19 +45,44 @@ describe('sharding by hashed id', () => {
 
   it('stores each report on the shard its id routes to, and merges queries across shards in order with cursors', async () => {
     const now = Date.now();
-    const app = createWorkerApp({ ...bindings, SHARDS: 'DB,DB_1' }, () => now, () => {});
+    const app = createWorkerApp(
+      { ...bindings, SHARDS: 'DB,DB_1' },
+      () => now,
+      () => {},
+    );
     const [onFirst, onSecond] = ownersByShard(2);
-    const reports = [...onFirst, ...onSecond].flatMap((owner, k) => [sealFor(owner, now - k * HOUR), sealFor(owner, now - 2 * HOUR)]);
-    const upload = await app.request('/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonUpload(reports) });
+    const reports = [...onFirst, ...onSecond].flatMap((owner, k) => [
+      sealFor(owner, now - k * HOUR),
+      sealFor(owner, now - 2 * HOUR),
+    ]);
+    const upload = await app.request('/v1/reports', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: jsonUpload(reports),
+    });
     expect(await upload.json()).toEqual({ accepted: reports.length, duplicates: 0 });
 
-    const idsIn = async (db: D1Database) => new Set((await db.prepare('SELECT hashed_id FROM reports').raw<[ArrayBuffer]>()).map(([id]) => bytesToBase64(new Uint8Array(id))));
+    const idsIn = async (db: D1Database) =>
+      new Set(
+        (await db.prepare('SELECT hashed_id FROM reports').raw<[ArrayBuffer]>()).map(([id]) =>
+          bytesToBase64(new Uint8Array(id)),
+        ),
+      );
     const [first, second] = [await idsIn(bindings.DB), await idsIn(bindings.DB_1)];
-    for (const owner of onFirst) expect(first.has(bytesToBase64(owner.hashedId)) && !second.has(bytesToBase64(owner.hashedId))).toBe(true);
-    for (const owner of onSecond) expect(second.has(bytesToBase64(owner.hashedId)) && !first.has(bytesToBase64(owner.hashedId))).toBe(true);
+    for (const owner of onFirst)
+      expect(first.has(bytesToBase64(owner.hashedId)) && !second.has(bytesToBase64(owner.hashedId))).toBe(true);
+    for (const owner of onSecond)
+      expect(second.has(bytesToBase64(owner.hashedId)) && !first.has(bytesToBase64(owner.hashedId))).toBe(true);
 
     const ids = [...onFirst, ...onSecond].map((o) => bytesToBase64(o.hashedId));
-    const query = async (body: object) => (await (await app.request('/v1/reports/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids, ...body }) })).json()) as { reports: Array<{ timestamp: number; id: string; payload: string }>; nextCursor: string | null };
+    const query = async (body: object) =>
+      (await (
+        await app.request('/v1/reports/query', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ids, ...body }),
+        })
+      ).json()) as { reports: Array<{ timestamp: number; id: string; payload: string }>; nextCursor: string | null };
     const all = (await query({})).reports;
     expect(all.map((r) => r.payload).sort()).toEqual(reports.map((r) => r.payload).sort());
     expect(all.map((r) => r.timestamp)).toEqual(all.map((r) => r.timestamp).sort((a, b) => a - b));
@@ -72,7 +97,10 @@ describe('sharding by hashed id', () => {
 
   it('asks only the shards that a query’s ids route to', async () => {
     const statements: string[] = [];
-    const store = new ShardedReportStore([new D1ReportStore(bindings.DB), new D1ReportStore(watched(bindings.DB_1, statements))]);
+    const store = new ShardedReportStore([
+      new D1ReportStore(bindings.DB),
+      new D1ReportStore(watched(bindings.DB_1, statements)),
+    ]);
     const [onFirst] = ownersByShard(3);
     const now = Math.floor(Date.now() / 1000);
     await store.query({ hashedIds: onFirst.map((o) => o.hashedId), since: now - 86_400, until: now, limit: 10 });
@@ -94,9 +122,16 @@ describe('D1 limits', () => {
     });
     expect(await store.insert(reports, now)).toEqual({ accepted: 250, duplicates: 0, rejected: 0 });
     expect(await store.insert(reports.slice(0, 30), now)).toEqual({ accepted: 0, duplicates: 30, rejected: 0 });
-    const found = await store.query({ hashedIds: owners.map((o) => o.hashedId), since: now - 130 * 86_400, until: now, limit: 1000 });
+    const found = await store.query({
+      hashedIds: owners.map((o) => o.hashedId),
+      since: now - 130 * 86_400,
+      until: now,
+      limit: 1000,
+    });
     expect(found.map((r) => r.payload)).toEqual(
-      [...reports].sort((a, b) => a.timestamp - b.timestamp || (bytesToHex(a.hashedId) < bytesToHex(b.hashedId) ? -1 : 1)).map((r) => r.payload),
+      [...reports]
+        .sort((a, b) => a.timestamp - b.timestamp || (bytesToHex(a.hashedId) < bytesToHex(b.hashedId) ? -1 : 1))
+        .map((r) => r.payload),
     );
   });
 });

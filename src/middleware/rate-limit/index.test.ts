@@ -7,7 +7,10 @@ describe('rateLimit', () => {
   it('passes requests while the client has tokens, then answers 429 problem+json with Retry-After', async () => {
     let now = 0;
     const app = new Hono()
-      .use('*', rateLimit(new TokenBucketLimiter(4, () => now), (c) => c.req.header('x-client') ?? 'unknown'))
+      .use(
+        '*',
+        rateLimit(new TokenBucketLimiter(4, () => now), (c) => c.req.header('x-client') ?? 'unknown'),
+      )
       .get('/', (c) => c.text('ok'));
     const from = (client: string) => app.request('/', { headers: { 'x-client': client } });
     expect((await from('a')).status).toBe(200); // burst of 4 / 4 = 1

@@ -12,7 +12,9 @@ export function rateLimit(limiter: RateLimiter, clientOf: (c: Context) => string
   return async (c, next) => {
     const decision = await limiter.take(clientOf(c));
     if (!decision.allowed) {
-      return problemResponse(429, `too many requests from this client; retry in ${decision.retryAfterSeconds} s`, { headers: { 'retry-after': String(decision.retryAfterSeconds) } });
+      return problemResponse(429, `too many requests from this client; retry in ${decision.retryAfterSeconds} s`, {
+        headers: { 'retry-after': String(decision.retryAfterSeconds) },
+      });
     }
     await next();
   };
