@@ -21,7 +21,7 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest({
-              main: './src/worker.ts',
+              main: './src/runtime/workers/worker.ts',
               wrangler: { configPath: './wrangler.toml' },
               // A second local D1 database makes the Worker sharded in tests; a rate-limiting
               // binding under a test name, so only the test that wants it has it.

@@ -33,7 +33,12 @@ export async function spawnServer(
   // The flags of `npm start` (package.json).
   const child = spawn(
     process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', fileURLToPath(new URL('../src/node.ts', import.meta.url))],
+    [
+      '--max-semi-space-size=64',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('../src/runtime/node/main.ts', import.meta.url)),
+    ],
     {
       env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

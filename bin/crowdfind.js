@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../src/cli.ts');
+const { runCli } = await import('../src/cli/main.ts');
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

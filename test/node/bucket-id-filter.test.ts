@@ -3,7 +3,7 @@
 // forget pruned days.
 import { randomFillSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BucketIdFilter } from '../../src/bucket-id-filter.ts';
+import { BucketIdFilter } from '../../src/storage/sqlite/id-filter.ts';
 
 const ids = (count: number) => Array.from({ length: count }, () => randomFillSync(new Uint8Array(32)));
 const FIRST = 20_397; // not a multiple of 8: the range spans partial groups at both ends

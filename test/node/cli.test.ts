@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64, hexToBytes, keyPairOf, RollingAccessory } from '../../crypto/index.ts';
-import { runCli } from '../../src/cli.ts';
-import { DEFAULT_CONFIG } from '../../src/config.ts';
-import { startNodeServer, type RunningServer } from '../../src/node-server.ts';
+import { runCli } from '../../src/cli/main.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { readKeyFile } from '../../src/sdk/key-files.ts';
 import { vectors } from './vectors.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNodeServer, type RunningServer } from '../../src/node-server.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite } from '../contract/suite.ts';
 
 describe('HTTP contract on Node (real server, real SQLite file)', () => {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.ts';
-import { DEFAULT_CONFIG } from '../../src/config.ts';
-import { startNodeServer } from '../../src/node-server.ts';
-import { openDatabase, SqliteReportStore } from '../../src/sqlite-store.ts';
+import { createApp } from '../../src/http/app.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer } from '../../src/runtime/node/server.ts';
+import { openDatabase, SqliteReportStore } from '../../src/storage/sqlite/store.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-faults-'));

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64 } from '../../crypto/index.ts';
-import { DEFAULT_CONFIG } from '../../src/config.ts';
-import { startNodeServer, type RunningServer } from '../../src/node-server.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-fuzz-'));

@@ -1,8 +1,8 @@
 // The byte-written response bodies must be exactly what JSON.stringify makes of the same objects.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appleLegacyJson, appleV2Json, JsonBodyWriter, queryPageJson } from '../../src/json-body.ts';
-import type { StoredReport } from '../../src/store.ts';
+import { appleLegacyJson, appleV2Json, JsonBodyWriter, queryPageJson } from '../../src/http/json-body.ts';
+import type { StoredReport } from '../../src/storage/store.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

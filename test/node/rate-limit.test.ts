@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config.ts';
-import { startNodeServer, type RunningServer } from '../../src/node-server.ts';
-import { TokenBucketLimiter } from '../../src/rate-limit.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
+import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit/limiter.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-limits-'));

@@ -1,7 +1,7 @@
 // Statements and answers cross between the store and its reader threads packed; both directions
 // must come back exactly as they went.
 import { describe, expect, it } from 'vitest';
-import { blobAt, packBlobs, packStatements, unpackStatements } from '../../src/reader-messages.mjs';
+import { blobAt, packBlobs, packStatements, unpackStatements } from '../../src/storage/sqlite/reader-messages.mjs';
 
 const bytes = (length: number, seed: number) => Uint8Array.from({ length }, (_, i) => (i * 13 + seed) & 255);
 

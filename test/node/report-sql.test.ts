@@ -12,9 +12,9 @@ import {
   selectReports,
   storedReportOf,
   type ReportRow,
-} from '../../src/report-sql.ts';
-import { MIGRATIONS_FOLDER } from '../../src/sqlite-store.ts';
-import type { ReportQuery, StoredReport } from '../../src/store.ts';
+} from '../../src/storage/report-sql.ts';
+import { MIGRATIONS_FOLDER } from '../../src/storage/sqlite/store.ts';
+import type { ReportQuery, StoredReport } from '../../src/storage/store.ts';
 
 const db = new Database(':memory:');
 migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });

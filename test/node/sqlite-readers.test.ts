@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ReportStatement } from '../../src/report-sql.ts';
-import { SqliteReaders, type StatementBlob } from '../../src/sqlite-readers.ts';
-import { openDatabase, READER_OPTIONS } from '../../src/sqlite-store.ts';
-import { StoreUnavailableError } from '../../src/store.ts';
+import type { ReportStatement } from '../../src/storage/report-sql.ts';
+import { SqliteReaders, type StatementBlob } from '../../src/storage/sqlite/readers.ts';
+import { openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/store.ts';
+import { StoreUnavailableError } from '../../src/storage/store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-readers-'));
 const path = join(folder, 'reports.db');

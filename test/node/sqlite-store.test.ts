@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
-import type { ReportStatement } from '../../src/report-sql.ts';
-import { SqliteReaders, type StatementBlob } from '../../src/sqlite-readers.ts';
-import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../src/sqlite-store.ts';
-import { compareReports, type NewReport, type StoredReport } from '../../src/store.ts';
+import type { ReportStatement } from '../../src/storage/report-sql.ts';
+import { SqliteReaders, type StatementBlob } from '../../src/storage/sqlite/readers.ts';
+import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../src/storage/sqlite/store.ts';
+import { compareReports, type NewReport, type StoredReport } from '../../src/storage/store.ts';
 import { newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folders: string[] = [];

@@ -1,7 +1,7 @@
 // The HTTP contract suite, unchanged, inside workerd against local D1: one database, then two shards.
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import worker, { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
+import worker, { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;

@@ -12,7 +12,7 @@ import {
   RollingAccessory,
   sealReport,
 } from '../../crypto/index.ts';
-import { workerP224 } from '../../src/worker.ts';
+import { workerP224 } from '../../src/runtime/workers/worker.ts';
 import { engineSuite } from '../engine-suite.ts';
 import { sightingOf, type Vectors } from '../vectors.ts';
 

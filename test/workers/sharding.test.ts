@@ -2,9 +2,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64, bytesToHex } from '../../crypto/index.ts';
-import { D1ReportStore } from '../../src/d1-store.ts';
-import { shardOf, ShardedReportStore } from '../../src/sharded-store.ts';
-import { createWorkerApp, type WorkerEnv } from '../../src/worker.ts';
+import { D1ReportStore } from '../../src/storage/d1/store.ts';
+import { shardOf, ShardedReportStore } from '../../src/storage/sharded/store.ts';
+import { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
 import { jsonUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const bindings = env as unknown as WorkerEnv & { DB_1: D1Database };

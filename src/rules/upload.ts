@@ -3,8 +3,8 @@
  * a 32-byte hashed id, an 88- or 89-byte payload whose ephemeral key is an uncompressed
  * P-224 point, observed no later than 10 minutes from now and within the retention window.
  */
-import { FormatError, HASHED_ID_LENGTH, parseReport, REPORT_LENGTH, type P224Engine } from '../crypto/index.ts';
-import type { NewReport } from './store.ts';
+import { FormatError, HASHED_ID_LENGTH, parseReport, REPORT_LENGTH, type P224Engine } from '../../crypto/index.ts';
+import type { NewReport } from '../storage/store.ts';
 
 /** Finders' clocks drift; a report may claim to be this far in the future. */
 export const MAX_CLOCK_SKEW_SECONDS = 10 * 60;

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { TokenBucketLimiter } from '../../rate-limit.ts';
+import { TokenBucketLimiter } from './limiter.ts';
 import { rateLimit } from './index.ts';
 
 describe('rateLimit', () => {

@@ -9,8 +9,8 @@ import {
   FormatError,
   HASHED_ID_LENGTH,
   REPORT_LENGTH,
-} from '../crypto/index.ts';
-import type { ReportPosition } from './store.ts';
+} from '../../crypto/index.ts';
+import type { ReportPosition } from '../storage/store.ts';
 
 const TIMESTAMP_LENGTH = 4;
 

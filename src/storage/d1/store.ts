@@ -4,7 +4,7 @@
  * many 20-row statements sent in one `batch()` (which D1 runs atomically), and a query is
  * split into id chunks whose sorted pages are merged.
  */
-import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
+import { BUCKET_SECONDS, bucketOf } from '../../../schema/schema.ts';
 import {
   countStoredSql,
   INSERT_PARAMETERS_PER_ROW,
@@ -17,7 +17,7 @@ import {
   storedReportOf,
   type CountRow,
   type ReportRow,
-} from './report-sql.ts';
+} from '../report-sql.ts';
 import {
   mergeReports,
   pairKey,
@@ -27,8 +27,8 @@ import {
   type ReportQuery,
   type ReportStore,
   type StoredReport,
-} from './store.ts';
-import { planIdCap } from './id-cap.ts';
+} from '../store.ts';
+import { planIdCap } from '../../rules/id-cap.ts';
 
 /** D1's limit on bound parameters per statement. */
 export const D1_MAX_PARAMETERS = 100;
@@ -52,7 +52,7 @@ export class D1ReportStore implements ReportStore {
     this.#db = db;
   }
 
-  /** The cap is counted before the insert batch runs: concurrent uploads may overshoot it (id-cap.ts). */
+  /** The cap is counted before the insert batch runs: concurrent uploads may overshoot it (rules/id-cap.ts). */
   async insert(batch: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
     let reports = batch;
     let rejected = 0;

@@ -3,7 +3,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { problemResponse } from '../../problem.ts';
-import type { RateLimiter } from '../../rate-limit.ts';
+import type { RateLimiter } from './limiter.ts';
 
 /**
  * @example app.use('/v1/reports', rateLimit(new TokenBucketLimiter(600), clientOf))

@@ -1,13 +1,13 @@
 // @ts-check
 /**
- * What crosses between the store and its reader threads (sqlite-readers.ts), packed so that
+ * What crosses between the store and its reader threads (readers.ts), packed so that
  * each direction is one transferred buffer plus a few numbers instead of hundreds of cloned
  * byte arrays: cloning an owner query's 750 ids one by one took ~0.8 ms a round trip.
- * Plain JavaScript, because sqlite-reader-worker.mjs uses it.
+ * Plain JavaScript, because reader-worker.mjs uses it.
  *
  * Statements (whose parameters are numbers and byte arrays) go as their SQL, their parameters
  * with every byte array replaced by null, and those byte arrays packed. Answers go as the
- * blobs the statements returned (report bundles, report-sql.ts), packed.
+ * blobs the statements returned (report bundles, report-bundle.ts), packed.
  */
 
 /** @typedef {{ sql: string, params: unknown[] }} Statement */

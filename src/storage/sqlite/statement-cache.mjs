@@ -2,7 +2,7 @@
 /**
  * Prepared statements by SQL text, at most `max`, the oldest dropped first: owner queries and
  * cap counts differ only in how many ids they name, so a few shapes recur. Plain JavaScript,
- * because the reader threads (sqlite-reader-worker.mjs) keep theirs the same way.
+ * because the reader threads (reader-worker.mjs) keep theirs the same way.
  */
 
 /**

@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * One read-only connection to the report database, in a worker thread of sqlite-readers.ts.
+ * One read-only connection to the report database, in a worker thread of readers.ts.
  * For each request it takes statements, one at a time, from the counter it shares with the
  * store and the other readers, runs them, and answers with which it ran and the blob (a report
  * bundle) each returned, packed in one transferred buffer. Plain JavaScript: Node 20 does not
@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { packBlobs, unpackStatements } from './reader-messages.mjs';
 import { statementCache } from './statement-cache.mjs';
 
-/** @typedef {import('./sqlite-readers.ts').SqliteReaderOptions & { path: string }} ReaderOptions */
+/** @typedef {import('./readers.ts').SqliteReaderOptions & { path: string }} ReaderOptions */
 /** @typedef {{ id: number, statements: import('./reader-messages.mjs').PackedStatements, next: SharedArrayBuffer }} ShareRequest */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);

@@ -6,8 +6,8 @@
  * D1 has no interactive transactions, so concurrent uploads for one id may overshoot it by
  * what they hold between the count and the insert.
  */
-import { bucketOf } from '../schema/schema.ts';
-import { pairKey, type NewReport } from './store.ts';
+import { bucketOf } from '../../schema/schema.ts';
+import { pairKey, type NewReport } from '../storage/store.ts';
 
 /** A batch's (day, id) pairs to count, and how to split the batch once they are counted. */
 export interface IdCapPlan {

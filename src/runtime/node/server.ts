@@ -1,16 +1,16 @@
 /**
  * The Node runtime's wiring: an SQLite file, the app, an HTTP listener, the pruning timer and
- * a clean shutdown. `src/node.ts` calls it from the environment; tests call it directly.
+ * a clean shutdown. `main.ts` calls it from the environment; tests call it directly.
  */
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { compileP224Module, fastP224 } from '../crypto/index.ts';
-import { createApp } from './app.ts';
-import type { AppConfig } from './config.ts';
-import { SqliteReaders } from './sqlite-readers.ts';
-import { openDatabase, READER_OPTIONS, SqliteReportStore } from './sqlite-store.ts';
+import { compileP224Module, fastP224 } from '../../../crypto/index.ts';
+import { createApp } from '../../http/app.ts';
+import type { AppConfig } from '../../rules/config.ts';
+import { SqliteReaders } from '../../storage/sqlite/readers.ts';
+import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../storage/sqlite/store.ts';
 
 /** Expired reports are pruned this often (and once at start). */
 export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;

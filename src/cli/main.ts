@@ -20,14 +20,14 @@ import {
   keyPairOf,
   parseAddress,
   type KeyPair,
-} from '../crypto/index.ts';
-import { sealSighting, uploadReports } from './sdk/finder.ts';
-import { formatReports, OUTPUT_FORMATS, reportRecord, type OutputFormat } from './sdk/formats.ts';
-import { ServerError } from './sdk/http.ts';
-import { deviceOf, findMyPyJson, isRolling, readKeyFile, type Device } from './sdk/key-files.ts';
-import { locate } from './sdk/owner.ts';
-import { sdkP224 } from './sdk/p224.ts';
-import { simulateCrowd } from './sdk/simulate.ts';
+} from '../../crypto/index.ts';
+import { sealSighting, uploadReports } from '../sdk/finder.ts';
+import { formatReports, OUTPUT_FORMATS, reportRecord, type OutputFormat } from '../sdk/formats.ts';
+import { ServerError } from '../sdk/http.ts';
+import { deviceOf, findMyPyJson, isRolling, readKeyFile, type Device } from '../sdk/key-files.ts';
+import { locate } from '../sdk/owner.ts';
+import { sdkP224 } from '../sdk/p224.ts';
+import { simulateCrowd } from '../sdk/simulate.ts';
 
 /** Where the CLI writes; tests capture it. */
 export interface CliIo {
@@ -388,7 +388,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<void>> = {
   locate: locateCommand,
   serve: async (args) => {
     parse(args, {});
-    await import('./node.ts');
+    await import('../runtime/node/main.ts');
   },
 };
 

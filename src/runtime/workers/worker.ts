@@ -3,14 +3,14 @@
  * `fetch` serves the API; `scheduled` (the cron in wrangler.toml) prunes expired reports.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { fastP224, type P224Engine } from '../crypto/index.ts';
-import p224Module from '../crypto/wasm/p224.wasm';
-import { createApp } from './app.ts';
-import { configFromEnv, envText, type Environment } from './config.ts';
-import { D1ReportStore } from './d1-store.ts';
-import { BindingRateLimiter } from './rate-limit.ts';
-import { ShardedReportStore } from './sharded-store.ts';
-import type { ReportStore } from './store.ts';
+import { fastP224, type P224Engine } from '../../../crypto/index.ts';
+import p224Module from '../../../crypto/wasm/p224.wasm';
+import { createApp } from '../../http/app.ts';
+import { configFromEnv, envText, type Environment } from '../../rules/config.ts';
+import { D1ReportStore } from '../../storage/d1/store.ts';
+import { BindingRateLimiter } from '../../http/middleware/rate-limit/limiter.ts';
+import { ShardedReportStore } from '../../storage/sharded/store.ts';
+import type { ReportStore } from '../../storage/store.ts';
 
 /** Bindings and [vars] the Worker reads (see wrangler.toml and the README). */
 export interface WorkerEnv {

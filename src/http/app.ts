@@ -8,7 +8,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { base64ToBytes, bytesToBase64, FormatError, nobleP224, type P224Engine } from '../crypto/index.ts';
+import { base64ToBytes, bytesToBase64, FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
 import {
   AppleLegacyRequest,
   AppleLegacyResponse,
@@ -23,16 +23,16 @@ import {
   QueryResponse,
   UploadRequest,
   UploadResult,
-} from './api-schemas.ts';
-import type { AppConfig } from './config.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+} from '../contract/schemas.ts';
+import type { AppConfig } from '../rules/config.ts';
+import { decodeCursor, encodeCursor } from '../contract/cursor.ts';
 import { appleLegacyJson, appleV2Json, JSON_HEADERS, queryPageJson } from './json-body.ts';
 import { rateLimit } from './middleware/rate-limit/index.ts';
 import { requestLog } from './middleware/request-log/index.ts';
-import { TokenBucketLimiter, type RateLimiter } from './rate-limit.ts';
+import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { renderDocs } from './docs.ts';
 import { ProblemError, problemResponse } from './problem.ts';
-import { StoreUnavailableError, type NewReport, type ReportStore, type StoredReport } from './store.ts';
+import { StoreUnavailableError, type NewReport, type ReportStore, type StoredReport } from '../storage/store.ts';
 import {
   acceptanceWindow,
   MAX_CLOCK_SKEW_SECONDS,
@@ -40,7 +40,7 @@ import {
   UploadItemError,
   validateUploadItem,
   BINARY_RECORD_LENGTH,
-} from './upload.ts';
+} from '../rules/upload.ts';
 
 /** What the app is built from. */
 export interface AppDependencies {

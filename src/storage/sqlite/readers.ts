@@ -11,8 +11,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { blobAt, packStatements, type PackedBlobs } from './reader-messages.mjs';
-import type { ReportStatement } from './report-sql.ts';
-import { StoreUnavailableError } from './store.ts';
+import type { ReportStatement } from '../report-sql.ts';
+import { StoreUnavailableError } from '../store.ts';
 
 /** What a statement answers: the one value of its one row, a blob, or null. */
 export type StatementBlob = Uint8Array | null;
@@ -42,7 +42,7 @@ interface Reader {
   readonly pending: Map<number, PendingShare>;
 }
 
-const WORKER_URL = new URL('./sqlite-reader-worker.mjs', import.meta.url);
+const WORKER_URL = new URL('./reader-worker.mjs', import.meta.url);
 
 /**
  * @example const readers = new SqliteReaders('./data/crowdfind.db', 1, READER_OPTIONS); await readers.share(statements, runHere);

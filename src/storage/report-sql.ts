@@ -3,8 +3,8 @@
  * better-sqlite3 and D1 bind them alike; queries name each storage bucket of their window so
  * that SQLite seeks (bucket, id) pairs on the primary key instead of scanning the window.
  */
-import { HASHED_ID_LENGTH } from '../crypto/index.ts';
-import { bucketOf } from '../schema/schema.ts';
+import { HASHED_ID_LENGTH } from '../../crypto/index.ts';
+import { bucketOf } from '../../schema/schema.ts';
 import { compareReports, type ReportQuery, type StoredReport } from './store.ts';
 
 export const INSERT_REPORT_SQL =

@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { BUCKET_SECONDS, bucketOf } from '../schema/schema.ts';
-import { BucketIdFilter } from './bucket-id-filter.ts';
-import type { SqliteReaderOptions, SqliteReaders, StatementBlob } from './sqlite-readers.ts';
-import { planIdCap } from './id-cap.ts';
+import { BUCKET_SECONDS, bucketOf } from '../../../schema/schema.ts';
+import { BucketIdFilter } from './id-filter.ts';
+import type { SqliteReaderOptions, SqliteReaders, StatementBlob } from './readers.ts';
+import { planIdCap } from '../../rules/id-cap.ts';
 import {
   countStoredSql,
   INSERT_REPORT_SQL,
@@ -28,7 +28,7 @@ import {
   selectReportBundle,
   type CountRow,
   type ReportStatement,
-} from './report-sql.ts';
+} from '../report-sql.ts';
 import { statementCache } from './statement-cache.mjs';
 import {
   pairKey,
@@ -38,9 +38,9 @@ import {
   type ReportQuery,
   type ReportStore,
   type StoredReport,
-} from './store.ts';
+} from '../store.ts';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../schema/migrations', import.meta.url));
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../schema/migrations', import.meta.url));
 
 /** (bucket, id) pairs counted per statement, 2 parameters each (SQLite allows 32,766). */
 const PAIRS_PER_COUNT = 8000;
@@ -96,7 +96,7 @@ interface PendingInsert {
 /**
  * One store per database file and process: the per-bucket id filters describe what this
  * process has seen written, plus what it read at start-up. Readers, when given, share the
- * owner queries' work (see sqlite-readers.ts); the caller closes them before the database.
+ * owner queries' work (see readers.ts); the caller closes them before the database.
  * @example const store = new SqliteReportStore(openDatabase(path), { readers: new SqliteReaders(path, 1, READER_OPTIONS) });
  */
 export class SqliteReportStore implements ReportStore {

@@ -16,7 +16,7 @@ import {
   type ReportQuery,
   type ReportStore,
   type StoredReport,
-} from './store.ts';
+} from '../store.ts';
 
 /**
  * The shard of a hashed id among `count`: the id's first 32 bits scaled to [0, count).

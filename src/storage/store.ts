@@ -1,7 +1,7 @@
-import { bytesToHex } from '../crypto/index.ts';
+import { bytesToHex } from '../../crypto/index.ts';
 
 /**
- * Where reports live. The app talks only to this interface; `sqlite-store.ts` implements it on
+ * Where reports live. The app talks only to this interface; `sqlite/store.ts` implements it on
  * an embedded SQLite file and the Workers deployment on D1. Times here are Unix seconds, the
  * resolution of a report's own timestamp.
  */
@@ -57,7 +57,7 @@ export interface ReportStore {
   /**
    * Stores a batch all or nothing; (hashed id, payload) pairs already present count as
    * duplicates, and with `capPerDay` > 0 items past that many reports per id and day are
-   * rejected (see id-cap.ts). Resolves once durable.
+   * rejected (see rules/id-cap.ts). Resolves once durable.
    */
   insert(reports: readonly NewReport[], receivedAt: number, capPerDay?: number): Promise<InsertResult>;
   /** Reports matching the query in order (timestamp, hashed id, payload). */

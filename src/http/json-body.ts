@@ -5,8 +5,8 @@
  * garbage that set the latency tail; writing the bytes takes 1–2 ms (BENCHMARKS.md).
  * Everything these bodies hold is ASCII that JSON never escapes: fixed keys, base64, integers.
  */
-import { base64Length, EXTENDED_REPORT_LENGTH, HASHED_ID_LENGTH, writeBase64 } from '../crypto/index.ts';
-import type { StoredReport } from './store.ts';
+import { base64Length, EXTENDED_REPORT_LENGTH, HASHED_ID_LENGTH, writeBase64 } from '../../crypto/index.ts';
+import type { StoredReport } from '../storage/store.ts';
 
 /**
  * Appends JSON text to a growing byte buffer.

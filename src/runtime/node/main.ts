@@ -2,8 +2,8 @@
  * `npm start`: the server on Node with an embedded SQLite file, configured from the
  * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
  */
-import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from './config.ts';
-import { defaultReaderThreads, startNodeServer } from './node-server.ts';
+import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
+import { defaultReaderThreads, startNodeServer } from './server.ts';
 
 const server = await startNodeServer({
   port: positiveInteger(process.env, 'PORT', 3000),
