@@ -134,6 +134,18 @@ export function hashedIdBase64(advertisementKey: Uint8Array): string {
 }
 
 /**
+ * A hashed id from its wire form, standard base64 of 32 bytes; anything else is a
+ * {@link FormatError} that says what is wrong.
+ * @example parseHashedId('HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=').length // 32
+ */
+export function parseHashedId(text: string): Uint8Array {
+  const bytes = base64ToBytes(text);
+  if (bytes.length !== HASHED_ID_LENGTH)
+    throw new FormatError(`a hashed id must be ${HASHED_ID_LENGTH} bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+/**
  * Derives every public value of a private key.
  * @example const { advertisementKey, hashedId } = keyPairOf(parsePrivateKeyText(text));
  */

@@ -36,6 +36,17 @@ export interface EncryptedReport {
   readonly tag: Uint8Array;
 }
 
+/**
+ * A report as a finder uploads it and a server files it: the payload under the hashed id of
+ * the advertisement key it was sealed to.
+ */
+export interface SealedReport {
+  /** 32 bytes: SHA-256 of the advertisement key. */
+  readonly hashedId: Uint8Array;
+  /** 88 or 89 bytes. */
+  readonly payload: Uint8Array;
+}
+
 /** The decrypted location (SPEC §4). */
 export interface Location {
   /** Degrees, −90..90, 1e-7 resolution. */

@@ -1,24 +1,37 @@
 /**
- * The request and response shapes of the HTTP API, as zod schemas: handlers validate with
- * them and /openapi.json is generated from them, so the document cannot drift from the code.
+ * The request and response shapes of the HTTP API as zod schemas. Each route is declared once
+ * from them (src/http/routes/): the server validates with them and /openapi.json is generated
+ * from them, so the document cannot drift from the code. Ids and payloads are decoded here, by
+ * the same strict rules for every route, and reach handlers as bytes.
  */
 import { z } from '@hono/zod-openapi';
+import { base64ToBytes, FormatError, parseHashedId } from '../../crypto/index.ts';
+import { DEFAULT_QUERY_LIMIT, MAX_QUERY_IDS, MAX_QUERY_LIMIT } from './limits.ts';
 
-/** Most ids an owner may ask for in one request. */
-export const MAX_QUERY_IDS = 2048;
-/** Most reports one page of /v1/reports/query returns. */
-export const MAX_QUERY_LIMIT = 10_000;
-export const DEFAULT_QUERY_LIMIT = 1000;
-
-export const HashedId = z
-  .string()
-  .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be standard base64 of 32 bytes (44 characters)')
-  .openapi({
-    description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',
-    example: 'HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=',
+/** A string field decoded by `decode`; its FormatError becomes the field's validation message. */
+function decoded(decode: (text: string) => Uint8Array) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return decode(text);
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
   });
+}
 
-const Payload = z.string().openapi({ description: 'Standard base64 of an 88- or 89-byte location report (SPEC §3)' });
+export const HashedId = decoded(parseHashedId).openapi({
+  type: 'string',
+  description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',
+  example: 'HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=',
+});
+
+export const Payload = decoded(base64ToBytes).openapi({
+  type: 'string',
+  description: 'Standard base64 of an 88- or 89-byte location report payload (docs/protocol.md §3)',
+});
+
 const UnixMs = z.number().int().nonnegative();
 /** Apple's clients send dates as numbers; OpenHaystack sent decimal strings. */
 const AppleDate = z
@@ -26,8 +39,12 @@ const AppleDate = z
   .openapi({ type: 'integer', description: 'Unix milliseconds' });
 
 export const UploadRequest = z
-  .object({ reports: z.array(z.object({ id: z.string(), payload: Payload })).min(1) })
+  .object({ reports: z.array(z.object({ id: HashedId, payload: Payload })).min(1) })
   .openapi('UploadRequest');
+export const BinaryUpload = z.string().openapi({
+  format: 'binary',
+  description: 'Concatenated 120-byte records: 32-byte hashed id, 88-byte payload',
+});
 export const UploadResult = z
   .object({
     accepted: z.number().int(),
@@ -74,9 +91,7 @@ export const QueryResponse = z
 export const AppleLegacyRequest = z
   .object({
     search: z
-      .array(
-        z.object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) }),
-      )
+      .array(z.object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) }))
       .min(1),
   })
   .openapi('AppleLegacyFetchRequest');
@@ -131,6 +146,6 @@ export const ProblemSchema = z
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    index: z.number().int().optional(),
+    index: z.number().int().optional().openapi({ description: 'For uploads: the position of the first bad report' }),
   })
   .openapi('Problem');

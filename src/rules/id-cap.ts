@@ -7,20 +7,22 @@
  * what they hold between the count and the insert.
  */
 import { bucketOf } from '../../schema/schema.ts';
-import { pairKey, type NewReport } from '../storage/store.ts';
+import { pairKey, type ObservedReport } from '../storage/store.ts';
 
 /** A batch's (day, id) pairs to count, and how to split the batch once they are counted. */
 export interface IdCapPlan {
-  /** Each distinct (bucket, hashed id) pair of the batch once, in first-seen order. */
+  /** Each distinct (bucket, hashed id) pair of the batch once, in first-seen order; none when the cap is off. */
   readonly pairs: ReadonlyArray<readonly [number, Uint8Array]>;
   /** Splits the batch, given how many reports each pair already holds (in `pairs` order). */
-  split(stored: readonly number[], capPerDay: number): { allowed: NewReport[]; rejected: number };
+  split(stored: readonly number[]): { allowed: readonly ObservedReport[]; rejected: number };
 }
 
 /**
- * @example const plan = planIdCap(reports); const { allowed, rejected } = plan.split(count(plan.pairs), 2000);
+ * How to hold `reports` to `capPerDay` reports per id and day; a cap of 0 is off.
+ * @example const plan = planIdCap(reports, 2000); const { allowed, rejected } = plan.split(countStored(plan.pairs));
  */
-export function planIdCap(reports: readonly NewReport[]): IdCapPlan {
+export function planIdCap(reports: readonly ObservedReport[], capPerDay: number): IdCapPlan {
+  if (capPerDay <= 0) return { pairs: [], split: () => ({ allowed: reports, rejected: 0 }) };
   const pairs = new Map<string, readonly [number, Uint8Array]>();
   const keys = reports.map((r) => {
     const bucket = bucketOf(r.timestamp);
@@ -30,7 +32,7 @@ export function planIdCap(reports: readonly NewReport[]): IdCapPlan {
   });
   return {
     pairs: [...pairs.values()],
-    split(stored, capPerDay) {
+    split(stored) {
       const used = new Map([...pairs.keys()].map((key, i) => [key, stored[i]!]));
       const allowed = reports.filter((_, i) => {
         const count = used.get(keys[i]!)!;

@@ -1,32 +1,23 @@
-import { bytesToHex } from '../../crypto/index.ts';
+/**
+ * Where reports live. The app talks only to this interface; `sqlite/` implements it on an
+ * embedded SQLite file, `d1/` on Cloudflare D1 and `sharded/` over several stores. Times here
+ * are Unix seconds, the resolution of a report's own timestamp.
+ */
+import { bytesToHex, type SealedReport } from '../../crypto/index.ts';
 
 /**
- * Where reports live. The app talks only to this interface; `sqlite/store.ts` implements it on
- * an embedded SQLite file and the Workers deployment on D1. Times here are Unix seconds, the
- * resolution of a report's own timestamp.
+ * A sealed report with the observation time its payload states: a validated upload item, and
+ * a position in the stable order (timestamp, hashed id, payload) that a query resumes after.
  */
-
-/** One validated upload item. */
-export interface NewReport {
-  /** 32-byte SHA-256 of the advertisement key. */
-  readonly hashedId: Uint8Array;
-  /** The 88- or 89-byte payload exactly as uploaded. */
-  readonly payload: Uint8Array;
+export interface ObservedReport extends SealedReport {
   /** Observation time from the payload, Unix seconds. */
   readonly timestamp: number;
 }
 
 /** A stored report as an owner fetches it. */
-export interface StoredReport extends NewReport {
+export interface StoredReport extends ObservedReport {
   /** When the server stored it, Unix seconds. */
   readonly receivedAt: number;
-}
-
-/** Position in the stable order (timestamp, hashed id, payload); a query resumes after it. */
-export interface ReportPosition {
-  readonly timestamp: number;
-  readonly hashedId: Uint8Array;
-  readonly payload: Uint8Array;
 }
 
 /** An owner's fetch: reports of these ids observed in [since, until], in stable order. */
@@ -39,7 +30,7 @@ export interface ReportQuery {
   /** At most this many reports. */
   readonly limit: number;
   /** Only reports strictly after this position. */
-  readonly after?: ReportPosition;
+  readonly after?: ObservedReport;
 }
 
 /**
@@ -59,7 +50,7 @@ export interface ReportStore {
    * duplicates, and with `capPerDay` > 0 items past that many reports per id and day are
    * rejected (see rules/id-cap.ts). Resolves once durable.
    */
-  insert(reports: readonly NewReport[], receivedAt: number, capPerDay?: number): Promise<InsertResult>;
+  insert(reports: readonly ObservedReport[], receivedAt: number, capPerDay?: number): Promise<InsertResult>;
   /** Reports matching the query in order (timestamp, hashed id, payload). */
   query(query: ReportQuery): Promise<StoredReport[]>;
   /** Deletes every report observed before `before` (Unix seconds); returns how many. */
@@ -83,7 +74,7 @@ export function pairKey(bucket: number, hashedId: Uint8Array): string {
  * SQLite compares blobs (memcmp, shorter first on a tie). Merging pages from several
  * statements or shards by it gives exactly what one statement would have returned.
  */
-export function compareReports(a: ReportPosition, b: ReportPosition): number {
+export function compareReports(a: ObservedReport, b: ObservedReport): number {
   return a.timestamp - b.timestamp || compareBytes(a.hashedId, b.hashedId) || compareBytes(a.payload, b.payload);
 }
 

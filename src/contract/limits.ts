@@ -1,0 +1,11 @@
+/**
+ * The numbers of the HTTP contract that both sides must agree on: the server enforces them, the
+ * SDK sizes its requests by them. No imports, so the SDK takes them without the server's code.
+ */
+
+/** Most hashed ids one owner request may name, over all its entries together. */
+export const MAX_QUERY_IDS = 2048;
+/** Most reports one page of `POST /v1/reports/query` returns. */
+export const MAX_QUERY_LIMIT = 10_000;
+/** Reports per page when a query names no `limit`. */
+export const DEFAULT_QUERY_LIMIT = 1000;
