@@ -23,6 +23,7 @@ function decoded(decode: (text: string) => Uint8Array) {
 
 export const HashedId = decoded(parseHashedId).openapi({
   type: 'string',
+  pattern: '^[A-Za-z0-9+/]{43}=$',
   description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',
   example: 'HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=',
 });
@@ -41,10 +42,6 @@ const AppleDate = z
 export const UploadRequest = z
   .object({ reports: z.array(z.object({ id: HashedId, payload: Payload })).min(1) })
   .openapi('UploadRequest');
-export const BinaryUpload = z.string().openapi({
-  format: 'binary',
-  description: 'Concatenated 120-byte records: 32-byte hashed id, 88-byte payload',
-});
 export const UploadResult = z
   .object({
     accepted: z.number().int(),
@@ -88,12 +85,24 @@ export const QueryResponse = z
   })
   .openapi('QueryResponse');
 
+/** Refuses a request whose entries together name more than {@link MAX_QUERY_IDS} ids. */
+function atMostQueryIds<T>(idsIn: (request: T) => number) {
+  return (request: T, ctx: z.core.$RefinementCtx<T>) => {
+    const count = idsIn(request);
+    if (count > MAX_QUERY_IDS)
+      ctx.addIssue({ code: 'custom', message: `at most ${MAX_QUERY_IDS} ids per request, got ${count}` });
+  };
+}
+
 export const AppleLegacyRequest = z
   .object({
     search: z
-      .array(z.object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) }))
+      .array(
+        z.object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) }),
+      )
       .min(1),
   })
+  .superRefine(atMostQueryIds((request) => request.search.reduce((n, s) => n + s.ids.length, 0)))
   .openapi('AppleLegacyFetchRequest');
 const AppleResult = z.object({
   datePublished: z.number().int(),
@@ -121,6 +130,9 @@ export const AppleV2Request = z
       )
       .min(1),
   })
+  .superRefine(
+    atMostQueryIds((request) => request.fetch.reduce((n, f) => n + f.primaryIds.length + f.secondaryIds.length, 0)),
+  )
   .openapi('AppleV2FetchRequest');
 export const AppleV2Response = z
   .object({

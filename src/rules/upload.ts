@@ -53,9 +53,13 @@ export function validateUploadItem(
     throw new UploadItemError(index, 'payload: the ephemeral key is not an uncompressed P-224 point');
   }
   if (timestamp > window.until) {
-    throw new UploadItemError(index, `payload: the report is timestamped more than ${MAX_CLOCK_SKEW_SECONDS / 60} minutes in the future`);
+    throw new UploadItemError(
+      index,
+      `payload: the report is timestamped more than ${MAX_CLOCK_SKEW_SECONDS / 60} minutes in the future`,
+    );
   }
-  if (timestamp < window.since) throw new UploadItemError(index, 'payload: the report is older than the retention window');
+  if (timestamp < window.since)
+    throw new UploadItemError(index, 'payload: the report is older than the retention window');
   return { hashedId, payload, timestamp };
 }
 

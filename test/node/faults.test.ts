@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer } from '../../src/runtime/node/server.ts';
-import { openDatabase, SqliteReportStore } from '../../src/storage/sqlite/store.ts';
+import { openDatabase } from '../../src/storage/sqlite/database.ts';
+import { SqliteReportStore } from '../../src/storage/sqlite/store.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-faults-'));

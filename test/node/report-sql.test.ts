@@ -5,15 +5,10 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../schema/schema.ts';
-import {
-  INSERT_REPORT_SQL,
-  reportsOfBundle,
-  selectReportBundle,
-  selectReports,
-  storedReportOf,
-  type ReportRow,
-} from '../../src/storage/report-sql.ts';
-import { MIGRATIONS_FOLDER } from '../../src/storage/sqlite/store.ts';
+import { selectReports, storedReportOf, type ReportRow } from '../../src/storage/d1/report-rows.ts';
+import { INSERT_REPORT_SQL } from '../../src/storage/report-sql.ts';
+import { reportsOfBundle, selectReportBundle } from '../../src/storage/sqlite/report-bundle.ts';
+import { MIGRATIONS_FOLDER } from '../../src/storage/sqlite/database.ts';
 import type { ReportQuery, StoredReport } from '../../src/storage/store.ts';
 
 const db = new Database(':memory:');

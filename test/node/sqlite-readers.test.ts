@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportStatement } from '../../src/storage/report-sql.ts';
 import { SqliteReaders, type StatementBlob } from '../../src/storage/sqlite/readers.ts';
-import { openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/store.ts';
+import { openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/database.ts';
 import { StoreUnavailableError } from '../../src/storage/store.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-readers-'));

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
 import type { ReportStatement } from '../../src/storage/report-sql.ts';
 import { SqliteReaders, type StatementBlob } from '../../src/storage/sqlite/readers.ts';
-import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../src/storage/sqlite/store.ts';
-import { compareReports, type NewReport, type StoredReport } from '../../src/storage/store.ts';
+import { openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/database.ts';
+import { SqliteReportStore } from '../../src/storage/sqlite/store.ts';
+import { compareReports, type ObservedReport, type StoredReport } from '../../src/storage/store.ts';
 import { newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folders: string[] = [];
@@ -20,7 +21,7 @@ afterEach(() => {
 });
 
 const NOW = Math.floor(Date.parse('2026-06-01T12:00:00Z') / 1000);
-function reportsFor(count: number): NewReport[] {
+function reportsFor(count: number): ObservedReport[] {
   const owner = newOwner();
   return Array.from({ length: count }, (_, k) => {
     const r = sealFor(owner, (NOW - k * 60) * 1000);
@@ -82,7 +83,7 @@ describe('SQLite store', () => {
     const store = new SqliteReportStore(db);
     const [a, b] = [reportsFor(4), reportsFor(2)];
     // A value the driver cannot bind fails the batch after two of its rows went in.
-    const broken = [...reportsFor(2), { hashedId: {}, payload: {}, timestamp: NOW } as unknown as NewReport];
+    const broken = [...reportsFor(2), { hashedId: {}, payload: {}, timestamp: NOW } as unknown as ObservedReport];
     const results = await Promise.allSettled([store.insert(a, NOW), store.insert(broken, NOW), store.insert(b, NOW)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[0] as PromiseFulfilledResult<unknown>).value).toEqual({ accepted: 4, duplicates: 0, rejected: 0 });
@@ -253,7 +254,7 @@ describe('SQLite store', () => {
     await shared.insert([...yesterday, ...today], NOW);
     const alone = new SqliteReportStore(db);
     await alone.indexed;
-    const key = (r: NewReport) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`;
+    const key = (r: ObservedReport) => `${r.timestamp}:${Buffer.from(r.payload).toString('hex')}`;
     const everything = [...yesterday, ...today].sort(compareReports).map(key);
     // 67 (day, id) pairs: pages of 100 and 80 are shared, a page of 30 is not; the store
     // without readers reads today unordered first, and sees it has more than room for.

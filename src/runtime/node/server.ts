@@ -9,11 +9,13 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { compileP224Module, fastP224 } from '../../../crypto/index.ts';
 import { createApp } from '../../http/app.ts';
 import type { AppConfig } from '../../rules/config.ts';
+import { retentionStart } from '../../rules/retention.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
-import { openDatabase, READER_OPTIONS, SqliteReportStore } from '../../storage/sqlite/store.ts';
+import { openDatabase, READER_OPTIONS } from '../../storage/sqlite/database.ts';
+import { SqliteReportStore } from '../../storage/sqlite/store.ts';
 
 /** Expired reports are pruned this often (and once at start). */
-export const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
+const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 /** Most reader threads by default; past a few, the days of a week are split too thin. */
 const MAX_DEFAULT_READERS = 3;
 
@@ -25,7 +27,7 @@ export function defaultReaderThreads(): number {
 /** In-flight requests get this long to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A request must arrive whole (headers and body) within this; slow senders are cut off with 408. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface NodeServerOptions {
   readonly port: number;
@@ -76,7 +78,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   });
 
   const prune = async () => {
-    const removed = await store.prune(Math.floor(clock() / 1000) - options.config.retentionDays * 86_400);
+    const removed = await store.prune(retentionStart(Math.floor(clock() / 1000), options.config.retentionDays));
     if (removed > 0) log(`pruned ${removed} expired reports`);
     return removed;
   };

@@ -7,10 +7,11 @@ import { fastP224, type P224Engine } from '../../../crypto/index.ts';
 import p224Module from '../../../crypto/wasm/p224.wasm';
 import { createApp } from '../../http/app.ts';
 import { configFromEnv, envText, type Environment } from '../../rules/config.ts';
+import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
-import { BindingRateLimiter } from '../../http/middleware/rate-limit/limiter.ts';
 import { ShardedReportStore } from '../../storage/sharded/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
+import { BindingRateLimiter } from './binding-rate-limiter.ts';
 
 /** Bindings and [vars] the Worker reads (see wrangler.toml and the README). */
 export interface WorkerEnv {
@@ -32,7 +33,7 @@ export interface WorkerEnv {
  * only to an empty deployment, or migrate the data (README, "Sharding").
  * @example shardDatabases(env).length // 2 with DB and DB_1 bound
  */
-export function shardDatabases(env: WorkerEnv): D1Database[] {
+function shardDatabases(env: WorkerEnv): D1Database[] {
   const listed = envText(env, 'SHARDS');
   const names = listed ? listed.split(',').map((n) => n.trim()) : ['DB'];
   if (!listed) for (let i = 1; env[`DB_${i}`] !== undefined; i++) names.push(`DB_${i}`);
@@ -45,7 +46,7 @@ export function shardDatabases(env: WorkerEnv): D1Database[] {
 }
 
 /** One D1 store, or a sharded store over several. */
-export function storeFor(env: WorkerEnv): ReportStore {
+function storeFor(env: WorkerEnv): ReportStore {
   const databases = shardDatabases(env);
   return databases.length === 1
     ? new D1ReportStore(databases[0]!)
@@ -93,7 +94,9 @@ export default {
 
   async scheduled(controller, env) {
     const { retentionDays } = configFromEnv(env as Environment);
-    const removed = await storeFor(env).prune(Math.floor(controller.scheduledTime / 1000) - retentionDays * 86_400);
+    const removed = await storeFor(env).prune(
+      retentionStart(Math.floor(controller.scheduledTime / 1000), retentionDays),
+    );
     console.log(`pruned ${removed} expired reports`);
   },
 } satisfies ExportedHandler<WorkerEnv>;

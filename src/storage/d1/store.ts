@@ -5,33 +5,35 @@
  * split into id chunks whose sorted pages are merged.
  */
 import { BUCKET_SECONDS, bucketOf } from '../../../schema/schema.ts';
+import { planIdCap } from '../../rules/id-cap.ts';
 import {
   countStoredSql,
-  INSERT_PARAMETERS_PER_ROW,
-  insertReportsSql,
   PING_SQL,
   PRUNE_BUCKETS_SQL,
   PRUNE_EDGE_SQL,
-  selectReports,
-  selectReportsFixedParameters,
-  storedReportOf,
+  selectMatchingFixedParameters,
   type CountRow,
-  type ReportRow,
 } from '../report-sql.ts';
 import {
   mergeReports,
   pairKey,
   StoreUnavailableError,
   type InsertResult,
-  type NewReport,
+  type ObservedReport,
   type ReportQuery,
   type ReportStore,
   type StoredReport,
 } from '../store.ts';
-import { planIdCap } from '../../rules/id-cap.ts';
+import {
+  INSERT_PARAMETERS_PER_ROW,
+  insertReportsSql,
+  selectReports,
+  storedReportOf,
+  type ReportRow,
+} from './report-rows.ts';
 
 /** D1's limit on bound parameters per statement. */
-export const D1_MAX_PARAMETERS = 100;
+const D1_MAX_PARAMETERS = 100;
 const ROWS_PER_INSERT = Math.floor(D1_MAX_PARAMETERS / INSERT_PARAMETERS_PER_ROW);
 /** Days one query statement names at most, leaving room for ids (long retention windows are split). */
 const MAX_BUCKETS_PER_STATEMENT = 40;
@@ -53,13 +55,9 @@ export class D1ReportStore implements ReportStore {
   }
 
   /** The cap is counted before the insert batch runs: concurrent uploads may overshoot it (rules/id-cap.ts). */
-  async insert(batch: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
-    let reports = batch;
-    let rejected = 0;
-    if (capPerDay > 0 && batch.length > 0) {
-      const plan = planIdCap(batch);
-      ({ allowed: reports, rejected } = plan.split(await this.#countStored(plan.pairs), capPerDay));
-    }
+  async insert(batch: readonly ObservedReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+    const plan = planIdCap(batch, capPerDay);
+    const { allowed: reports, rejected } = plan.split(await this.#countStored(plan.pairs));
     if (reports.length === 0) return { accepted: 0, duplicates: 0, rejected };
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < reports.length; i += ROWS_PER_INSERT) {
@@ -74,6 +72,7 @@ export class D1ReportStore implements ReportStore {
 
   /** How many reports each (bucket, hashed id) pair holds, in their order. */
   async #countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): Promise<number[]> {
+    if (pairs.length === 0) return [];
     const perStatement = Math.floor(D1_MAX_PARAMETERS / 2);
     const statements: D1PreparedStatement[] = [];
     for (let i = 0; i < pairs.length; i += perStatement) {
@@ -102,7 +101,7 @@ export class D1ReportStore implements ReportStore {
         since: Math.max(query.since, firstBucket * BUCKET_SECONDS),
         until: Math.min(query.until, (firstBucket + MAX_BUCKETS_PER_STATEMENT) * BUCKET_SECONDS - 1),
       };
-      const idsPerStatement = D1_MAX_PARAMETERS - selectReportsFixedParameters(span);
+      const idsPerStatement = D1_MAX_PARAMETERS - selectMatchingFixedParameters(span);
       for (let i = 0; i < query.hashedIds.length; i += idsPerStatement) {
         const { sql, params } = selectReports(span, query.hashedIds.slice(i, i + idsPerStatement));
         statements.push(this.#db.prepare(sql).bind(...params));

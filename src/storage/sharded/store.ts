@@ -12,7 +12,7 @@
 import {
   mergeReports,
   type InsertResult,
-  type NewReport,
+  type ObservedReport,
   type ReportQuery,
   type ReportStore,
   type StoredReport,
@@ -52,7 +52,7 @@ export class ShardedReportStore implements ReportStore {
   }
 
   /** Every report of an id goes to one shard, so each shard's cap is the id's cap. */
-  async insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+  async insert(reports: readonly ObservedReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
     const results = await Promise.all(
       [...this.#route(reports, (r) => r.hashedId)].map(([shard, part]) =>
         this.#shards[shard]!.insert(part, receivedAt, capPerDay),

@@ -6,17 +6,16 @@
  *
  * Layout: one blocked Bloom filter per group of 8 consecutive buckets, whose entries are bytes
  * with one bit per bucket of the group. Every probe of an id lands in one 64-byte block (one
- * cache line), and one pass over its probes answers for all 8 days at once. A week's query thus
- * costs about two cache misses per id; with one plain filter per day it cost one per id and
- * day, 5,376 for 672 ids, which measured 1.4 ms against 0.3 ms. Hashed ids are SHA-256
+ * cache line), and one pass over its probes answers for all 8 days at once, so a week's query
+ * costs about two cache misses per id instead of one per id and day. Hashed ids are SHA-256
  * outputs, so their own bytes serve as the hash values.
  */
 
 /** Buckets per group: one bit each in an entry. */
 const GROUP_BUCKETS = 8;
 /**
- * Entries (bytes) per group: 16 MiB, 32 MiB for the 9 buckets a 7-day retention keeps. False
- * positives, measured: 0.002 % at 140k ids a day (1M reports a week), 0.1 % at 700k, 1.2 % at 1.5M.
+ * Entries (bytes) per group: 16 MiB, 32 MiB for the 9 buckets a 7-day retention keeps; sized so
+ * that false positives stay rare up to about a million ids a day (rates in BENCHMARKS.md).
  */
 const GROUP_ENTRIES = 1 << 24;
 /** Entries per block: a cache line. */

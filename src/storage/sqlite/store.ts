@@ -4,19 +4,12 @@
  * Uploads are group-committed: every batch that arrives while the event loop is busy joins
  * one transaction, each batch inside its own savepoint so that one failing batch leaves the
  * others intact, and every caller is answered after that single commit. Commits dominate
- * ingest cost (../shared/notes/PERFORMANCE.md), so this is where throughput comes from.
+ * ingest cost (BENCHMARKS.md), so this is where throughput comes from.
  * WAL with synchronous=FULL: a commit is on disk before any upload is acknowledged, so an
  * acknowledged report survives kill -9 and power loss alike.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type Database from 'better-sqlite3';
 import { BUCKET_SECONDS, bucketOf } from '../../../schema/schema.ts';
-import { BucketIdFilter } from './id-filter.ts';
-import type { SqliteReaderOptions, SqliteReaders, StatementBlob } from './readers.ts';
 import { planIdCap } from '../../rules/id-cap.ts';
 import {
   countStoredSql,
@@ -24,69 +17,33 @@ import {
   PING_SQL,
   PRUNE_BUCKETS_SQL,
   PRUNE_EDGE_SQL,
-  reportsOfBundle,
-  selectReportBundle,
   type CountRow,
   type ReportStatement,
 } from '../report-sql.ts';
-import { statementCache } from './statement-cache.mjs';
 import {
   pairKey,
   StoreUnavailableError,
   type InsertResult,
-  type NewReport,
+  type ObservedReport,
   type ReportQuery,
   type ReportStore,
   type StoredReport,
 } from '../store.ts';
-
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../schema/migrations', import.meta.url));
+import { MAX_CACHED_STATEMENTS } from './database.ts';
+import { BucketIdFilter } from './id-filter.ts';
+import type { SqliteReaders, StatementBlob } from './readers.ts';
+import { reportsOfBundle, selectReportBundle } from './report-bundle.ts';
+import { statementCache } from './statement-cache.mjs';
 
 /** (bucket, id) pairs counted per statement, 2 parameters each (SQLite allows 32,766). */
 const PAIRS_PER_COUNT = 8000;
 /** Ids read per step while indexing existing buckets, between which the event loop runs. */
 const INDEX_STEP = 20_000;
-
-/** How long a statement waits for a lock held by another connection before the store gives up. */
-const BUSY_TIMEOUT_MS = 1000;
-/** SQLite's page cache (KiB). The 2 MiB default makes every owner query re-read its pages. */
-const CACHE_KIB = 64 * 1024;
-/**
- * How much of the file SQLite reads through a memory map instead of read() calls: owner
- * queries' SQL took 8.3 ms p50 against 10.4 ms without, on the 1M bench database. (SQLite
- * caps it at 2 GiB; writes still go through write().)
- */
-const MMAP_BYTES = 2 ** 31;
-/** Statement shapes kept prepared (queries: one per number of ids, with or without a cursor; counts: one per number of pairs). */
-const MAX_CACHED_STATEMENTS = 256;
 /** Ids (over all days) below which an owner query runs on this connection alone. */
 const PARALLEL_MIN_IDS = 64;
-/** Options the readers share with this connection. */
-export const READER_OPTIONS: SqliteReaderOptions = {
-  busyTimeoutMs: BUSY_TIMEOUT_MS,
-  cacheKib: CACHE_KIB,
-  mmapBytes: MMAP_BYTES,
-  maxCachedStatements: MAX_CACHED_STATEMENTS,
-};
-
-/**
- * Opens (creating folder and file if needed) and migrates a database file.
- * @example const db = openDatabase('./data/crowdfind.db');
- */
-export function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma(`cache_size = -${CACHE_KIB}`);
-  db.pragma(`mmap_size = ${MMAP_BYTES}`);
-  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
-  return db;
-}
 
 interface PendingInsert {
-  reports: readonly NewReport[];
+  reports: readonly ObservedReport[];
   receivedAt: number;
   capPerDay: number;
   resolve: (result: InsertResult) => void;
@@ -102,7 +59,7 @@ interface PendingInsert {
 export class SqliteReportStore implements ReportStore {
   readonly #db: Database.Database;
   readonly #insertReport: Database.Statement;
-  readonly #insertBatch: (batch: readonly NewReport[], receivedAt: number, capPerDay: number) => InsertResult;
+  readonly #insertBatch: (batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
   readonly #readers: SqliteReaders | undefined;
@@ -122,13 +79,9 @@ export class SqliteReportStore implements ReportStore {
     this.#insertReport = db.prepare(INSERT_REPORT_SQL);
     // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
     // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
-    this.#insertBatch = db.transaction((batch: readonly NewReport[], receivedAt: number, capPerDay: number) => {
-      let reports = batch;
-      let rejected = 0;
-      if (capPerDay > 0) {
-        const plan = planIdCap(batch);
-        ({ allowed: reports, rejected } = plan.split(this.#countStored(plan.pairs), capPerDay));
-      }
+    this.#insertBatch = db.transaction((batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => {
+      const plan = planIdCap(batch, capPerDay);
+      const { allowed: reports, rejected } = plan.split(this.#countStored(plan.pairs));
       let accepted = 0;
       for (const r of reports) {
         const bucket = bucketOf(r.timestamp);
@@ -182,7 +135,7 @@ export class SqliteReportStore implements ReportStore {
     return read;
   }
 
-  insert(reports: readonly NewReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+  insert(reports: readonly ObservedReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
       if (this.#pending.push({ reports, receivedAt, capPerDay, resolve, reject }) === 1)
         setImmediate(() => this.#flush());

@@ -1,0 +1,21 @@
+/**
+ * The Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml) behind the app's
+ * limiter interface: counted per Cloudflare location, shared by every isolate there.
+ */
+import type { RateLimitDecision, RateLimiter } from '../../http/middleware/rate-limit/limiter.ts';
+
+/** @example new BindingRateLimiter(env.UPLOAD_RATE_LIMITER) */
+export class BindingRateLimiter implements RateLimiter {
+  readonly #binding: RateLimit;
+  readonly #periodSeconds: number;
+
+  constructor(binding: RateLimit, periodSeconds = 60) {
+    this.#binding = binding;
+    this.#periodSeconds = periodSeconds;
+  }
+
+  async take(client: string): Promise<RateLimitDecision> {
+    const { success } = await this.#binding.limit({ key: client });
+    return { allowed: success, retryAfterSeconds: success ? 0 : this.#periodSeconds };
+  }
+}

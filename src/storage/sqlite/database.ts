@@ -1,0 +1,53 @@
+/**
+ * Opening the report database file: the connection settings the store and its reader threads
+ * share, and the migrations from schema/.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import type { SqliteReaderOptions } from './readers.ts';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../schema/migrations', import.meta.url));
+
+/** How long a statement waits for a lock held by another connection before the store gives up. */
+const BUSY_TIMEOUT_MS = 1000;
+/** SQLite's page cache (KiB). The 2 MiB default makes every owner query re-read its pages. */
+const CACHE_KIB = 64 * 1024;
+/**
+ * How much of the file SQLite reads through a memory map instead of read() calls, which owner
+ * queries' seeks pay for page by page (BENCHMARKS.md). SQLite caps it at 2 GiB; writes still
+ * go through write().
+ */
+const MMAP_BYTES = 2 ** 31;
+/**
+ * Statement shapes kept prepared per connection (queries: one per number of ids, with or
+ * without a cursor; counts: one per number of pairs).
+ */
+export const MAX_CACHED_STATEMENTS = 256;
+
+/** Options the reader threads' connections share with the store's. */
+export const READER_OPTIONS: SqliteReaderOptions = {
+  busyTimeoutMs: BUSY_TIMEOUT_MS,
+  cacheKib: CACHE_KIB,
+  mmapBytes: MMAP_BYTES,
+  maxCachedStatements: MAX_CACHED_STATEMENTS,
+};
+
+/**
+ * Opens (creating folder and file if needed) and migrates a database file.
+ * @example const db = openDatabase('./data/crowdfind.db');
+ */
+export function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma(`cache_size = -${CACHE_KIB}`);
+  db.pragma(`mmap_size = ${MMAP_BYTES}`);
+  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+  return db;
+}
