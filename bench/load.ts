@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { encodeBinaryUpload } from '../src/rules/upload.ts';
+import { encodeBinaryUpload } from '../src/contract/binary-upload.ts';
 import { spawnServer } from './spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from './synthetic-reports.ts';
 

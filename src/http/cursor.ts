@@ -10,12 +10,12 @@ import {
   HASHED_ID_LENGTH,
   REPORT_LENGTH,
 } from '../../crypto/index.ts';
-import type { ReportPosition } from '../storage/store.ts';
+import type { ObservedReport } from '../storage/store.ts';
 
 const TIMESTAMP_LENGTH = 4;
 
 /** @example encodeCursor({ timestamp, hashedId, payload }) */
-export function encodeCursor(position: ReportPosition): string {
+export function encodeCursor(position: ObservedReport): string {
   const bytes = new Uint8Array(TIMESTAMP_LENGTH + HASHED_ID_LENGTH + position.payload.length);
   new DataView(bytes.buffer).setUint32(0, position.timestamp);
   bytes.set(position.hashedId, TIMESTAMP_LENGTH);
@@ -24,7 +24,7 @@ export function encodeCursor(position: ReportPosition): string {
 }
 
 /** Inverse of {@link encodeCursor}; anything else is a {@link FormatError}. */
-export function decodeCursor(text: string): ReportPosition {
+export function decodeCursor(text: string): ObservedReport {
   let bytes: Uint8Array;
   try {
     bytes = base64ToBytes(text);

@@ -1,6 +1,8 @@
 /**
- * RFC 9457 problem details: the one error shape every route answers with.
+ * RFC 9457 problem details: the one error shape every route answers with, and the one place
+ * that turns what went wrong (a thrown error, a failed validation) into it.
  */
+import type { z } from '@hono/zod-openapi';
 
 export interface Problem {
   readonly type: string;
@@ -44,13 +46,21 @@ export function problemResponse(
   });
 }
 
+/**
+ * The 400 for a request that fails its route's schema, naming the field; thrown from
+ * validation hooks.
+ * @example throw invalidRequest(result.error.issues[0]!) // detail "ids.0: a hashed id must be 32 bytes, got 3"
+ */
+export function invalidRequest(issue: z.core.$ZodIssue): ProblemError {
+  return new ProblemError(400, `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`);
+}
+
 /** Thrown inside handlers to answer with a problem; the app's error handler turns it into the response. */
 export class ProblemError extends Error {
   override name = 'ProblemError';
   constructor(
     readonly status: number,
     detail: string,
-    readonly index?: number,
   ) {
     super(detail);
   }

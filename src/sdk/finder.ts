@@ -3,7 +3,7 @@
  * reports in batches with retries (safe: the server stores a repeated report once).
  */
 import { hashedIdOf, nobleP224, sealReport, type LocationReport, type P224Engine } from '../../crypto/index.ts';
-import { encodeBinaryUpload } from '../rules/upload.ts';
+import { encodeBinaryUpload } from '../contract/binary-upload.ts';
 import { post, type HttpOptions } from './http.ts';
 
 /** A sealed report ready to upload. */

@@ -1,6 +1,6 @@
 /** Reports for the contract suite, sealed with crypto/ to keys that are fresh for every run. */
 import { bytesToBase64, generatePrivateKey, keyPairOf, sealReport, type KeyPair } from '../../crypto/index.ts';
-import { encodeBinaryUpload } from '../../src/rules/upload.ts';
+import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 
 export interface SealedReport {
   readonly id: string;

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
-import { encodeBinaryUpload } from '../../src/rules/upload.ts';
+import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

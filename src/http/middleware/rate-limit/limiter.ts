@@ -1,7 +1,8 @@
 /**
- * Per-client request limits, behind one interface: a token bucket in process memory on Node,
- * the platform's rate-limiting binding on Workers (counted per Cloudflare location).
- * A client key lives only as long as its bucket is not full again, and is never logged.
+ * Per-client request limits, behind one interface: the token bucket here, in process memory
+ * (Node, and Workers per isolate), or the platform's rate-limiting binding on Workers
+ * (src/runtime/workers/binding-rate-limiter.ts). A client key lives only as long as its
+ * bucket is not full again, and is never logged.
  */
 
 export interface RateLimitDecision {
@@ -53,21 +54,5 @@ export class TokenBucketLimiter implements RateLimiter {
     for (const [client, bucket] of this.#buckets) {
       if (bucket.tokens + (now - bucket.at) * this.#refillPerMs >= this.#capacity) this.#buckets.delete(client);
     }
-  }
-}
-
-/** The Workers rate-limiting binding (`[[ratelimits]]` in wrangler.toml) as a limiter. */
-export class BindingRateLimiter implements RateLimiter {
-  readonly #binding: RateLimit;
-  readonly #periodSeconds: number;
-
-  constructor(binding: RateLimit, periodSeconds = 60) {
-    this.#binding = binding;
-    this.#periodSeconds = periodSeconds;
-  }
-
-  async take(client: string): Promise<RateLimitDecision> {
-    const { success } = await this.#binding.limit({ key: client });
-    return { allowed: success, retryAfterSeconds: success ? 0 : this.#periodSeconds };
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * What every route module shares: the parts it is built from, and the pieces of a route
+ * declaration (`createRoute`) that repeat, so that each route states its body and its answer
+ * and gets its problem answers the same way as every other.
+ */
+import type { z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { P224Engine } from '../../../crypto/index.ts';
+import { ProblemSchema } from '../../contract/schemas.ts';
+import type { AppConfig } from '../../rules/config.ts';
+import type { ReportStore } from '../../storage/store.ts';
+import { problemResponse } from '../problem.ts';
+
+/** What route handlers are built from (createApp passes it to every route module). */
+export interface RouteContext {
+  readonly store: ReportStore;
+  readonly config: AppConfig;
+  /** Checks uploaded ephemeral keys. */
+  readonly p224: P224Engine;
+  /** The injected clock, in whole Unix seconds. */
+  readonly nowSeconds: () => number;
+}
+
+const problem = {
+  description: 'Problem (RFC 9457)',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+} as const;
+
+/** A required JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { body: { required: true, content: { 'application/json': { schema } } } } as const;
+}
+
+/** A JSON answer. */
+export function jsonAnswer<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } } as const;
+}
+
+/** The problems a route that takes a body may answer: bad input, too large, wrong type, rate limited, storage unavailable. */
+export const BODY_PROBLEMS = { 400: problem, 413: problem, 415: problem, 429: problem, 503: problem } as const;
+/** The problem a route without a body may answer: storage unavailable. */
+export const STORAGE_PROBLEMS = { 503: problem } as const;
+
+/** Body cap for requests that carry only ids (2,048 ids are about 100 KB of JSON). */
+const ID_REQUEST_BODY_LIMIT = 256 * 1024;
+
+/** Applied to every owner route: their bodies carry only ids and a few numbers. */
+export const idRequestBodyLimit = bodyLimit({
+  maxSize: ID_REQUEST_BODY_LIMIT,
+  onError: () => problemResponse(413, `the body exceeds ${ID_REQUEST_BODY_LIMIT} bytes`),
+});
+
+/**
+ * Refuses a request without a content type as one of the wrong type (415): the declarations'
+ * own media-type check lets an empty body without one through to validation.
+ */
+export const typedBody: MiddlewareHandler = async (c, next) => {
+  if (!c.req.header('content-type')) throw new HTTPException(415);
+  await next();
+};

@@ -1,0 +1,91 @@
+/**
+ * The finder's route: `POST /v1/reports`, sealed reports as JSON or as binary records, all or
+ * nothing.
+ */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { BINARY_RECORD_LENGTH } from '../../contract/binary-upload.ts';
+import { UploadRequest, UploadResult } from '../../contract/schemas.ts';
+import { retainedWindow } from '../../rules/retention.ts';
+import { checkBatchSize, UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
+import type { ObservedReport } from '../../storage/store.ts';
+import { invalidRequest, problemResponse } from '../problem.ts';
+import { BODY_PROBLEMS, jsonAnswer, typedBody, type RouteContext } from './declare.ts';
+
+/**
+ * The binary body, described for OpenAPI only: binaryUpload reads it before validation, so no
+ * value ever reaches the handler through it (hence never).
+ */
+const BINARY_UPLOAD_SCHEMA = z.never().openapi({
+  type: 'string',
+  format: 'binary',
+  description: `Concatenated ${BINARY_RECORD_LENGTH}-byte records: 32-byte hashed id, 88-byte payload`,
+});
+
+export const uploadRoute = createRoute({
+  method: 'post',
+  path: '/v1/reports',
+  summary: 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: UploadRequest },
+        'application/octet-stream': { schema: BINARY_UPLOAD_SCHEMA },
+      },
+    },
+  },
+  responses: { 200: jsonAnswer(UploadResult, 'Stored; duplicates were already present'), ...BODY_PROBLEMS },
+});
+
+/** A JSON upload item is about 180 bytes; the cap leaves room for whitespace. */
+const JSON_BYTES_PER_UPLOAD_ITEM = 256;
+
+/** @example finderRoutes(app, context) */
+export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds }: RouteContext): void {
+  const maxBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
+  app.use(
+    uploadRoute.path,
+    bodyLimit({
+      maxSize: maxBytes,
+      onError: () => problemResponse(413, `the body exceeds ${maxBytes} bytes (MAX_BATCH ${config.maxBatch})`),
+    }),
+  );
+
+  const stored = async (c: Context, reports: ObservedReport[]) => {
+    const { accepted, duplicates, rejected } = await store.insert(reports, nowSeconds(), config.maxReportsPerIdPerDay);
+    // `rejected` appears only when the per-id cap turned reports away.
+    return c.json(rejected > 0 ? { accepted, duplicates, rejected } : { accepted, duplicates }, 200);
+  };
+  // Binary bodies are read before the declaration's JSON validation, which they never reach.
+  const binaryUpload: MiddlewareHandler = async (c, next) => {
+    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/octet-stream')) return next();
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    return stored(
+      c,
+      validateBinaryUpload(body, retainedWindow(nowSeconds(), config.retentionDays), config.maxBatch, p224),
+    );
+  };
+
+  app.openapi(
+    { ...uploadRoute, middleware: [typedBody, binaryUpload] },
+    (c) => {
+      const { reports } = c.req.valid('json');
+      checkBatchSize(reports.length, config.maxBatch);
+      const window = retainedWindow(nowSeconds(), config.retentionDays);
+      return stored(
+        c,
+        reports.map((item, i) => validateUploadItem(i, item.id, item.payload, window, p224)),
+      );
+    },
+    // A bad item's problem names its index, as binary uploads' do.
+    (result) => {
+      if (result.success) return undefined;
+      const issue = result.error.issues[0]!;
+      const [field, index, ...rest] = issue.path;
+      if (field !== 'reports' || typeof index !== 'number' || rest.length === 0) throw invalidRequest(issue);
+      throw new UploadItemError(index, `${rest.join('.')}: ${issue.message}`);
+    },
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * The endpoint the macless-haystack app calls, a drop-in for its own server
+ * (docs/protocol.md §9): the reports of the last `days` days, newest first, with the CORS
+ * headers and the GET and OPTIONS answers that app expects, and real errors.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { AppleLegacyResponse, MaclessRequest } from '../../contract/schemas.ts';
+import { clampToRetained, DAY_SECONDS } from '../../rules/retention.ts';
+import { answerJson, appleLegacyJson } from '../json-body.ts';
+import { collectReports } from './collect-reports.ts';
+import { BODY_PROBLEMS, idRequestBodyLimit, jsonAnswer, jsonBody, typedBody, type RouteContext } from './declare.ts';
+
+export const maclessRoute = createRoute({
+  method: 'post',
+  path: '/compat/macless-haystack',
+  summary: 'macless-haystack endpoint: reports of the last `days` days, newest first',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(MaclessRequest),
+  responses: { 200: jsonAnswer(AppleLegacyResponse, 'Reports in the legacy shape, newest first'), ...BODY_PROBLEMS },
+});
+
+/** Look-back when the app names no `days`. */
+const DEFAULT_DAYS = 7;
+
+const MACLESS_CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
+  'access-control-allow-private-network': 'true',
+};
+
+/** The CORS headers of macless-haystack's own server, on every answer of its route. */
+export const maclessCors: MiddlewareHandler = async (c, next) => {
+  await next();
+  for (const [name, value] of Object.entries(MACLESS_CORS_HEADERS)) c.res.headers.set(name, value);
+};
+
+/** @example maclessRoutes(app, context) */
+export function maclessRoutes(app: OpenAPIHono, { store, config, nowSeconds }: RouteContext): void {
+  app.openapi(maclessRoute, async (c) => {
+    const body = c.req.valid('json');
+    const since = (nowSeconds() - (body.days ?? DEFAULT_DAYS) * DAY_SECONDS) * 1000;
+    const found = await collectReports(
+      store,
+      body.ids,
+      clampToRetained(nowSeconds(), config.retentionDays, since, undefined),
+    );
+    return answerJson(c, appleLegacyJson(found.reverse()));
+  });
+  app.get(maclessRoute.path, (c) => c.text('Nothing to see here'));
+  app.options(maclessRoute.path, (c) => c.body(null, 200));
+}

@@ -1,0 +1,37 @@
+/**
+ * Routes about the server itself: health for monitors, the OpenAPI document, and its
+ * rendering for people at /docs.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { Health } from '../../contract/schemas.ts';
+import { renderDocs } from '../docs.ts';
+import { jsonAnswer, STORAGE_PROBLEMS, type RouteContext } from './declare.ts';
+
+export const healthRoute = createRoute({
+  method: 'get',
+  path: '/v1/health',
+  summary: 'Whether the database answers',
+  responses: { 200: jsonAnswer(Health, 'The database answers'), ...STORAGE_PROBLEMS },
+});
+
+const OPENAPI_CONFIG = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Crowdfind',
+    version: '0.1.0',
+    description: 'Offline-finding crowd network backend, Apple-compatible reports',
+  },
+};
+
+/** @example metaRoutes(app, context) // after every other route, so the document holds them all */
+export function metaRoutes(app: OpenAPIHono, { store }: RouteContext): void {
+  app.openapi(healthRoute, async (c) => {
+    await store.ping();
+    return c.json({ status: 'ok' as const }, 200);
+  });
+
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document(OPENAPI_CONFIG));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/docs', (c) => c.html(renderDocs(openApiDocument())));
+}
