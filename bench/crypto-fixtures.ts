@@ -1,6 +1,6 @@
 /**
  * What the crypto benchmarks work on, in Node and inside workerd alike (no Node imports): a
- * sighting to seal and the key material of a random rolling accessory.
+ * location report to seal and the key material of a random rolling accessory.
  */
 import { generatePrivateKey, type LocationReport, type RollingAccessoryKeys } from '../crypto/index.ts';
 

@@ -30,7 +30,7 @@ export interface SealOptions {
 }
 
 /**
- * Encrypts a sighting to an accessory's 28-byte advertisement key, giving the 88-byte payload.
+ * Encrypts a location report to an accessory's 28-byte advertisement key, giving the 88-byte payload.
  * @example sealReport(advertisementKey, { timestamp: new Date(), confidence: 2, latitude: 52.52, longitude: 13.405, accuracy: 35, status: 0 })
  */
 export function sealReport(

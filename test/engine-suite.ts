@@ -21,7 +21,7 @@ import {
   sealReport,
   type P224Engine,
 } from '../crypto/index.ts';
-import { sightingOf, type Vectors } from './vectors.ts';
+import { locationReportOf, type Vectors } from './vectors.ts';
 
 const scalar = (k: bigint) => bigIntToBytes(k, 28);
 const randomScalar = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n }).map(scalar);
@@ -84,7 +84,7 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
           expect(opened.accuracy).toBe(v.decrypted.horizontal_accuracy);
         }
         const advertisementKey = base64ToBytes(v.inputs.owner_adv_key_b64);
-        const sealed = sealReport(advertisementKey, sightingOf(v), {
+        const sealed = sealReport(advertisementKey, locationReportOf(v), {
           ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
           engine,
         });
@@ -221,7 +221,7 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
 
     it('seals reports the reference opens, and opens reports the reference sealed', () => {
       const [owner] = keyPairsOf([scalar(0x1234_5678_9abcn)], engine);
-      const sighting = {
+      const report = {
         timestamp: new Date('2026-01-01T00:00:00Z'),
         confidence: 2,
         latitude: -33.8688,
@@ -229,10 +229,10 @@ export function engineSuite(name: string, engine: P224Engine, vectors: Vectors):
         accuracy: 12,
         status: 0x20,
       };
-      const byEngine = sealReport(owner!.advertisementKey, sighting, { engine });
-      expect(openReport(byEngine, owner!.privateKey, nobleP224)).toEqual(sighting);
-      const byReference = sealReport(owner!.advertisementKey, sighting);
-      expect(openReport(byReference, owner!.privateKey, engine)).toEqual(sighting);
+      const byEngine = sealReport(owner!.advertisementKey, report, { engine });
+      expect(openReport(byEngine, owner!.privateKey, nobleP224)).toEqual(report);
+      const byReference = sealReport(owner!.advertisementKey, report);
+      expect(openReport(byReference, owner!.privateKey, engine)).toEqual(report);
     });
   });
 }

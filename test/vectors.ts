@@ -141,8 +141,8 @@ export interface Vectors {
   };
 }
 
-/** The sighting a report vector seals, as crypto/ takes it. */
-export function sightingOf(v: ReportVector): LocationReport {
+/** The location report a report vector seals, as crypto/ takes it. */
+export function locationReportOf(v: ReportVector): LocationReport {
   return {
     timestamp: new Date(v.inputs.timestamp_unix * 1000),
     confidence: v.inputs.confidence,

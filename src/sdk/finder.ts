@@ -1,28 +1,28 @@
 /**
- * The finder's side: seal a sighting to the key an accessory broadcast, and upload sealed
- * reports in batches with retries (safe: the server stores a repeated report once).
+ * The finder's side: seal a location report to the key an accessory broadcast, and upload
+ * sealed reports in batches with retries (safe: the server stores a repeated report once).
  */
-import { hashedIdOf, nobleP224, sealReport, type LocationReport, type P224Engine } from '../../crypto/index.ts';
+import {
+  hashedIdOf,
+  nobleP224,
+  sealReport,
+  type LocationReport,
+  type P224Engine,
+  type SealedReport,
+} from '../../crypto/index.ts';
 import { encodeBinaryUpload } from '../contract/binary-upload.ts';
 import { post, type HttpOptions } from './http.ts';
 
-/** A sealed report ready to upload. */
-export interface SealedSighting {
-  readonly hashedId: Uint8Array;
-  /** 88 bytes. */
-  readonly payload: Uint8Array;
-}
-
 /**
  * Seals what a finder saw to the accessory's 28-byte advertisement key.
- * @example sealSighting(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 }, await sdkP224())
+ * @example sealForUpload(advertisementKey, { timestamp: new Date(), confidence: 2, latitude, longitude, accuracy: 10, status: 0 }, await sdkP224())
  */
-export function sealSighting(
+export function sealForUpload(
   advertisementKey: Uint8Array,
-  sighting: LocationReport,
+  report: LocationReport,
   engine: P224Engine = nobleP224,
-): SealedSighting {
-  return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, sighting, { engine }) };
+): SealedReport {
+  return { hashedId: hashedIdOf(advertisementKey), payload: sealReport(advertisementKey, report, { engine }) };
 }
 
 export interface UploadOptions extends HttpOptions {
@@ -33,11 +33,11 @@ export interface UploadOptions extends HttpOptions {
 
 /**
  * Uploads sealed reports as binary batches; resolves to the server's totals.
- * @example await uploadReports('http://127.0.0.1:3000', sightings)
+ * @example await uploadReports('http://127.0.0.1:3000', sealedReports)
  */
 export async function uploadReports(
   server: string,
-  reports: readonly SealedSighting[],
+  reports: readonly SealedReport[],
   options: UploadOptions = {},
 ): Promise<{ accepted: number; duplicates: number }> {
   const batchSize = options.batchSize ?? 1000;

@@ -23,8 +23,13 @@ export function reportRecord(r: LocatedReport) {
   };
 }
 
-const xml = (text: string) =>
-  text.replace(/[<>&"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`);
+/**
+ * Text made safe inside XML and HTML elements and quoted attributes.
+ * @example escapeMarkup('a < b') // 'a &lt; b'
+ */
+export function escapeMarkup(text: string): string {
+  return text.replace(/[<>&"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`);
+}
 const csvField = (value: string | number) =>
   /[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value);
 
@@ -71,7 +76,7 @@ export function formatReports(reports: readonly LocatedReport[], format: OutputF
         .reverse()
         .map(
           (r) =>
-            `      <trkpt lat="${r.latitude}" lon="${r.longitude}"><time>${r.timestamp}</time><name>${xml(r.device)}</name></trkpt>`,
+            `      <trkpt lat="${r.latitude}" lon="${r.longitude}"><time>${r.timestamp}</time><name>${escapeMarkup(r.device)}</name></trkpt>`,
         );
       return `<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="crowdfind" xmlns="http://www.topografix.com/GPX/1/1">\n  <trk><name>crowdfind</name><trkseg>\n${points.join('\n')}\n  </trkseg></trk>\n</gpx>\n`;
     }

@@ -1,6 +1,6 @@
 /**
  * The Crowdfind SDK for apps: owners load key files, plan and fetch queries and decrypt;
- * finders seal sightings and upload them with retries. The CLI is built on exactly this.
+ * finders seal location reports and upload them with retries. The CLI is built on exactly this.
  */
 export * from './finder.ts';
 export * from './formats.ts';

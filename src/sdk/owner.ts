@@ -9,15 +9,12 @@ import {
   type LocationReport,
   type P224Engine,
 } from '../../crypto/index.ts';
+import { MAX_QUERY_IDS, MAX_QUERY_LIMIT } from '../contract/limits.ts';
 import type { Device } from './key-files.ts';
 import { post, type HttpOptions } from './http.ts';
 import { sdkP224 } from './p224.ts';
 
-/** Most ids the server takes in one request. */
-const IDS_PER_REQUEST = 2048;
-const PAGE_SIZE = 10_000;
-
-/** One decrypted sighting, with where it came from. */
+/** A location report decrypted by its owner, with the device and key it belongs to. */
 export interface LocatedReport extends LocationReport {
   readonly hashedId: string;
   readonly keyIndex: number;
@@ -37,11 +34,8 @@ export interface LocateOptions extends HttpOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** A fetched report before decryption. */
-interface FetchedReport {
-  readonly id: string;
-  readonly payload: string;
-}
+/** A report as the server answers it, before decryption. */
+type ReportJson = { readonly id: string; readonly payload: string };
 
 /**
  * Locations of `devices` observed between `since` and `until`, newest first.
@@ -56,8 +50,8 @@ export async function locate(devices: readonly Device[], options: LocateOptions)
   }
   const ids = [...candidates.keys()];
   const located: LocatedReport[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
-    const batch = ids.slice(i, i + IDS_PER_REQUEST);
+  for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
+    const batch = ids.slice(i, i + MAX_QUERY_IDS);
     const payloadsById = new Map<string, Uint8Array[]>();
     for (const report of await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options)) {
       if (!candidates.has(report.id)) continue;
@@ -72,20 +66,20 @@ export async function locate(devices: readonly Device[], options: LocateOptions)
         if (opened) located.push({ ...opened, hashedId: id, keyIndex: key.index, keyKind: key.kind, device });
       }
     }
-    options.onProgress?.(Math.min(i + IDS_PER_REQUEST, ids.length), ids.length);
+    options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
   }
   return located.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
 }
 
-async function fetchNative(ids: string[], options: LocateOptions): Promise<FetchedReport[]> {
-  const found: FetchedReport[] = [];
+async function fetchNative(ids: string[], options: LocateOptions): Promise<ReportJson[]> {
+  const found: ReportJson[] = [];
   let cursor: string | null = null;
   do {
     const body = {
       ids,
       since: options.since.getTime(),
       until: options.until.getTime(),
-      limit: PAGE_SIZE,
+      limit: MAX_QUERY_LIMIT,
       ...(cursor ? { cursor } : {}),
     };
     const page = (await post(
@@ -94,14 +88,14 @@ async function fetchNative(ids: string[], options: LocateOptions): Promise<Fetch
       JSON.stringify(body),
       'application/json',
       options,
-    )) as { reports: FetchedReport[]; nextCursor: string | null };
+    )) as { reports: ReportJson[]; nextCursor: string | null };
     found.push(...page.reports);
     cursor = page.nextCursor;
   } while (cursor);
   return found;
 }
 
-async function fetchApple(ids: string[], options: LocateOptions): Promise<FetchedReport[]> {
+async function fetchApple(ids: string[], options: LocateOptions): Promise<ReportJson[]> {
   const body = { search: [{ startDate: options.since.getTime(), endDate: options.until.getTime(), ids }] };
   const answer = (await post(
     options.server,
@@ -109,6 +103,6 @@ async function fetchApple(ids: string[], options: LocateOptions): Promise<Fetche
     JSON.stringify(body),
     'application/json',
     options,
-  )) as { results?: FetchedReport[] };
+  )) as { results?: ReportJson[] };
   return answer.results ?? [];
 }

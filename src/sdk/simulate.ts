@@ -4,8 +4,15 @@
  * each moment, and every finder that passes seals what it saw. Returns the sealed reports and
  * the ground truth an owner should get back from them.
  */
-import { bytesToBase64, keyPairsOf, nobleP224, type KeyPair, type P224Engine } from '../../crypto/index.ts';
-import { sealSighting, type SealedSighting } from './finder.ts';
+import {
+  bytesToBase64,
+  keyPairsOf,
+  nobleP224,
+  type KeyPair,
+  type P224Engine,
+  type SealedReport,
+} from '../../crypto/index.ts';
+import { sealForUpload } from './finder.ts';
 import { isRolling, type Device } from './key-files.ts';
 import type { LocatedReport } from './owner.ts';
 
@@ -28,7 +35,7 @@ export interface SimulationOptions {
 }
 
 export interface Simulation {
-  readonly reports: SealedSighting[];
+  readonly reports: SealedReport[];
   /** What an owner should locate, oldest first. */
   readonly truth: LocatedReport[];
 }
@@ -97,7 +104,7 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
   const route = options.route ?? randomWalk(Math.max(1, Math.ceil(span / 3_600_000)));
   const engine = options.engine ?? nobleP224;
   const schedule = keyScheduleOf(device, options.from, engine);
-  const reports: SealedSighting[] = [];
+  const reports: SealedReport[] = [];
   const truth: LocatedReport[] = [];
   for (let finder = 0; finder < options.finders; finder++) {
     for (
@@ -108,7 +115,7 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
       // Reports carry whole seconds and coordinates in 1e-7 degrees: the truth is what survives that.
       const timestamp = new Date(Math.floor(t / 1000) * 1000);
       const [lon, lat] = positionAt(route, (timestamp.getTime() - options.from.getTime()) / span);
-      const sighting = {
+      const report = {
         timestamp,
         confidence: 1 + Math.floor(Math.random() * 3),
         latitude: Math.round((lat + (Math.random() - 0.5) * 2e-4) * 1e7) / 1e7 + 0,
@@ -117,9 +124,9 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
         status: 0,
       };
       const { key, index, kind } = schedule(timestamp);
-      reports.push(sealSighting(key.advertisementKey, sighting, engine));
+      reports.push(sealForUpload(key.advertisementKey, report, engine));
       truth.push({
-        ...sighting,
+        ...report,
         hashedId: bytesToBase64(key.hashedId),
         keyIndex: index,
         keyKind: kind,

@@ -37,7 +37,7 @@ async function cli(...argv: string[]) {
 }
 
 describe('owner and finder, end to end', () => {
-  it('locates every sighting of a 48-hour simulated AirTag, rolling keys and all, and nothing else', async () => {
+  it('locates every report of a 48-hour simulated AirTag, rolling keys and all, and nothing else', async () => {
     expect(
       (await cli('keys', 'new', '--rolling', '--paired', '3d', '--name', 'tag', '--out', file('tag.json'))).code,
     ).toBe(0);
@@ -55,13 +55,13 @@ describe('owner and finder, end to end', () => {
       file('truth.json'),
     );
     expect(simulated.code, simulated.stderr).toBe(0);
-    const summary = JSON.parse(simulated.stdout) as { sightings: number; accepted: number };
-    expect(summary.accepted).toBe(summary.sightings);
+    const summary = JSON.parse(simulated.stdout) as { reports: number; accepted: number };
+    expect(summary.accepted).toBe(summary.reports);
     const truth = JSON.parse(readFileSync(file('truth.json'), 'utf8')) as Array<{
       timestamp: string;
       keyIndex: number;
     }>;
-    expect(truth.length).toBe(summary.sightings);
+    expect(truth.length).toBe(summary.reports);
     // Both schedules were exercised: primary keys before the first 04:00, secondary keys after.
     const device = readKeyFile(readFileSync(file('tag.json')), 'tag')[0]!;
     const primaryStart = (device.accessory as RollingAccessory).primaryIndexAt(new Date(Date.now() - 48 * 3_600_000));

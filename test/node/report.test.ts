@@ -17,7 +17,7 @@ import {
   sealReport,
   x963Kdf,
 } from '../../crypto/index.ts';
-import { sightingOf } from '../vectors.ts';
+import { locationReportOf } from '../vectors.ts';
 import { vectors } from './vectors.ts';
 
 describe('report vectors', () => {
@@ -27,7 +27,7 @@ describe('report vectors', () => {
     it(`${v.name}: seals byte for byte with the vector's ephemeral key`, () => {
       const pair = keyPairOf(owner);
       expect(pair.advertisementKey).toEqual(base64ToBytes(v.inputs.owner_adv_key_b64));
-      const payload = sealReport(pair.advertisementKey, sightingOf(v), {
+      const payload = sealReport(pair.advertisementKey, locationReportOf(v), {
         ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
       });
       expect(bytesToHex(payload)).toBe(v.payload_88_hex);
@@ -41,7 +41,7 @@ describe('report vectors', () => {
       expect(bytesToHex(kdf)).toBe(v.intermediate.kdf_output_hex);
       expect(bytesToHex(kdf.subarray(0, 16))).toBe(v.intermediate.aes_key_hex);
       expect(bytesToHex(kdf.subarray(16))).toBe(v.intermediate.gcm_iv_hex);
-      expect(bytesToHex(encodeLocation(sightingOf(v)))).toBe(v.intermediate.plaintext_hex);
+      expect(bytesToHex(encodeLocation(locationReportOf(v)))).toBe(v.intermediate.plaintext_hex);
       const parsed = parseReport(hexToBytes(v.payload_88_hex));
       expect(bytesToHex(parsed.ciphertext)).toBe(v.intermediate.ciphertext_hex);
       expect(bytesToHex(parsed.tag)).toBe(v.intermediate.tag_hex);

@@ -14,7 +14,7 @@ import {
 } from '../../crypto/index.ts';
 import { workerP224 } from '../../src/runtime/workers/worker.ts';
 import { engineSuite } from '../engine-suite.ts';
-import { sightingOf, type Vectors } from '../vectors.ts';
+import { locationReportOf, type Vectors } from '../vectors.ts';
 
 const vectors = (env as unknown as { VECTORS: Vectors }).VECTORS;
 
@@ -39,7 +39,7 @@ describe('crypto/ in workerd', () => {
   it('seals a vector report byte for byte', () => {
     const v = vectors.reports[0]!;
     const owner = keyPairOf(hexToBytes(v.inputs.owner_private_key_hex));
-    const payload = sealReport(owner.advertisementKey, sightingOf(v), {
+    const payload = sealReport(owner.advertisementKey, locationReportOf(v), {
       ephemeralPrivateKey: hexToBytes(v.inputs.ephemeral_private_key_hex),
     });
     expect(bytesToHex(payload)).toBe(v.payload_88_hex);
