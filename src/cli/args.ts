@@ -10,7 +10,7 @@ export class UsageError extends Error {
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | undefined>;
 
 /** parseArgs reads "--lat -33.8" as two options: a negative number after a string option is its value. */
 function joinNegativeValues(args: string[], options: Options): string[] {

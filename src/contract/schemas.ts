@@ -21,14 +21,14 @@ function decoded(decode: (text: string) => Uint8Array) {
   });
 }
 
-export const HashedId = decoded(parseHashedId).openapi({
+const HashedId = decoded(parseHashedId).openapi({
   type: 'string',
   pattern: '^[A-Za-z0-9+/]{43}=$',
   description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',
   example: 'HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=',
 });
 
-export const Payload = decoded(base64ToBytes).openapi({
+const Payload = decoded(base64ToBytes).openapi({
   type: 'string',
   description: 'Standard base64 of an 88- or 89-byte location report payload (docs/protocol.md §3)',
 });

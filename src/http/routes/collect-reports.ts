@@ -8,7 +8,7 @@ import type { ReportStore, StoredReport } from '../../storage/store.ts';
 /** Page size used to collect all matching reports. */
 const COLLECT_PAGE = 5000;
 /** Most reports one compatibility request returns; Apple's own service returns far fewer. */
-export const MAX_COLLECTED_REPORTS = 100_000;
+const MAX_COLLECTED_REPORTS = 100_000;
 
 /**
  * Every report of `hashedIds` observed in the window, in the stable order, at most {@link MAX_COLLECTED_REPORTS}.

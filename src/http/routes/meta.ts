@@ -7,7 +7,7 @@ import { Health } from '../../contract/schemas.ts';
 import { renderDocs } from '../docs.ts';
 import { jsonAnswer, STORAGE_PROBLEMS, type RouteContext } from './declare.ts';
 
-export const healthRoute = createRoute({
+const healthRoute = createRoute({
   method: 'get',
   path: '/v1/health',
   summary: 'Whether the database answers',
