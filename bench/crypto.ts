@@ -91,8 +91,8 @@ const sealNoble = perSecond(7);
 
 const workerd = await measureInWorkerd();
 
-// The targets were set on a machine where noble's variable-time ECDH ran at 661/s
-// (../shared/notes/PERFORMANCE.md); scaling each by this run's figure makes them fair here.
+// The targets were set on a machine where noble's variable-time ECDH ran at 661/s (see the top
+// of BENCHMARKS.md); scaling each by this run's figure makes them fair here.
 const scale = ecdhNobleVariableTime / 661;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const atLeast = (value: number, target: number) =>

@@ -1,6 +1,6 @@
 /**
  * The owner's question for any accessory: which keys may it have broadcast between two times?
- * Answered for AirTag-style rolling accessories (SPEC §7.3–7.5) and for fixed key lists
+ * Answered for AirTag-style rolling accessories (docs/protocol.md §7.3–7.5) and for fixed key lists
  * (a static key pair, macless-haystack `additionalKeys`, FindMy.py custom rolling keys).
  */
 import { bytesToBase64 } from './bytes.ts';
@@ -50,7 +50,7 @@ export interface KeyAlignment {
   readonly index: number;
 }
 
-/** What an owner holds for an AirTag-style accessory (FindMy.py's `accessory` JSON, SPEC §7.1). */
+/** What an owner holds for an AirTag-style accessory (FindMy.py's `accessory` JSON, docs/protocol.md §7.1). */
 export interface RollingAccessoryKeys {
   /** d₀, 28 bytes. */
   readonly masterKey: Uint8Array;
@@ -98,7 +98,7 @@ export class RollingAccessory implements Accessory {
   }
 
   /**
-   * Which key a separated accessory broadcasts at `time` (SPEC §7.5): its primary key until
+   * Which key a separated accessory broadcasts at `time` (docs/protocol.md §7.5): its primary key until
    * the first 04:00 after separation, then the secondary key ⌊i/96⌋+1 of the primary index i
    * in force. Times are UTC, standing in for the accessory's local time. Real tags differ in
    * when j advances (hence the owner's +2 candidate); this is the spec's rule after a power cycle.
@@ -127,7 +127,7 @@ export class RollingAccessory implements Accessory {
   /**
    * Primary indices from one below the clock's index at `from` to one above the one at
    * `until`, covering FindMy.py's one-lower count and a period boundary on either side
-   * (SPEC §7.4); then the secondary indices ⌊i/96⌋+1 and ⌊i/96⌋+2 of each (SPEC §7.5).
+   * (docs/protocol.md §7.4); then the secondary indices ⌊i/96⌋+1 and ⌊i/96⌋+2 of each (docs/protocol.md §7.5).
    */
   candidateKeys(from: Date, until: Date, engine: P224Engine = nobleP224): KeyCandidate[] {
     const firstPrimary = Math.max(0, this.primaryIndexAt(from) - 1);

@@ -1,5 +1,5 @@
 /**
- * The Bluetooth side of an accessory (SPEC §6): the random static address and the
+ * The Bluetooth side of an accessory (docs/protocol.md §6): the random static address and the
  * offline-finding advertisement built from an advertisement key, and their inverse, which a
  * finder uses to rebuild the key it must seal a report to.
  */
@@ -85,7 +85,7 @@ export function parseAddress(text: string): Uint8Array {
 }
 
 /**
- * The 31-byte separated advertisement (SPEC §6.2): `1e ff 4c 00 12 19 status key[6..28) key[0]>>6 hint`.
+ * The 31-byte separated advertisement (docs/protocol.md §6.2): `1e ff 4c 00 12 19 status key[6..28) key[0]>>6 hint`.
  * @example encodeAdvertisement(advertisementKey, { status: 0x10 })
  */
 export function encodeAdvertisement(
@@ -109,7 +109,7 @@ export function encodeAdvertisement(
 }
 
 /**
- * The 8-byte nearby advertisement (SPEC §6.3): `07 ff 4c 00 12 02 status key[0]>>6`.
+ * The 8-byte nearby advertisement (docs/protocol.md §6.3): `07 ff 4c 00 12 02 status key[0]>>6`.
  * @example encodeNearbyAdvertisement(advertisementKey, { status: 0 })
  */
 export function encodeNearbyAdvertisement(advertisementKey: Uint8Array, options: { status?: number } = {}): Uint8Array {

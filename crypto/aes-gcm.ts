@@ -1,5 +1,5 @@
 /**
- * AES-128-GCM in the shape reports use (SPEC §2): a 16-byte IV, no associated data and a
+ * AES-128-GCM in the shape reports use (docs/protocol.md §2): a 16-byte IV, no associated data and a
  * plaintext of a few bytes. noble's gcm builds a GHASH table for every key, which for one short
  * report costs nearly half the fast engine's ECDH (about 40 µs); here GHASH multiplies bit by
  * bit, with masks rather than branches, four times per report. AES itself is noble's block

@@ -120,7 +120,7 @@ export function bytesToBigInt(bytes: Uint8Array): bigint {
 }
 
 /**
- * Fixed-width big-endian encoding; the protocol never strips leading zeros (SPEC §10).
+ * Fixed-width big-endian encoding; the protocol never strips leading zeros (docs/protocol.md §10).
  * @example bigIntToBytes(1n, 28) // 27 zero bytes, then 0x01
  */
 export function bigIntToBytes(value: bigint, length: number): Uint8Array {

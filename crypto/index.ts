@@ -1,7 +1,7 @@
 /**
  * Crowdfind's protocol library: Apple-compatible offline finding over Uint8Array, with no I/O
  * and no runtime-specific imports, so it runs unchanged in Node, browsers and Workers.
- * Names follow ../shared/protocol/SPEC.md.
+ * Names and section numbers follow docs/protocol.md.
  */
 export * from './accessory.ts';
 export * from './advertisement.ts';

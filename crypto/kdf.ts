@@ -1,5 +1,5 @@
 /**
- * ANSI X9.63 key derivation with SHA-256 (SEC 1 §3.6.1; SPEC §1.4): used to turn an ECDH
+ * ANSI X9.63 key derivation with SHA-256 (SEC 1 §3.6.1; docs/protocol.md §1.4): used to turn an ECDH
  * secret into the AES key and IV of a report, and to step and diversify rolling-key secrets.
  */
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -1,6 +1,6 @@
 /**
  * Private keys, their public forms and the hashed id the server indexes reports by
- * (SPEC §1.2, §1.3, §1.5). Everything here takes and returns fixed-length Uint8Arrays.
+ * (docs/protocol.md §1.2, §1.3, §1.5). Everything here takes and returns fixed-length Uint8Arrays.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -118,7 +118,7 @@ export function advertisementKeyOf(publicKey: Uint8Array): Uint8Array {
 }
 
 /**
- * SHA-256 of the 28-byte advertisement key (never of the 57-byte point; SPEC §1.5 pitfall).
+ * SHA-256 of the 28-byte advertisement key (never of the 57-byte point; docs/protocol.md §1.5 pitfall).
  * @example bytesToBase64(hashedIdOf(advertisementKey)) // 44 characters
  */
 export function hashedIdOf(advertisementKey: Uint8Array): Uint8Array {

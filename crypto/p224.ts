@@ -1,6 +1,6 @@
 /**
- * NIST P-224 (secp224r1), the curve of every Find My key (SPEC §1.1), and its point encodings
- * (SPEC §1.3). noble ships no P-224 preset, so the curve is built from the FIPS 186-4 constants.
+ * NIST P-224 (secp224r1), the curve of every Find My key (docs/protocol.md §1.1), and its point encodings
+ * (docs/protocol.md §1.3). noble ships no P-224 preset, so the curve is built from the FIPS 186-4 constants.
  */
 import { weierstrass, type WeierstrassPoint } from '@noble/curves/abstract/weierstrass.js';
 import { bigIntToBytes, bytesToBigInt, expectLength } from './bytes.ts';
@@ -66,7 +66,7 @@ export function isUncompressedPoint(bytes: Uint8Array): boolean {
 
 /**
  * Lifts a 28-byte x coordinate (an advertisement key) to a curve point. Either Y is correct for
- * ECDH, since x(k·P) = x(k·(−P)) (SPEC §1.3); the even one is returned.
+ * ECDH, since x(k·P) = x(k·(−P)) (docs/protocol.md §1.3); the even one is returned.
  * @example liftX(advertisementKey).toBytes(false) // 57 bytes
  */
 export function liftX(x: Uint8Array): Point {

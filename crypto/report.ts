@@ -1,6 +1,6 @@
 /**
- * The byte layout of a location report as stored and fetched (SPEC §3) and of the 10-byte
- * location inside it (SPEC §4). No cryptography here: see seal.ts.
+ * The byte layout of a location report as stored and fetched (docs/protocol.md §3) and of the 10-byte
+ * location inside it (docs/protocol.md §4). No cryptography here: see seal.ts.
  */
 import { GCM_TAG_LENGTH } from './aes-gcm.ts';
 import { expectByte, expectLength } from './bytes.ts';
@@ -15,7 +15,7 @@ export const EXTENDED_REPORT_LENGTH = 89;
 export const LOCATION_LENGTH = 10;
 /** AES-GCM tag. */
 export const TAG_LENGTH = GCM_TAG_LENGTH;
-/** Seconds from the Unix epoch to Apple's reference date, 2001-01-01T00:00:00Z (SPEC §5). */
+/** Seconds from the Unix epoch to Apple's reference date, 2001-01-01T00:00:00Z (docs/protocol.md §5). */
 export const APPLE_EPOCH_OFFSET_SECONDS = 978_307_200;
 
 const TIMESTAMP_LENGTH = 4;
@@ -26,7 +26,7 @@ const MAX_APPLE_SECONDS = 0xffff_ffff;
 export interface EncryptedReport {
   /** When the finder saw the accessory, whole seconds. */
   readonly timestamp: Date;
-  /** The finder's confidence byte, opaque (SPEC §3.2). */
+  /** The finder's confidence byte, opaque (docs/protocol.md §3.2). */
   readonly confidence: number;
   /** 57-byte uncompressed ephemeral public key of the finder. */
   readonly ephemeralPublicKey: Uint8Array;
@@ -47,7 +47,7 @@ export interface SealedReport {
   readonly payload: Uint8Array;
 }
 
-/** The decrypted location (SPEC §4). */
+/** The decrypted location (docs/protocol.md §4). */
 export interface Location {
   /** Degrees, −90..90, 1e-7 resolution. */
   readonly latitude: number;

@@ -1,5 +1,5 @@
 /**
- * The AirTag key schedule's derivation (SPEC §7.2): a secret chain stepped with "update",
+ * The AirTag key schedule's derivation (docs/protocol.md §7.2): a secret chain stepped with "update",
  * diversified into (u, v), giving dᵢ = d₀·uᵢ + vᵢ mod n and Pᵢ = uᵢ·P₀ + vᵢ·G.
  */
 import { bytesToBigInt, expectLength } from './bytes.ts';

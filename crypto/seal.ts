@@ -1,6 +1,6 @@
 /**
  * Sealing a location to an advertisement key (the finder) and opening it with the private
- * key (the owner): ECDH on P-224, X9.63 KDF, AES-128-GCM with a 16-byte IV (SPEC §2).
+ * key (the owner): ECDH on P-224, X9.63 KDF, AES-128-GCM with a 16-byte IV (docs/protocol.md §2).
  */
 import { gcmOpen, gcmSeal } from './aes-gcm.ts';
 import { concatBytes } from './bytes.ts';
@@ -115,7 +115,7 @@ function decrypt(report: EncryptedReport, sharedSecret: Uint8Array): LocationRep
   return { timestamp: report.timestamp, confidence: report.confidence, ...decodeLocation(plaintext) };
 }
 
-/** The AES key and IV of a report, from its ECDH secret and ephemeral key (SPEC §2). */
+/** The AES key and IV of a report, from its ECDH secret and ephemeral key (docs/protocol.md §2). */
 function reportKeys(sharedSecret: Uint8Array, ephemeralPublicKey: Uint8Array): [Uint8Array, Uint8Array] {
   const derived = x963Kdf(sharedSecret, ephemeralPublicKey, DERIVED_LENGTH);
   return [derived.subarray(0, AES_KEY_LENGTH), derived.subarray(AES_KEY_LENGTH)];

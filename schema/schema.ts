@@ -2,7 +2,7 @@
  * The one schema shared by the Node server (better-sqlite3) and the Workers deployment (D1).
  * Migrations in ./migrations are generated from it by drizzle-kit (`npm run db:generate`).
  *
- * Layout, measured (BENCHMARKS.md, ../shared/notes/PERFORMANCE.md): a WITHOUT ROWID table
+ * Layout, measured (BENCHMARKS.md): a WITHOUT ROWID table
  * clustered by observation day first. New reports carry recent timestamps, so inserts land
  * near the right edge of the B-tree instead of at random places in a table-sized index; an
  * owner's fetch names the few days of its window and seeks (day, id) for each id; pruning

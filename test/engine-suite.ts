@@ -1,6 +1,6 @@
 /**
  * What every P-224 engine must do, run against the fast engine in Node and in workerd: every
- * vector of ../shared/protocol/vectors.json, then differential properties against the noble
+ * vector of docs/vectors.json, then differential properties against the noble
  * reference, edge cases included. Pure: no Node imports, so workerd runs it unchanged.
  */
 import fc from 'fast-check';

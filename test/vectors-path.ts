@@ -1,4 +1,4 @@
 import { fileURLToPath } from 'node:url';
 
-/** The protocol vectors live beside the repository (CI clones it with shared/ next to it). */
-export const VECTORS_PATH = fileURLToPath(new URL('../../shared/protocol/vectors.json', import.meta.url));
+/** The protocol's test vectors, kept with its description in docs/. */
+export const VECTORS_PATH = fileURLToPath(new URL('../docs/vectors.json', import.meta.url));

@@ -1,6 +1,6 @@
 import type { LocationReport } from '../crypto/index.ts';
 
-/** The shape of ../shared/protocol/vectors.json, as far as the tests read it. */
+/** The shape of docs/vectors.json, as far as the tests read it. */
 export interface KeyVector {
   label: string;
   private_key_hex: string;

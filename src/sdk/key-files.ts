@@ -2,7 +2,7 @@
  * Reading and writing the key files owners already hold, detected by content:
  * FindMy.py JSON (`keypair`, `accessory`, `custom_rolling_key_accessory`), macless-haystack
  * `devices.json`, biemster/macless `.keys` text, a bare base64 private key, and Apple's
- * 85-byte key blob (SPEC §9, §1.2). Pure: bytes in, devices out.
+ * 85-byte key blob (docs/protocol.md §9, §1.2). Pure: bytes in, devices out.
  */
 import {
   APPLE_PRIVATE_KEY_LENGTH,

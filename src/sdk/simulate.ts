@@ -16,7 +16,7 @@ import { sealForUpload } from './finder.ts';
 import { isRolling, type Device } from './key-files.ts';
 import type { LocatedReport } from './owner.ts';
 
-/** macless-haystack firmware moves to its next key every 30 minutes (SPEC §6.6). */
+/** macless-haystack firmware moves to its next key every 30 minutes (docs/protocol.md §6.6). */
 const FIXED_KEY_PERIOD_MS = 30 * 60 * 1000;
 const MIN_GAP_MS = 10 * 60 * 1000;
 const MAX_GAP_MS = 30 * 60 * 1000;
