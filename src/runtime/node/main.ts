@@ -3,15 +3,22 @@
  * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
-import { defaultReaderThreads, startNodeServer } from './server.ts';
+import { defaultReaderThreads, startNodeServer, type RunningServer } from './server.ts';
 
-const server = await startNodeServer({
-  port: positiveInteger(process.env, 'PORT', 3000),
-  host: envText(process.env, 'HOST') ?? '127.0.0.1',
-  databasePath: envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db',
-  config: configFromEnv(process.env),
-  readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
-});
+let server: RunningServer;
+try {
+  server = await startNodeServer({
+    port: positiveInteger(process.env, 'PORT', 3000),
+    host: envText(process.env, 'HOST') ?? '127.0.0.1',
+    databasePath: envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db',
+    config: configFromEnv(process.env),
+    readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
+  });
+} catch (error) {
+  // A setting, a port or a file that is not right: one line, not a stack.
+  console.error(`Crowdfind could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {

@@ -13,6 +13,8 @@ import { retentionStart } from '../../rules/retention.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { openDatabase, READER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore } from '../../storage/sqlite/store.ts';
+import { claimDatabase } from './database-claim.ts';
+import { StartupError } from './startup-error.ts';
 
 /** Expired reports are pruned this often (and once at start). */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
@@ -57,7 +59,19 @@ export interface RunningServer {
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
   const log = options.log ?? console.log;
   const clock = options.clock ?? Date.now;
-  const db = openDatabase(options.databasePath);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(options.databasePath);
+  } catch (error) {
+    throw new StartupError(`cannot open the database ${options.databasePath}: ${(error as Error).message}`);
+  }
+  let release: () => Promise<void>;
+  try {
+    release = options.databasePath === ':memory:' ? async () => {} : await claimDatabase(options.databasePath);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
   const readers =
     readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
@@ -87,12 +101,32 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   pruneInBackground();
   const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-    // Node checks the timeout every connectionsCheckingInterval; keep that well under it.
-    const serverOptions = { requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) };
-    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions }, () => resolve(s));
-  });
+  const closeStorage = async () => {
+    clearInterval(pruneTimer);
+    await readers?.close();
+    db.close();
+    await release();
+  };
+
+  let server: ReturnType<typeof serve>;
+  try {
+    server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+      const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+      // Node checks the timeout every connectionsCheckingInterval; keep that well under it.
+      const serverOptions = { requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) };
+      const s = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions }, () => {
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', reject);
+    });
+  } catch (error) {
+    await closeStorage();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${options.port} on ${options.host} is already in use`);
+    if (code === 'EACCES') throw new StartupError(`no permission to listen on port ${options.port} on ${options.host}`);
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host}:${port}`;
   log(`Crowdfind listening on ${url} (database ${options.databasePath})`);
@@ -111,17 +145,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         shuttingDown = true;
-        clearInterval(pruneTimer);
         const force = setTimeout(
           () => 'closeAllConnections' in server && server.closeAllConnections(),
           SHUTDOWN_GRACE_MS,
         ).unref();
         server.close(() => {
           clearTimeout(force);
-          void (readers?.close() ?? Promise.resolve()).then(() => {
-            db.close();
-            resolve();
-          });
+          void closeStorage().then(resolve);
         });
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       })),
