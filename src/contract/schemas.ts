@@ -54,6 +54,15 @@ export const UploadResult = z
   })
   .openapi('UploadResult');
 
+/** Refuses a window whose start lies after its end: a client's mistake, not an empty answer. */
+function startNotAfterEnd<K extends string>(start: K, end: K) {
+  return (window: Partial<Record<K, number>>, ctx: z.core.$RefinementCtx<Partial<Record<K, number>>>) => {
+    const [from, to] = [window[start], window[end]];
+    if (from !== undefined && to !== undefined && from > to)
+      ctx.addIssue({ code: 'custom', path: [start], message: `${from} lies after ${end}, ${to}` });
+  };
+}
+
 export const QueryRequest = z
   .object({
     ids: z.array(HashedId).min(1).max(MAX_QUERY_IDS),
@@ -70,6 +79,7 @@ export const QueryRequest = z
       .openapi({ description: `Reports per page, default ${DEFAULT_QUERY_LIMIT}` }),
     cursor: z.string().optional().openapi({ description: 'nextCursor of the previous page' }),
   })
+  .superRefine(startNotAfterEnd('since', 'until'))
   .openapi('QueryRequest');
 export const QueryResponse = z
   .object({
@@ -98,7 +108,9 @@ export const AppleLegacyRequest = z
   .object({
     search: z
       .array(
-        z.object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) }),
+        z
+          .object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) })
+          .superRefine(startNotAfterEnd('startDate', 'endDate')),
       )
       .min(1),
   })
@@ -120,13 +132,16 @@ export const AppleV2Request = z
     clientContext: z.unknown().optional(),
     fetch: z
       .array(
-        z.object({
-          primaryIds: z.array(HashedId).default([]),
-          secondaryIds: z.array(HashedId).default([]),
-          startDate: AppleDate.optional(),
-          startDateSecondary: AppleDate.optional(),
-          endDate: AppleDate.optional(),
-        }),
+        z
+          .object({
+            primaryIds: z.array(HashedId).default([]),
+            secondaryIds: z.array(HashedId).default([]),
+            startDate: AppleDate.optional(),
+            startDateSecondary: AppleDate.optional(),
+            endDate: AppleDate.optional(),
+          })
+          .superRefine(startNotAfterEnd('startDate', 'endDate'))
+          .superRefine(startNotAfterEnd('startDateSecondary', 'endDate')),
       )
       .min(1),
   })
@@ -146,7 +161,9 @@ export const AppleV2Response = z
 export const MaclessRequest = z
   .object({
     ids: z.array(HashedId).min(1).max(MAX_QUERY_IDS),
-    days: z.number().int().min(1).optional().openapi({ description: 'Look-back in days, default 7' }),
+    days: z.number().int().min(0).optional().openapi({
+      description: 'Look-back in days, default 7; 0 asks for the latest report only, as the app offers',
+    }),
   })
   .openapi('MaclessHaystackRequest');
 

@@ -82,6 +82,12 @@ export function contractSuite(target: () => ContractTarget): void {
       expect(await response.json()).toEqual({ status: 'ok' });
     });
 
+    it('GET / leads to the reference at /docs', async () => {
+      const response = await t.request('/', { redirect: 'manual' });
+      expect(response.status).toBe(302);
+      expect(response.headers.get('location')).toBe('/docs');
+    });
+
     it('GET /openapi.json describes every route; GET /docs renders it', async () => {
       const doc = (await (await t.request('/openapi.json')).json()) as {
         openapi: string;
@@ -296,6 +302,30 @@ export function contractSuite(target: () => ContractTarget): void {
       await expectProblem(await post('/v1/reports/query', `{"ids":["${id}"]}`, 'text/plain'), 415);
     });
 
+    it('refuses a window that ends before it starts, on every owner route, naming both fields', async () => {
+      const id = btoa(String.fromCharCode(...newOwner().hashedId));
+      const [late, early] = [CONTRACT_NOW - HOUR, CONTRACT_NOW - 2 * HOUR];
+      const reversed: Array<[string, unknown, RegExp]> = [
+        ['/v1/reports/query', { ids: [id], since: late, until: early }, /since.*until/],
+        ['/acsnservice/fetch', { search: [{ ids: [id], startDate: late, endDate: early }] }, /startDate.*endDate/],
+        [
+          '/findmyservice/v2/fetch',
+          { fetch: [{ primaryIds: [id], startDate: late, endDate: early }] },
+          /startDate.*endDate/,
+        ],
+        [
+          '/findmyservice/v2/fetch',
+          { fetch: [{ secondaryIds: [id], startDate: early, startDateSecondary: late, endDate: early + 1 }] },
+          /startDateSecondary.*endDate/,
+        ],
+      ];
+      for (const [path, body, fields] of reversed) {
+        expect((await expectProblem(await postJson(path, body), 400)).detail, path).toMatch(fields);
+      }
+      // A window of one instant is a window.
+      expect((await query({ ids: [id], since: late, until: late })).reports).toEqual([]);
+    });
+
     it('allows browsers to call owner routes (CORS)', async () => {
       const preflight = await t.request('/v1/reports/query', {
         method: 'OPTIONS',
@@ -385,6 +415,12 @@ export function contractSuite(target: () => ContractTarget): void {
       expect(body.results.map((r) => r.payload).sort()).toEqual([reports[1]!.payload, reports[2]!.payload].sort());
       const all = (await (await postJson('/compat/macless-haystack', { ids: [reports[0]!.id] })).json()) as typeof body;
       expect(all.results.at(-1)!.payload).toBe(reports[0]!.payload);
+      // The app's "0: latest location only" asks for the newest report alone.
+      const latest = (await (
+        await postJson('/compat/macless-haystack', { ids: [reports[0]!.id], days: 0 })
+      ).json()) as typeof body;
+      expect(latest.results).toHaveLength(1);
+      expect([reports[1]!.payload, reports[2]!.payload]).toContain(latest.results[0]!.payload);
       expect((await t.request('/compat/macless-haystack')).status).toBe(200);
       expect((await t.request('/compat/macless-haystack', { method: 'OPTIONS' })).status).toBe(200);
       const problem = await postJson('/compat/macless-haystack', { ids: 'x' });

@@ -39,14 +39,16 @@ export const maclessCors: MiddlewareHandler = async (c, next) => {
 /** @example maclessRoutes(app, context) */
 export function maclessRoutes(app: OpenAPIHono, { store, config, nowSeconds }: RouteContext): void {
   app.openapi(maclessRoute, async (c) => {
-    const body = c.req.valid('json');
-    const since = (nowSeconds() - (body.days ?? DEFAULT_DAYS) * DAY_SECONDS) * 1000;
+    const { ids, days = DEFAULT_DAYS } = c.req.valid('json');
+    // The app's "0: latest location only": the newest report of all it asked for, as its
+    // original server answered then; the look-back is the whole retention window.
+    const since = days === 0 ? undefined : (nowSeconds() - days * DAY_SECONDS) * 1000;
     const found = await collectReports(
       store,
-      body.ids,
+      ids,
       clampToRetained(nowSeconds(), config.retentionDays, since, undefined),
     );
-    return answerJson(c, appleLegacyJson(found.reverse()));
+    return answerJson(c, appleLegacyJson(days === 0 ? found.slice(-1) : found.reverse()));
   });
   app.get(maclessRoute.path, (c) => c.text('Nothing to see here'));
   app.options(maclessRoute.path, (c) => c.body(null, 200));

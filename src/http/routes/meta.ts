@@ -34,4 +34,6 @@ export function metaRoutes(app: OpenAPIHono, { store }: RouteContext): void {
   const openApiDocument = () => (document ??= app.getOpenAPI31Document(OPENAPI_CONFIG));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(renderDocs(openApiDocument())));
+  // Until the owner's page exists, the root leads to the reference.
+  app.get('/', (c) => c.redirect('/docs'));
 }
