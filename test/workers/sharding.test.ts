@@ -6,6 +6,7 @@ import { D1ReportStore } from '../../src/storage/d1/store.ts';
 import { shardOf, ShardedReportStore } from '../../src/storage/sharded/store.ts';
 import { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
 import { jsonUpload, newOwner, sealFor } from '../contract/fixtures.ts';
+import { watched } from './watched-d1.ts';
 
 const bindings = env as unknown as WorkerEnv & { DB_1: D1Database };
 const HOUR = 3_600_000;
@@ -19,17 +20,6 @@ function ownersByShard(perShard: number) {
     if (list.length < perShard) list.push(owner);
   }
   return shards as [ReturnType<typeof newOwner>[], ReturnType<typeof newOwner>[]];
-}
-
-/** A real D1 binding that records each statement prepared on it. */
-function watched(db: D1Database, log: string[]): D1Database {
-  return new Proxy(db, {
-    get(target, property) {
-      const value = Reflect.get(target, property) as unknown;
-      if (property === 'prepare') return (sql: string) => (log.push(sql), target.prepare(sql));
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 describe('sharding by hashed id', () => {
