@@ -31,21 +31,29 @@ const HashedId = decoded(parseHashedId).openapi({
 const Payload = decoded(base64ToBytes).openapi({
   type: 'string',
   description: 'Standard base64 of an 88- or 89-byte location report payload (docs/protocol.md §3)',
+  // Report R1 of docs/vectors.json, sealed to the example hashed id's key.
+  example:
+    'LSWnXQIELMiPrcq2wJ6fZFS+g9bdatynGqIa8R0dYShQ0UF99OZXjcAEYFmK86a//mRYCjfKwUoUf4o/djRUEKrX/VgkGspT4VAgeVt7kwlO0a3LJjIlkw==',
 });
 
-const UnixMs = z.number().int().nonnegative();
+/** R1's observation time, for examples. */
+const EXAMPLE_TIME_MS = 1_735_749_597_000;
+const UnixMs = z.number().int().nonnegative().openapi({ example: EXAMPLE_TIME_MS });
 /** Apple's clients send dates as numbers; OpenHaystack sent decimal strings. */
 const AppleDate = z
   .union([UnixMs, z.string().regex(/^\d+$/).transform(Number)])
-  .openapi({ type: 'integer', description: 'Unix milliseconds' });
+  .openapi({ type: 'integer', description: 'Unix milliseconds', example: EXAMPLE_TIME_MS });
 
 export const UploadRequest = z
   .object({ reports: z.array(z.object({ id: HashedId, payload: Payload })).min(1) })
   .openapi('UploadRequest');
 export const UploadResult = z
   .object({
-    accepted: z.number().int(),
-    duplicates: z.number().int(),
+    accepted: z.number().int().openapi({ description: 'Reports stored now', example: 1 }),
+    duplicates: z
+      .number()
+      .int()
+      .openapi({ description: 'Reports already stored (or repeated in the batch)', example: 0 }),
     rejected: z
       .number()
       .int()
@@ -87,11 +95,20 @@ export const QueryResponse = z
       z.object({
         id: HashedId,
         payload: Payload,
-        timestamp: z.number().int().openapi({ description: 'Observation time from the report, Unix ms' }),
-        receivedAt: z.number().int().openapi({ description: 'When the server stored it, Unix ms' }),
+        timestamp: z
+          .number()
+          .int()
+          .openapi({ description: 'Observation time from the report, Unix ms', example: EXAMPLE_TIME_MS }),
+        receivedAt: z
+          .number()
+          .int()
+          .openapi({ description: 'When the server stored it, Unix ms', example: EXAMPLE_TIME_MS + 42_000 }),
       }),
     ),
-    nextCursor: z.string().nullable(),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Where the next page starts; null on the last page', example: null }),
   })
   .openapi('QueryResponse');
 
@@ -117,7 +134,10 @@ export const AppleLegacyRequest = z
   .superRefine(atMostQueryIds((request) => request.search.reduce((n, s) => n + s.ids.length, 0)))
   .openapi('AppleLegacyFetchRequest');
 const AppleResult = z.object({
-  datePublished: z.number().int(),
+  datePublished: z
+    .number()
+    .int()
+    .openapi({ description: 'When the server stored it, Unix ms', example: EXAMPLE_TIME_MS + 42_000 }),
   payload: Payload,
   description: z.literal('found'),
   id: HashedId,

@@ -106,7 +106,20 @@ export function contractSuite(target: () => ContractTarget): void {
       }
       const docs = await t.request('/docs');
       expect(docs.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await docs.text()).toContain('/v1/reports/query');
+      const html = await docs.text();
+      // A reference a person reads: contents linking to every route and shape, each shape a
+      // table, an example request and answer, and the problems, all from the OpenAPI document.
+      for (const [path, methods] of Object.entries(doc.paths))
+        for (const method of Object.keys(methods))
+          expect(html).toContain(`<code>${method.toUpperCase()} ${path}</code>`);
+      expect(html).toContain('href="#post-v1-reports-query"');
+      expect(html).toContain('id="post-v1-reports-query"');
+      expect(html).toContain('<a href="#schema-QueryRequest">QueryRequest</a>');
+      expect(html).toMatch(/<section id="schema-QueryRequest"><h3>QueryRequest<\/h3><table>.*<code>ids<\/code>/s);
+      expect(html).toContain('Example request');
+      expect(html).toContain('Example answer');
+      expect(html).toMatch(/<b>429<\/b> Too many requests/);
+      expect(html).not.toMatch(/<script|https?:\/\/(?!127)/);
     });
   });
 

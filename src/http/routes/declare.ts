@@ -23,10 +23,9 @@ export interface RouteContext {
   readonly nowSeconds: () => number;
 }
 
-const problem = {
-  description: 'Problem (RFC 9457)',
-  content: { 'application/problem+json': { schema: ProblemSchema } },
-} as const;
+/** A problem answer, documented with what it means on the routes that give it. */
+const problem = (description: string) =>
+  ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } }) as const;
 
 /** A required JSON request body. */
 export function jsonBody<T extends z.ZodType>(schema: T) {
@@ -38,10 +37,18 @@ export function jsonAnswer<T extends z.ZodType>(schema: T, description: string) 
   return { description, content: { 'application/json': { schema } } } as const;
 }
 
-/** The problems a route that takes a body may answer: bad input, too large, wrong type, rate limited, storage unavailable. */
-export const BODY_PROBLEMS = { 400: problem, 413: problem, 415: problem, 429: problem, 503: problem } as const;
-/** The problem a route without a body may answer: storage unavailable. */
-export const STORAGE_PROBLEMS = { 503: problem } as const;
+const UNAVAILABLE = problem('The database cannot take the work now (busy, full); Retry-After says when to try again');
+
+/** The problems a route that takes a body may answer. */
+export const BODY_PROBLEMS = {
+  400: problem('Bad input: the detail names the field, and `index` the first bad report of an upload'),
+  413: problem('The body is larger than the route takes'),
+  415: problem('The body is not of a type the route takes'),
+  429: problem('Too many requests from this client; Retry-After says when to try again'),
+  503: UNAVAILABLE,
+} as const;
+/** The problem a route without a body may answer. */
+export const STORAGE_PROBLEMS = { 503: UNAVAILABLE } as const;
 
 /** Body cap for requests that carry only ids (2,048 ids are about 100 KB of JSON). */
 const ID_REQUEST_BODY_LIMIT = 256 * 1024;
