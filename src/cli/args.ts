@@ -3,6 +3,7 @@
  * type every command shares. A mistake is a {@link UsageError}: one line, exit code 2.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { serverUrl } from '../sdk/http.ts';
 
 /** A mistake in the command line or its input: reported as one line, exit code 2. */
 export class UsageError extends Error {
@@ -66,16 +67,41 @@ export function number(values: Values, name: string, fallback?: number): number 
   return parsed;
 }
 
+/** The --server option, checked: an http(s) URL. */
+export function serverOption(values: Values): string {
+  const text = required(values, 'server');
+  try {
+    return serverUrl(text);
+  } catch (error) {
+    throw new UsageError(`--server: ${(error as Error).message}`);
+  }
+}
+
 const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
 
 /**
- * ISO 8601, or a span back from now: 7d, 12h, 30m, 45s.
+ * A time: ISO 8601 with at least a full date (2026-11-30, 2026-11-30T12:00Z), or a span back
+ * from now with its unit (7d, 12h, 30m, 45s). A bare number is neither, and is refused rather
+ * than read as a year or a month.
  * @example parseTime('7d', new Date())
  */
 export function parseTime(text: string, now: Date): Date {
-  const relative = /^(\d+(?:\.\d+)?)([dhms])$/.exec(text.trim());
+  const trimmed = text.trim();
+  const relative = /^(\d+(?:\.\d+)?)([dhms])$/.exec(trimmed);
   if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS]);
-  const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new UsageError(`not a time: "${text}" (use ISO 8601 or 7d, 12h, 30m)`);
+  const date = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(`not a time: "${text}" (use ISO 8601 like 2026-11-30T12:00Z, or 7d, 12h, 30m, 45s)`);
   return date;
+}
+
+/**
+ * The --since/--until window of a command, refused when it ends before it starts.
+ * @example const { since, until } = timeWindow(values, now, '7d')
+ */
+export function timeWindow(values: Values, now: Date, defaultSince: string): { since: Date; until: Date } {
+  const since = parseTime((values.since as string | undefined) ?? defaultSince, now);
+  const until = values.until ? parseTime(values.until as string, now) : now;
+  if (since > until) throw new UsageError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`);
+  return { since, until };
 }

@@ -1,8 +1,8 @@
 /**
  * What commands read and write around the SDK: the terminal (injected, so tests capture it),
- * key files and output files.
+ * key files, input and output files, each failure said in words.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
 import { UsageError } from './args.ts';
@@ -22,21 +22,65 @@ export interface Command {
   run(args: string[], io: CliIo): Promise<void>;
 }
 
+/** Part of an upload was not stored; the command has printed its totals, and exits 1 with this line. */
+export class IncompleteUploadError extends Error {
+  override name = 'IncompleteUploadError';
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a folder on its path is a file',
+  EEXIST: 'it already exists',
+  ENOSPC: 'the disk is full',
+  EROFS: 'the file system is read-only',
+};
+
+/** A file error as one line in words: "cannot read tag.json: no such file". */
+function fileError(verb: 'read' | 'write', path: string, error: unknown): UsageError {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return new UsageError(`cannot ${verb} ${path}: ${(code && FILE_ERRORS[code]) ?? message}`);
+}
+
+/** A file's bytes; a missing or unreadable file is a usage error in words. */
+export function readInput(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw fileError('read', path, error);
+  }
+}
+
 /** The devices in a key file, named after the file where it names none. */
 export function readDevices(path: string): Device[] {
-  let content: Buffer;
-  try {
-    content = readFileSync(path);
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  return readKeyFile(new Uint8Array(content), basename(path).replace(/\.[^.]+$/, ''));
+  return readKeyFile(new Uint8Array(readInput(path)), basename(path).replace(/\.[^.]+$/, ''));
 }
 
 /** Writes `text` to the file at `path`, or to stdout without one. */
 export function output(text: string, path: string | undefined, io: CliIo): void {
-  if (path) writeFileSync(path, text);
-  else io.stdout(text);
+  if (!path) return io.stdout(text);
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw fileError('write', path, error);
+  }
+}
+
+/**
+ * Writes private key material readable by its owner only (0600), and refuses to replace an
+ * existing file unless `force`: overwriting an owner's keys loses every chance to find the item.
+ */
+export function writePrivateFile(path: string, text: string, force: boolean): void {
+  try {
+    writeFileSync(path, text, { mode: 0o600, flag: force ? 'w' : 'wx' });
+    chmodSync(path, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UsageError(`${path} already exists; it may hold the only keys of an item (--force replaces it)`);
+    throw fileError('write', path, error);
+  }
 }
 
 /** A progress bar on stderr, drawn only on a terminal. */

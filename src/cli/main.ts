@@ -3,8 +3,8 @@
  * command in commands/. Machine output goes to stdout, progress and errors to stderr; a bad
  * input is one line and a non-zero exit (the stack only with --debug).
  */
+import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
-import { ServerError } from '../sdk/http.ts';
 import { UsageError } from './args.ts';
 import { keysNewCommand } from './commands/keys-new.ts';
 import { keysShowCommand } from './commands/keys-show.ts';
@@ -27,7 +27,19 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   locate         owner: fetch and decrypt a device's reports
   serve          run the server (configured as npm start)
 
-Global: --debug shows stack traces.`;
+Global: --debug shows stack traces; --version prints the version.
+Exit codes: 0 done, 1 the server refused or did not store everything, 2 a mistake in the
+command line or its files.`;
+
+const KEYS_USAGE = `crowdfind keys — key files
+
+  keys new       make a key pair or an AirTag-style rolling accessory (FindMy.py JSON)
+  keys show      the key in force at a time: advertisement, hashed id, BLE address, firmware keys
+
+crowdfind keys <new|show> --help for details.`;
+
+/** Help for names that are not commands themselves. */
+const HELP_OF: Record<string, string> = { keys: KEYS_USAGE };
 
 const COMMANDS: Record<string, Command> = {
   'keys new': keysNewCommand,
@@ -44,24 +56,40 @@ const COMMANDS: Record<string, Command> = {
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const debug = argv.includes('--debug');
-  const name = argv[0] === 'keys' ? `keys ${argv[1] ?? ''}`.trim() : (argv[0] ?? '');
+  const [first = '', second] = argv;
+  if (first === '--version' || first === 'version') {
+    io.stdout(`crowdfind ${version()}\n`);
+    return 0;
+  }
+  const grouped = first === 'keys' && second !== undefined && !second.startsWith('-') && second !== 'help';
+  const name = grouped ? `keys ${second}` : first;
   const command = COMMANDS[name];
-  const rest = argv.slice(name.split(' ').length);
-  if (!command || rest.includes('--help')) {
-    if (command || name === '' || argv[0] === '--help' || argv[0] === 'help') {
-      io.stdout((command?.help ?? USAGE) + '\n');
+  const rest = argv.slice(grouped ? 2 : 1);
+  if (!command) {
+    const help = HELP_OF[name] ?? (['', '--help', '-h', 'help'].includes(name) ? USAGE : undefined);
+    if (help !== undefined) {
+      io.stdout(help + '\n');
       return 0;
     }
-    io.stderr(`crowdfind: unknown command "${name}"; see crowdfind --help\n`);
+    io.stderr(`crowdfind: unknown command "${argv.slice(0, grouped ? 2 : 1).join(' ')}"; see crowdfind --help\n`);
     return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.help + '\n');
+    return 0;
   }
   try {
     await command.run(rest, io);
     return 0;
   } catch (error) {
-    const known = error instanceof UsageError || error instanceof FormatError || error instanceof ServerError;
     io.stderr(`crowdfind ${name}: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
-    return known ? (error instanceof ServerError ? 1 : 2) : 1;
+    return error instanceof UsageError || error instanceof FormatError ? 2 : 1;
   }
+}
+
+/** The version in package.json. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+    .version;
 }

@@ -31,17 +31,26 @@ export interface UploadOptions extends HttpOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** What an upload did, summed over its batches: stored, already stored, and turned away by the per-id daily cap. */
+export interface UploadTotals {
+  readonly accepted: number;
+  readonly duplicates: number;
+  /** Reports the server did not store because their id had reached its daily cap; 0 when none. */
+  readonly rejected: number;
+}
+
 /**
- * Uploads sealed reports as binary batches; resolves to the server's totals.
- * @example await uploadReports('http://127.0.0.1:3000', sealedReports)
+ * Uploads sealed reports as binary batches; resolves to the server's totals. Reports the server
+ * turned away are counted in `rejected`, never dropped from the totals.
+ * @example const { accepted, rejected } = await uploadReports('http://127.0.0.1:3000', sealedReports)
  */
 export async function uploadReports(
   server: string,
   reports: readonly SealedReport[],
   options: UploadOptions = {},
-): Promise<{ accepted: number; duplicates: number }> {
+): Promise<UploadTotals> {
   const batchSize = options.batchSize ?? 1000;
-  const total = { accepted: 0, duplicates: 0 };
+  const total = { accepted: 0, duplicates: 0, rejected: 0 };
   for (let i = 0; i < reports.length; i += batchSize) {
     const batch = reports.slice(i, i + batchSize);
     const result = (await post(
@@ -50,9 +59,10 @@ export async function uploadReports(
       encodeBinaryUpload(batch),
       'application/octet-stream',
       options,
-    )) as { accepted: number; duplicates: number };
+    )) as { accepted: number; duplicates: number; rejected?: number };
     total.accepted += result.accepted;
     total.duplicates += result.duplicates;
+    total.rejected += result.rejected ?? 0;
     options.onProgress?.(i + batch.length, reports.length);
   }
   return total;

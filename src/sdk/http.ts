@@ -27,9 +27,10 @@ export function serverUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new ServerError(`not a server URL: ${text}`);
+    throw new ServerError(`not a server URL: ${text} (write it as http://host:port or https://host)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerError(`not an http(s) URL: ${text}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new ServerError(`not an http(s) URL: ${text} (write it as http://host:port or https://host)`);
   return url.href.replace(/\/+$/, '');
 }
 

@@ -115,14 +115,20 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
       return deviceOf(name, { kind: 'fixed', privateKeys: keys.map((k) => parsePrivateKeyText(String(k))) });
     }
     case 'accessory': {
+      const pairedAt = date(field(o, 'paired_at', name), name);
       const alignmentDate = typeof o.alignment_date === 'string' ? date(o.alignment_date, name) : undefined;
+      const alignmentIndex = Number(o.alignment_index ?? 0);
+      // FindMy.py writes its default alignment, (paired_at, 0), as if observed. It is no
+      // observation: at pairing a real accessory broadcasts index 1 (docs/protocol.md §7.4), so
+      // that default reads as no alignment, and both tools' files give the same key at the same moment.
+      const observed = alignmentDate && !(alignmentIndex === 0 && alignmentDate.getTime() === pairedAt.getTime());
       return deviceOf(name, {
         kind: 'rolling',
         masterKey: parsePrivateKey(hexToBytes(field(o, 'master_key', name))),
         primarySecret: secret(field(o, 'skn', name), name),
         secondarySecret: secret(field(o, 'sks', name), name),
-        pairedAt: date(field(o, 'paired_at', name), name),
-        ...(alignmentDate ? { alignment: { date: alignmentDate, index: Number(o.alignment_index ?? 0) } } : {}),
+        pairedAt,
+        ...(observed ? { alignment: { date: alignmentDate, index: alignmentIndex } } : {}),
       });
     }
     default:
@@ -138,6 +144,17 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
 }
 
 /**
+ * A UTC time as every Python that FindMy.py supports reads it with `datetime.fromisoformat`:
+ * Python 3.10 takes neither a `Z` nor milliseconds alone, so `2026-11-27T15:27:26+00:00`.
+ * @example pythonIsoTime(new Date(0)) // '1970-01-01T00:00:00+00:00'
+ */
+export function pythonIsoTime(date: Date): string {
+  const iso = date.toISOString();
+  const fraction = date.getUTCMilliseconds() === 0 ? '' : `.${iso.slice(20, 23)}000`;
+  return `${iso.slice(0, 19)}${fraction}+00:00`;
+}
+
+/**
  * FindMy.py's JSON for a device: `keypair` for one fixed key, `custom_rolling_key_accessory`
  * for several, `accessory` for a rolling one.
  * @example JSON.stringify(findMyPyJson(device), null, 2)
@@ -150,11 +167,11 @@ export function findMyPyJson(device: Device): Record<string, unknown> {
       master_key: bytesToHex(keys.masterKey),
       skn: bytesToHex(keys.primarySecret),
       sks: bytesToHex(keys.secondarySecret),
-      paired_at: keys.pairedAt.toISOString(),
+      paired_at: pythonIsoTime(keys.pairedAt),
       name,
       model: null,
       identifier: null,
-      alignment_date: keys.alignment?.date.toISOString() ?? null,
+      alignment_date: keys.alignment ? pythonIsoTime(keys.alignment.date) : null,
       alignment_index: keys.alignment?.index ?? 0,
     };
   }

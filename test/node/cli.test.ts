@@ -1,6 +1,6 @@
 // The crowdfind CLI end to end, against a real server on a temporary SQLite file.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +115,7 @@ describe('owner and finder, end to end', () => {
       server.url,
     );
     expect(reported.code, reported.stderr).toBe(0);
-    expect(JSON.parse(reported.stdout)).toEqual({ accepted: 1, duplicates: 0, hashedId: shown!.hashedId });
+    expect(JSON.parse(reported.stdout)).toEqual({ accepted: 1, duplicates: 0, rejected: 0, hashedId: shown!.hashedId });
     const located = JSON.parse(
       (await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', 'json')).stdout,
     );
@@ -209,7 +209,10 @@ describe('bad input: one line, non-zero exit', () => {
     writeFileSync(file('garbage.txt'), 'this is not a key file at all');
     writeFileSync(file('key.json'), (await cli('keys', 'new')).stdout);
     const cases: Array<[string[], RegExp]> = [
-      [['locate', '--keys', file('missing.json'), '--server', server.url], /cannot read .*missing\.json: ENOENT/],
+      [
+        ['locate', '--keys', file('missing.json'), '--server', server.url],
+        /cannot read .*missing\.json: no such file$/m,
+      ],
       [['locate', '--keys', file('garbage.txt'), '--server', server.url], /unrecognised key file/],
       [['locate', '--keys', file('key.json'), '--server', 'not a url'], /not a server URL/],
       [
@@ -271,6 +274,140 @@ describe('bad input: one line, non-zero exit', () => {
     for (const command of [[], ['keys', 'new'], ['keys', 'show'], ['report'], ['simulate'], ['locate'], ['serve']]) {
       expect(execFileSync(process.execPath, [bin, ...command, '--help'], { encoding: 'utf8' })).toMatch(/crowdfind/);
     }
+  });
+});
+
+describe('nothing lost or guessed without a word', () => {
+  it('simulate counts what the server turned away, says so, and exits 1', async () => {
+    const capped = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: file('capped.db'),
+      config: { ...DEFAULT_CONFIG, maxReportsPerIdPerDay: 2 },
+      log: () => {},
+    });
+    try {
+      writeFileSync(file('busy.json'), (await cli('keys', 'new', '--rolling', '--paired', '3d')).stdout);
+      const result = await cli(
+        'simulate',
+        '--keys',
+        file('busy.json'),
+        '--server',
+        capped.url,
+        '--finders',
+        '8',
+        '--hours',
+        '3',
+      );
+      const summary = JSON.parse(result.stdout) as { reports: number; accepted: number; rejected: number };
+      expect(summary.rejected).toBeGreaterThan(0);
+      expect(summary.accepted + summary.rejected).toBe(summary.reports);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`turned away ${summary.rejected} of ${summary.reports} reports`));
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('keys new --out never replaces a key file without --force, writes it for the owner only, and says where', async () => {
+    const path = file('owned.json');
+    const first = await cli('keys', 'new', '--rolling', '--name', 'bike', '--out', path);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const kept = readFileSync(path, 'utf8');
+    const again = await cli('keys', 'new', '--out', path);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists.*--force/);
+    expect(readFileSync(path, 'utf8')).toBe(kept);
+    expect((await cli('keys', 'new', '--out', path, '--force')).code).toBe(0);
+    expect(readFileSync(path, 'utf8')).not.toBe(kept);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('lists the keys commands, and prints its version', async () => {
+    for (const argv of [['keys'], ['keys', '--help']]) {
+      const listed = await cli(...argv);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/keys new/);
+      expect(listed.stdout).toMatch(/keys show/);
+    }
+    expect((await cli('keys', 'frob')).code).toBe(2);
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect((await cli('--version')).stdout).toBe(`crowdfind ${version.version}\n`);
+  });
+
+  it('refuses what it would otherwise guess, and warns where a server will have nothing', async () => {
+    writeFileSync(file('tag.json'), (await cli('keys', 'new', '--rolling', '--paired', '2d')).stdout);
+    const tag = file('tag.json');
+    const refused: Array<[string[], RegExp]> = [
+      [
+        ['locate', '--keys', tag, '--server', server.url, '--since', '1h', '--until', '2h'],
+        /--since .* is after --until/,
+      ],
+      [['locate', '--keys', tag, '--server', server.url, '--since', '3'], /not a time: "3"/],
+      [['keys', 'new', '--paired', '3d'], /--paired .* add --rolling/],
+      [['keys', 'show', '--keys', tag, '--at', '3d'], /was paired at .* broadcast nothing/],
+      [
+        ['locate', '--keys', tag, '--server', '127.0.0.1:3000'],
+        /--server: not a.*URL: 127\.0\.0\.1:3000 \(write it as http:\/\//,
+      ],
+      [
+        ['simulate', '--keys', tag, '--server', server.url, '--route', file('nope.geojson')],
+        /cannot read .*nope\.geojson: no such file$/m,
+      ],
+    ];
+    for (const [argv, message] of refused) {
+      const result = await cli(...argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+    }
+    const far = await cli('locate', '--keys', tag, '--server', server.url, '--since', '30d');
+    expect(far.code).toBe(0);
+    expect(far.stderr).toMatch(/--since reaches back before 7 days; servers keep reports for RETENTION_DAYS/);
+    // Simulated from the pairing, and the summary says so.
+    const paired = (JSON.parse(readFileSync(tag, 'utf8')) as { paired_at: string }).paired_at;
+    const simulated = await cli('simulate', '--keys', tag, '--server', server.url, '--hours', '200', '--finders', '1');
+    expect(simulated.code, simulated.stderr).toBe(0);
+    expect(new Date((JSON.parse(simulated.stdout) as { from: string }).from).getTime()).toBe(
+      new Date(paired).getTime(),
+    );
+  });
+});
+
+describe('FindMy.py interoperability', () => {
+  it('writes times Python 3.10 reads, and reads FindMy.py’s own accessory file as the same key schedule', async () => {
+    const ours = JSON.parse(
+      (await cli('keys', 'new', '--rolling', '--paired', '2026-11-27T15:27:26.5Z')).stdout,
+    ) as Record<string, unknown>;
+    // datetime.fromisoformat in Python 3.10 takes neither "Z" nor milliseconds alone.
+    expect(ours.paired_at).toBe('2026-11-27T15:27:26+00:00');
+    // FindMy.py's to_json writes its default alignment as (paired_at, 0).
+    const theirs = { ...ours, alignment_date: ours.paired_at, alignment_index: 0 };
+    writeFileSync(file('ours.json'), JSON.stringify(ours));
+    writeFileSync(file('theirs.json'), JSON.stringify(theirs));
+    for (const at of ['2026-11-27T15:27:30Z', '2026-11-27T15:45:00Z', '2026-11-29T09:00:00Z']) {
+      const shown = await Promise.all(
+        [file('ours.json'), file('theirs.json')].map(
+          async (path) => JSON.parse((await cli('keys', 'show', '--keys', path, '--at', at)).stdout)[0],
+        ),
+      );
+      expect(shown[1].hashedId, at).toBe(shown[0].hashedId);
+    }
+    // The first 15 minutes after pairing broadcast primary key 1, as real accessories do.
+    const first = JSON.parse(
+      (await cli('keys', 'show', '--keys', file('theirs.json'), '--at', '2026-11-27T15:27:30Z')).stdout,
+    )[0];
+    expect(first.index).toBe(1);
+    // An alignment FindMy.py observed from a report is kept as it is.
+    const observed = { ...ours, alignment_date: '2026-11-28T00:00:00+00:00', alignment_index: 500 };
+    writeFileSync(file('observed.json'), JSON.stringify(observed));
+    const aligned = JSON.parse(
+      (await cli('keys', 'show', '--keys', file('observed.json'), '--at', '2026-11-28T00:20:00Z')).stdout,
+    )[0];
+    expect(aligned.index).toBe(501);
   });
 });
 

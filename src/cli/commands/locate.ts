@@ -1,8 +1,11 @@
 /** `crowdfind locate`: the owner, fetching a device's reports and decrypting them here. */
 import { formatReports, OUTPUT_FORMATS, type OutputFormat } from '../../sdk/formats.ts';
 import { locate } from '../../sdk/owner.ts';
-import { parse, parseTime, required, UsageError } from '../args.ts';
+import { DEFAULT_CONFIG } from '../../rules/config.ts';
+import { parse, required, serverOption, timeWindow, UsageError } from '../args.ts';
 import { output, progress, readDevices, type Command } from '../io.ts';
+
+const DAY_MS = 86_400_000;
 
 export const locateCommand: Command = {
   help: `crowdfind locate --keys FILE --server URL [--since TIME] [--until TIME]
@@ -27,11 +30,17 @@ Derives every key each device could have broadcast between --since (default 7d) 
     const api = (values.api ?? 'native') as 'native' | 'apple';
     if (api !== 'native' && api !== 'apple') throw new UsageError('--api must be native or apple');
     const now = io.now?.() ?? new Date();
+    const { since, until } = timeWindow(values, now, '7d');
+    const server = serverOption(values);
     const devices = readDevices(required(values, 'keys'));
+    if (now.getTime() - since.getTime() > DEFAULT_CONFIG.retentionDays * DAY_MS)
+      io.stderr(
+        `crowdfind locate: --since reaches back before ${DEFAULT_CONFIG.retentionDays} days; servers keep reports for RETENTION_DAYS (${DEFAULT_CONFIG.retentionDays} by default), so older ones are gone\n`,
+      );
     const located = await locate(devices, {
-      server: required(values, 'server'),
-      since: parseTime((values.since as string | undefined) ?? '7d', now),
-      until: values.until ? parseTime(values.until as string, now) : now,
+      server,
+      since,
+      until,
       api,
       onProgress: progress(io, 'fetching'),
     });

@@ -2,8 +2,8 @@
 import { base64ToBytes, bytesToBase64, decodeAdvertisement, hexToBytes, parseAddress } from '../../../crypto/index.ts';
 import { sealForUpload, uploadReports } from '../../sdk/finder.ts';
 import { sdkP224 } from '../../sdk/p224.ts';
-import { number, parse, parseTime, required, UsageError } from '../args.ts';
-import type { Command } from '../io.ts';
+import { number, parse, parseTime, required, serverOption, UsageError } from '../args.ts';
+import { IncompleteUploadError, type Command } from '../io.ts';
 
 export const reportCommand: Command = {
   help: `crowdfind report (--key ADV_KEY_B64 | --advertisement HEX --address MAC) --lat DEG --lon DEG
@@ -27,7 +27,7 @@ byte goes into the report.`,
       time: { type: 'string' },
       server: { type: 'string' },
     });
-    const server = required(values, 'server');
+    const server = serverOption(values);
     let advertisementKey: Uint8Array;
     let status = number(values, 'status', 0);
     if (values.key !== undefined) {
@@ -61,5 +61,7 @@ byte goes into the report.`,
     );
     const result = await uploadReports(server, [sealed]);
     io.stdout(JSON.stringify({ ...result, hashedId: bytesToBase64(sealed.hashedId) }) + '\n');
+    if (result.rejected > 0)
+      throw new IncompleteUploadError('the server turned the report away: its id has reached the daily cap');
   },
 };

@@ -1,15 +1,21 @@
 /** `crowdfind simulate`: a crowd of finders sighting an accessory, uploaded to a server. */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { uploadReports } from '../../sdk/finder.ts';
 import { reportRecord } from '../../sdk/formats.ts';
 import type { Device } from '../../sdk/key-files.ts';
 import { sdkP224 } from '../../sdk/p224.ts';
 import { simulateCrowd } from '../../sdk/simulate.ts';
-import { number, parse, required, UsageError } from '../args.ts';
-import { progress, readDevices, type Command } from '../io.ts';
+import { number, parse, required, serverOption, UsageError } from '../args.ts';
+import { IncompleteUploadError, output, progress, readDevices, readInput, type Command } from '../io.ts';
 
 function readRoute(path: string): Array<[number, number]> {
-  const geojson = JSON.parse(readFileSync(path, 'utf8')) as {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readInput(path).toString('utf8'));
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${path}: not JSON, so not GeoJSON`);
+  }
+  const geojson = parsed as {
     type?: string;
     coordinates?: unknown;
     geometry?: unknown;
@@ -37,8 +43,10 @@ export const simulateCommand: Command = {
 
 Finders (default 5) pass the accessory every 10–30 minutes over the last H hours (default 24),
 sighting it with the key it broadcast at that moment, along the route's LineString or a
-random walk, and upload in batches with retries. Prints a summary; --truth writes what
-\`locate --format json\` should return.`,
+random walk, and upload in batches with retries. Prints a summary of what the server stored;
+--truth writes every report sealed, oldest first: what \`locate --format json\` returns
+(newest first) when the server stored them all. Reports the server turns away (its per-id daily cap,
+MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1.`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -50,7 +58,7 @@ random walk, and upload in batches with retries. Prints a summary; --truth write
       truth: { type: 'string' },
     });
     const devices = readDevices(required(values, 'keys'));
-    const server = required(values, 'server');
+    const server = serverOption(values);
     const finders = number(values, 'finders', 5);
     const hours = number(values, 'hours', 24);
     if (!Number.isInteger(finders) || finders < 1) throw new UsageError('--finders must be a positive integer');
@@ -67,20 +75,25 @@ random walk, and upload in batches with retries. Prints a summary; --truth write
     );
     const reports = simulations.flatMap((s) => s.reports);
     const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
-    if (values.truth)
-      writeFileSync(
-        values.truth as string,
-        JSON.stringify(simulations.flatMap((s) => s.truth).map(reportRecord), null, 2) + '\n',
-      );
+    if (values.truth) {
+      const truth = simulations.flatMap((s) => s.truth).map(reportRecord);
+      output(JSON.stringify(truth, null, 2) + '\n', values.truth as string, io);
+    }
+    // The earliest moment any device was simulated from: never before its pairing.
+    const start = new Date(Math.min(...devices.map((device) => startOf(device).getTime())));
     io.stdout(
       JSON.stringify({
         devices: devices.length,
         finders,
-        from: from.toISOString(),
+        from: start.toISOString(),
         until: until.toISOString(),
         reports: reports.length,
         ...result,
       }) + '\n',
     );
+    if (result.rejected > 0)
+      throw new IncompleteUploadError(
+        `the server turned away ${result.rejected} of ${reports.length} reports over its per-id daily cap; locate will not find them`,
+      );
   },
 };
