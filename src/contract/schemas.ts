@@ -129,7 +129,8 @@ export const AppleLegacyRequest = z
           .object({ startDate: AppleDate.optional(), endDate: AppleDate.optional(), ids: z.array(HashedId).min(1) })
           .superRefine(startNotAfterEnd('startDate', 'endDate')),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_QUERY_IDS),
   })
   .superRefine(atMostQueryIds((request) => request.search.reduce((n, s) => n + s.ids.length, 0)))
   .openapi('AppleLegacyFetchRequest');
@@ -163,7 +164,8 @@ export const AppleV2Request = z
           .superRefine(startNotAfterEnd('startDate', 'endDate'))
           .superRefine(startNotAfterEnd('startDateSecondary', 'endDate')),
       )
-      .min(1),
+      .min(1)
+      .max(MAX_QUERY_IDS),
   })
   .superRefine(
     atMostQueryIds((request) => request.fetch.reduce((n, f) => n + f.primaryIds.length + f.secondaryIds.length, 0)),

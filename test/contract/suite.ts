@@ -407,6 +407,37 @@ export function contractSuite(target: () => ContractTarget): void {
       });
     });
 
+    it('reads an id once however many entries name it, on both Apple routes', async () => {
+      const owner = newOwner();
+      const reports = Array.from({ length: 6 }, (_, k) => sealFor(owner, CONTRACT_NOW - (k + 1) * HOUR));
+      await upload(reports);
+      const [id, payloads] = [reports[0]!.id, reports.map((r) => r.payload).sort()];
+      // 2,048 entries of one id: the request an attacker makes to have one id read 2,048 times.
+      const legacy = await postJson('/acsnservice/fetch', {
+        search: Array.from({ length: 2048 }, (_, k) => ({ ids: [id], startDate: CONTRACT_NOW - DAY - k })),
+      });
+      expect(legacy.status, await legacy.clone().text()).toBe(200);
+      const { results } = (await legacy.json()) as { results: Array<{ payload: string }> };
+      expect(results.map((r) => r.payload).sort()).toEqual(payloads);
+      const v2 = await postJson('/findmyservice/v2/fetch', {
+        fetch: Array.from({ length: 1024 }, () => ({ primaryIds: [id], secondaryIds: [id] })),
+      });
+      expect(v2.status).toBe(200);
+      const { acsnLocations } = (await v2.json()) as {
+        acsnLocations: { locationPayload: Array<{ id: string; locationInfo: string[] }> };
+      };
+      expect(acsnLocations.locationPayload).toHaveLength(1);
+      expect(acsnLocations.locationPayload[0]!.locationInfo.sort()).toEqual(payloads);
+      // Windows still apply per entry: an entry's reports are those its own window holds.
+      const narrow = await postJson('/acsnservice/fetch', {
+        search: [{ ids: [id], startDate: reports[1]!.timestamp, endDate: reports[0]!.timestamp }],
+      });
+      expect(((await narrow.json()) as { results: unknown[] }).results).toHaveLength(2);
+      // More ids than a request may name, however they are spread over entries.
+      const spread = Array.from({ length: 2049 }, () => ({ ids: [id] }));
+      await expectProblem(await postJson('/acsnservice/fetch', { search: spread }), 400);
+    });
+
     it('POST /compat/macless-haystack answers newest first within `days`, with its CORS headers', async () => {
       const owner = newOwner();
       const reports = [

@@ -35,31 +35,20 @@ export function appleRoutes(app: OpenAPIHono, { store, config, nowSeconds }: Rou
     clampToRetained(nowSeconds(), config.retentionDays, since, until);
 
   app.openapi(appleLegacyFetchRoute, async (c) => {
-    const found: StoredReport[] = [];
-    for (const search of c.req.valid('json').search) {
-      for (const r of await collectReports(store, search.ids, window(search.startDate, search.endDate))) found.push(r);
-    }
-    return answerJson(c, appleLegacyJson(found));
+    const lookups = c.req
+      .valid('json')
+      .search.map((s) => ({ hashedIds: s.ids, window: window(s.startDate, s.endDate) }));
+    return answerJson(c, appleLegacyJson(await collectReports(store, lookups)));
   });
 
   app.openapi(appleV2FetchRoute, async (c) => {
-    // Reports grouped by id, in the order ids first appear.
-    const byId = new Map<string, StoredReport[]>();
-    for (const f of c.req.valid('json').fetch) {
-      const lookups: Array<[Uint8Array[], number | undefined]> = [
-        [f.primaryIds, f.startDate],
-        [f.secondaryIds, f.startDateSecondary ?? f.startDate],
-      ];
-      for (const [ids, start] of lookups) {
-        if (ids.length === 0) continue;
-        for (const r of await collectReports(store, ids, window(start, f.endDate))) {
-          const key = bytesToBase64(r.hashedId);
-          const group = byId.get(key);
-          if (group) group.push(r);
-          else byId.set(key, [r]);
-        }
-      }
-    }
-    return answerJson(c, appleV2Json([...byId.values()]));
+    const lookups = c.req.valid('json').fetch.flatMap((f) => [
+      { hashedIds: f.primaryIds, window: window(f.startDate, f.endDate) },
+      { hashedIds: f.secondaryIds, window: window(f.startDateSecondary ?? f.startDate, f.endDate) },
+    ]);
+    // Reports grouped by id, in the order ids first appear in the request.
+    const byId = new Map(lookups.flatMap((l) => l.hashedIds).map((id) => [bytesToBase64(id), [] as StoredReport[]]));
+    for (const r of await collectReports(store, lookups)) byId.get(bytesToBase64(r.hashedId))!.push(r);
+    return answerJson(c, appleV2Json([...byId.values()].filter((group) => group.length > 0)));
   });
 }

@@ -43,11 +43,9 @@ export function maclessRoutes(app: OpenAPIHono, { store, config, nowSeconds }: R
     // The app's "0: latest location only": the newest report of all it asked for, as its
     // original server answered then; the look-back is the whole retention window.
     const since = days === 0 ? undefined : (nowSeconds() - days * DAY_SECONDS) * 1000;
-    const found = await collectReports(
-      store,
-      ids,
-      clampToRetained(nowSeconds(), config.retentionDays, since, undefined),
-    );
+    const found = await collectReports(store, [
+      { hashedIds: ids, window: clampToRetained(nowSeconds(), config.retentionDays, since, undefined) },
+    ]);
     return answerJson(c, appleLegacyJson(days === 0 ? found.slice(-1) : found.reverse()));
   });
   app.get(maclessRoute.path, (c) => c.text('Nothing to see here'));
