@@ -4,7 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { base64ToBytes, bytesToBase64, bytesToBigInt, equalBytes, hexToBytes } from './bytes.ts';
+import { base64ToBytes, bytesToBase64, bytesToBigInt, decodeBase64, equalBytes, hexToBytes } from './bytes.ts';
 import { nobleP224, type P224Engine } from './engine.ts';
 import { FormatError } from './errors.ts';
 import { CURVE_ORDER, FIELD_LENGTH, UNCOMPRESSED_POINT_LENGTH, scalarFromBytes, scalarToBytes } from './p224.ts';
@@ -139,10 +139,19 @@ export function hashedIdBase64(advertisementKey: Uint8Array): string {
  * @example parseHashedId('HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=').length // 32
  */
 export function parseHashedId(text: string): Uint8Array {
-  const bytes = base64ToBytes(text);
-  if (bytes.length !== HASHED_ID_LENGTH)
-    throw new FormatError(`a hashed id must be ${HASHED_ID_LENGTH} bytes, got ${bytes.length}`);
-  return bytes;
+  const decoded = decodeHashedId(text);
+  if (typeof decoded === 'string') throw new FormatError(decoded);
+  return decoded;
+}
+
+/**
+ * {@link parseHashedId} that answers with the reason instead of throwing it (see decodeBase64).
+ * @example decodeHashedId('AAAA') // 'a hashed id must be 32 bytes, got 3'
+ */
+export function decodeHashedId(text: string): Uint8Array | string {
+  const bytes = decodeBase64(text);
+  if (typeof bytes === 'string' || bytes.length === HASHED_ID_LENGTH) return bytes;
+  return `a hashed id must be ${HASHED_ID_LENGTH} bytes, got ${bytes.length}`;
 }
 
 /**

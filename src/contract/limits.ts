@@ -9,3 +9,12 @@ export const MAX_QUERY_IDS = 2048;
 export const MAX_QUERY_LIMIT = 10_000;
 /** Reports per page when a query names no `limit`. */
 export const DEFAULT_QUERY_LIMIT = 1000;
+
+/**
+ * The batch-size rule's one wording, for JSON and binary uploads alike (the limit itself is the
+ * server's MAX_BATCH setting).
+ * @example batchTooLarge(5000, 5001) // 'a batch holds at most 5000 reports, got 5001'
+ */
+export function batchTooLarge(maxBatch: number, count: number): string {
+  return `a batch holds at most ${maxBatch} reports, got ${count}`;
+}

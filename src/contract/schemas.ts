@@ -5,30 +5,27 @@
  * the same strict rules for every route, and reach handlers as bytes.
  */
 import { z } from '@hono/zod-openapi';
-import { base64ToBytes, FormatError, parseHashedId } from '../../crypto/index.ts';
-import { DEFAULT_QUERY_LIMIT, MAX_QUERY_IDS, MAX_QUERY_LIMIT } from './limits.ts';
+import { decodeBase64, decodeHashedId } from '../../crypto/index.ts';
+import { batchTooLarge, DEFAULT_QUERY_LIMIT, MAX_QUERY_IDS, MAX_QUERY_LIMIT } from './limits.ts';
 
-/** A string field decoded by `decode`; its FormatError becomes the field's validation message. */
-function decoded(decode: (text: string) => Uint8Array) {
+/** A string field decoded by `decode`; the reason it gives for a bad text becomes the field's validation message. */
+function decoded(decode: (text: string) => Uint8Array | string) {
   return z.string().transform((text, ctx) => {
-    try {
-      return decode(text);
-    } catch (error) {
-      if (!(error instanceof FormatError)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message });
-      return z.NEVER;
-    }
+    const bytes = decode(text);
+    if (typeof bytes !== 'string') return bytes;
+    ctx.addIssue({ code: 'custom', message: bytes });
+    return z.NEVER;
   });
 }
 
-const HashedId = decoded(parseHashedId).openapi({
+const HashedId = decoded(decodeHashedId).openapi({
   type: 'string',
   pattern: '^[A-Za-z0-9+/]{43}=$',
   description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',
   example: 'HjdLJu9y/3OxDidx8HYz53wA4K3+X0bHMcGiDVtw9oE=',
 });
 
-const Payload = decoded(base64ToBytes).openapi({
+const Payload = decoded(decodeBase64).openapi({
   type: 'string',
   description: 'Standard base64 of an 88- or 89-byte location report payload (docs/protocol.md §3)',
   // Report R1 of docs/vectors.json, sealed to the example hashed id's key.
@@ -44,9 +41,37 @@ const AppleDate = z
   .union([UnixMs, z.string().regex(/^\d+$/).transform(Number)])
   .openapi({ type: 'integer', description: 'Unix milliseconds', example: EXAMPLE_TIME_MS });
 
-export const UploadRequest = z
-  .object({ reports: z.array(z.object({ id: HashedId, payload: Payload })).min(1) })
-  .openapi('UploadRequest');
+/** One report of a JSON upload. */
+export const UploadItem = z.object({ id: HashedId, payload: Payload }).openapi('UploadItem');
+
+/**
+ * A JSON upload of at most `maxBatch` reports. The count is checked before any item, and items
+ * are checked in order up to the first bad one: collecting every bad item's problems made
+ * refusing a body cost several times what accepting a valid one of the same size does.
+ * @example uploadRequest(config.maxBatch)
+ */
+export function uploadRequest(maxBatch: number) {
+  const reports = z
+    .array(z.unknown())
+    .min(1)
+    .max(maxBatch, { error: (issue) => batchTooLarge(maxBatch, (issue.input as unknown[]).length) })
+    .transform((items, ctx) => {
+      const parsed: Array<z.output<typeof UploadItem>> = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = UploadItem.safeParse(items[i]);
+        if (!item.success) {
+          const issue = item.error.issues[0]!;
+          ctx.addIssue({ code: 'custom', path: [i, ...issue.path], message: issue.message });
+          return z.NEVER;
+        }
+        parsed[i] = item.data;
+      }
+      return parsed;
+    })
+    .openapi({ type: 'array', items: { $ref: '#/components/schemas/UploadItem' }, minItems: 1, maxItems: maxBatch });
+  return z.object({ reports }).openapi('UploadRequest');
+}
+
 export const UploadResult = z
   .object({
     accepted: z.number().int().openapi({ description: 'Reports stored now', example: 1 }),

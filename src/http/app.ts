@@ -19,7 +19,7 @@ import { requestLog } from './middleware/request-log/index.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
 import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/apple.ts';
 import type { RouteContext } from './routes/declare.ts';
-import { finderRoutes, uploadRoute } from './routes/finder.ts';
+import { finderRoutes, UPLOAD_PATH } from './routes/finder.ts';
 import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
@@ -73,7 +73,7 @@ export function createApp({
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
-  if (uploadLimiter) app.use(uploadRoute.path, rateLimit(uploadLimiter, clientOf));
+  if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
   if (queryLimiter) for (const path of OWNER_PATHS) app.use(path, rateLimit(queryLimiter, clientOf));
 
   const context: RouteContext = { store, config, p224, nowSeconds: () => Math.floor(clock() / 1000) };

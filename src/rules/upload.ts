@@ -1,10 +1,12 @@
 /**
  * The server's rules for an uploaded report (one implementation, used by every runtime and
  * both body formats): an 88- or 89-byte payload whose ephemeral key is an uncompressed P-224
- * point, observed within the retained window, in a batch of at most MAX_BATCH reports.
+ * point, observed within the retained window. A JSON batch's size is checked by its schema
+ * (contract/schemas.ts), a binary one's here, with the same words.
  */
 import { FormatError, parseReport, type P224Engine } from '../../crypto/index.ts';
 import { binaryRecordAt, binaryRecordCount } from '../contract/binary-upload.ts';
+import { batchTooLarge } from '../contract/limits.ts';
 import type { ObservedReport } from '../storage/store.ts';
 import { MAX_CLOCK_SKEW_SECONDS, type ObservationWindow } from './retention.ts';
 
@@ -17,14 +19,6 @@ export class UploadItemError extends Error {
   ) {
     super(`report ${index}: ${detail}`);
   }
-}
-
-/**
- * Refuses a batch of more than `maxBatch` reports, whatever its format.
- * @example checkBatchSize(body.reports.length, config.maxBatch)
- */
-export function checkBatchSize(count: number, maxBatch: number): void {
-  if (count > maxBatch) throw new FormatError(`a batch holds at most ${maxBatch} reports, got ${count}`);
 }
 
 /**
@@ -74,7 +68,7 @@ export function validateBinaryUpload(
   engine: P224Engine,
 ): ObservedReport[] {
   const count = binaryRecordCount(body);
-  checkBatchSize(count, maxBatch);
+  if (count > maxBatch) throw new FormatError(batchTooLarge(maxBatch, count));
   const reports: ObservedReport[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const { hashedId, payload } = binaryRecordAt(body, i);

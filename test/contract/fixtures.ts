@@ -2,7 +2,8 @@
 import { bytesToBase64, generatePrivateKey, keyPairOf, sealReport, type KeyPair } from '../../crypto/index.ts';
 import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 
-export interface SealedReport {
+/** A report sealed for the contract suite, in its wire and byte forms. */
+export interface ContractReport {
   readonly id: string;
   readonly payload: string;
   readonly hashedId: Uint8Array;
@@ -17,7 +18,7 @@ export function newOwner(): KeyPair {
 }
 
 /** One report sealed to `owner`, observed at `timestampMs`. */
-export function sealFor(owner: KeyPair, timestampMs: number, latitude = 48.8566): SealedReport {
+export function sealFor(owner: KeyPair, timestampMs: number, latitude = 48.8566): ContractReport {
   const timestamp = Math.floor(timestampMs / 1000) * 1000;
   const payloadBytes = sealReport(owner.advertisementKey, {
     timestamp: new Date(timestamp),
@@ -37,11 +38,11 @@ export function sealFor(owner: KeyPair, timestampMs: number, latitude = 48.8566)
 }
 
 /** The JSON upload body for these reports. */
-export function jsonUpload(reports: readonly SealedReport[]): string {
+export function jsonUpload(reports: readonly ContractReport[]): string {
   return JSON.stringify({ reports: reports.map(({ id, payload }) => ({ id, payload })) });
 }
 
 /** The binary upload body: 32-byte id then 88-byte payload per report. */
-export function binaryUpload(reports: readonly SealedReport[]): Uint8Array {
+export function binaryUpload(reports: readonly ContractReport[]): Uint8Array {
   return encodeBinaryUpload(reports.map((r) => ({ hashedId: r.hashedId, payload: r.payloadBytes })));
 }

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, openReport } from '../../crypto/index.ts';
-import { binaryUpload, jsonUpload, newOwner, sealFor, type SealedReport } from './fixtures.ts';
+import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from './fixtures.ts';
 
 /** What the suite needs from a runtime. */
 export interface ContractTarget {
@@ -43,7 +43,7 @@ export function contractSuite(target: () => ContractTarget): void {
   const post = (path: string, body: string | Uint8Array, contentType = 'application/json') =>
     t.request(path, { method: 'POST', headers: { 'content-type': contentType }, body });
   const postJson = (path: string, value: unknown) => post(path, JSON.stringify(value));
-  const upload = async (reports: readonly SealedReport[]) => {
+  const upload = async (reports: readonly ContractReport[]) => {
     const response = await post('/v1/reports', jsonUpload(reports));
     expect(response.status, await response.clone().text()).toBe(200);
     return (await response.json()) as { accepted: number; duplicates: number };
@@ -218,6 +218,13 @@ export function contractSuite(target: () => ContractTarget): void {
       expect(
         (await expectProblem(await post('/v1/reports', binaryUpload(tooMany), 'application/octet-stream'), 400)).detail,
       ).toMatch(/at most 50/);
+      // Countless bad items are refused by their count, before any is parsed; a bad item is named
+      // by the first one found, without parsing the rest.
+      const countless = await expectProblem(await postJson('/v1/reports', { reports: Array(4000).fill({}) }), 400);
+      expect(countless.detail).toMatch(/a batch holds at most 50 reports, got \d+/);
+      expect((await expectProblem(await postJson('/v1/reports', { reports: Array(50).fill({}) }), 400)).index).toBe(0);
+      const lastBad = [...tooMany.slice(0, 49), { ...tooMany[0]!, id: 'x' }];
+      expect((await expectProblem(await post('/v1/reports', jsonUpload(lastBad)), 400)).index).toBe(49);
       await expectProblem(await post('/v1/reports', '{"reports": [1, 2'), 400);
       await expectProblem(await post('/v1/reports', '{"reports": "nope"}'), 400);
       await expectProblem(await post('/v1/reports', 'hello', 'text/plain'), 415);

@@ -5,10 +5,12 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { FormatError } from '../../../crypto/index.ts';
 import { BINARY_RECORD_LENGTH } from '../../contract/binary-upload.ts';
-import { UploadRequest, UploadResult } from '../../contract/schemas.ts';
+import { batchTooLarge } from '../../contract/limits.ts';
+import { UploadItem, UploadResult, uploadRequest } from '../../contract/schemas.ts';
 import { retainedWindow } from '../../rules/retention.ts';
-import { checkBatchSize, UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
+import { UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
 import type { ObservedReport } from '../../storage/store.ts';
 import { invalidRequest, problemResponse } from '../problem.ts';
 import { BODY_PROBLEMS, jsonAnswer, typedBody, type RouteContext } from './declare.ts';
@@ -23,30 +25,37 @@ const BINARY_UPLOAD_SCHEMA = z.never().openapi({
   description: `Concatenated ${BINARY_RECORD_LENGTH}-byte records: 32-byte hashed id, 88-byte payload`,
 });
 
-export const uploadRoute = createRoute({
-  method: 'post',
-  path: '/v1/reports',
-  summary: 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing',
-  request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': { schema: UploadRequest },
-        'application/octet-stream': { schema: BINARY_UPLOAD_SCHEMA },
+export const UPLOAD_PATH = '/v1/reports';
+
+/** The upload route for a server whose batches hold at most `maxBatch` reports. */
+function uploadRoute(maxBatch: number) {
+  return createRoute({
+    method: 'post',
+    path: UPLOAD_PATH,
+    summary: 'Upload sealed location reports (JSON or 120-byte binary records), all or nothing',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: uploadRequest(maxBatch) },
+          'application/octet-stream': { schema: BINARY_UPLOAD_SCHEMA },
+        },
       },
     },
-  },
-  responses: { 200: jsonAnswer(UploadResult, 'Stored; duplicates were already present'), ...BODY_PROBLEMS },
-});
+    responses: { 200: jsonAnswer(UploadResult, 'Stored; duplicates were already present'), ...BODY_PROBLEMS },
+  });
+}
 
 /** A JSON upload item is about 180 bytes; the cap leaves room for whitespace. */
 const JSON_BYTES_PER_UPLOAD_ITEM = 256;
 
 /** @example finderRoutes(app, context) */
 export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds }: RouteContext): void {
+  // The upload's items are checked one by one inside its schema, which names their shape by reference.
+  app.openAPIRegistry.register('UploadItem', UploadItem);
   const maxBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
   app.use(
-    uploadRoute.path,
+    UPLOAD_PATH,
     bodyLimit({
       maxSize: maxBytes,
       onError: () => problemResponse(413, `the body exceeds ${maxBytes} bytes (MAX_BATCH ${config.maxBatch})`),
@@ -68,11 +77,22 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
     );
   };
 
+  // Every report of a JSON upload is one object, and nothing else in a valid one holds a brace
+  // (its strings are base64): a body with more opening braces than a batch may have objects is
+  // refused by counting them, before parsing builds hundreds of thousands of empty objects.
+  const countedItems: MiddlewareHandler = async (c, next) => {
+    const text = await c.req.text();
+    let braces = 0;
+    for (let at = text.indexOf('{'); at !== -1 && braces <= config.maxBatch + 1; at = text.indexOf('{', at + 1))
+      braces++;
+    if (braces > config.maxBatch + 1) throw new FormatError(`${batchTooLarge(config.maxBatch, braces - 1)} or more`);
+    await next();
+  };
+
   app.openapi(
-    { ...uploadRoute, middleware: [typedBody, binaryUpload] },
+    { ...uploadRoute(config.maxBatch), middleware: [typedBody, binaryUpload, countedItems] },
     (c) => {
       const { reports } = c.req.valid('json');
-      checkBatchSize(reports.length, config.maxBatch);
       const window = retainedWindow(nowSeconds(), config.retentionDays);
       return stored(
         c,
@@ -84,8 +104,8 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
       if (result.success) return undefined;
       const issue = result.error.issues[0]!;
       const [field, index, ...rest] = issue.path;
-      if (field !== 'reports' || typeof index !== 'number' || rest.length === 0) throw invalidRequest(issue);
-      throw new UploadItemError(index, `${rest.join('.')}: ${issue.message}`);
+      if (field !== 'reports' || typeof index !== 'number') throw invalidRequest(issue);
+      throw new UploadItemError(index, `${rest.length ? rest.join('.') : 'report'}: ${issue.message}`);
     },
   );
 }
