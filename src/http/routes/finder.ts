@@ -81,6 +81,7 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
   // (its strings are base64): a body with more opening braces than a batch may have objects is
   // refused by counting them, before parsing builds hundreds of thousands of empty objects.
   const countedItems: MiddlewareHandler = async (c, next) => {
+    if (!/^application\/([\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) return next();
     const text = await c.req.text();
     let braces = 0;
     for (let at = text.indexOf('{'); at !== -1 && braces <= config.maxBatch + 1; at = text.indexOf('{', at + 1))
