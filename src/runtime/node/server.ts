@@ -11,7 +11,7 @@ import { createApp } from '../../http/app.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import { retentionStart } from '../../rules/retention.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
-import { openDatabase, READER_OPTIONS } from '../../storage/sqlite/database.ts';
+import { damageOf, openDatabase, READER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore } from '../../storage/sqlite/store.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
@@ -63,7 +63,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   try {
     db = openDatabase(options.databasePath);
   } catch (error) {
-    throw new StartupError(`cannot open the database ${options.databasePath}: ${(error as Error).message}`);
+    const reason = damageOf(error) ?? (error as Error).message;
+    throw new StartupError(`cannot open the database ${options.databasePath}: ${reason}`);
   }
   let release: () => Promise<void>;
   try {
@@ -75,7 +76,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
   const readers =
     readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
-  const store = new SqliteReportStore(db, { readers });
+  const store = new SqliteReportStore(db, { readers, log });
+  if (store.damage !== undefined) {
+    await readers?.close();
+    db.close();
+    await release();
+    throw new StartupError(`${options.databasePath}: ${store.damage}`);
+  }
   const indexingStarted = performance.now();
   void store.indexed.then(
     (read) =>

@@ -51,3 +51,14 @@ export function openDatabase(path: string): Database.Database {
   migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
 }
+
+/**
+ * Why SQLite's `error` means the file is damaged (not, or no longer, a sound database), in words
+ * for an operator; undefined for any other failure.
+ * @example damageOf(error) // 'the database is damaged (SQLITE_CORRUPT: …); restore it from a backup'
+ */
+export function damageOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^SQLITE_(CORRUPT|NOTADB)/.test(code)) return undefined;
+  return `the database is damaged (${code}: ${(error as Error).message}); restore it from a backup`;
+}

@@ -29,7 +29,7 @@ import {
   type ReportStore,
   type StoredReport,
 } from '../store.ts';
-import { MAX_CACHED_STATEMENTS } from './database.ts';
+import { damageOf, MAX_CACHED_STATEMENTS } from './database.ts';
 import { BucketIdFilter } from './id-filter.ts';
 import type { SqliteReaders, StatementBlob } from './readers.ts';
 import { reportsOfBundle, selectReportBundle } from './report-bundle.ts';
@@ -70,11 +70,18 @@ export class SqliteReportStore implements ReportStore {
    * id filter; until then queries seek every pair.
    */
   readonly indexed: Promise<number>;
+  readonly #log: (line: string) => void;
+  /** Why the file cannot be trusted, once SQLite has found it damaged: every call then fails with it. */
+  #damage: string | undefined;
   #pending: PendingInsert[] = [];
 
-  constructor(db: Database.Database, { readers }: { readers?: SqliteReaders } = {}) {
+  constructor(
+    db: Database.Database,
+    { readers, log = console.error }: { readers?: SqliteReaders; log?: (line: string) => void } = {},
+  ) {
     this.#db = db;
     this.#readers = readers;
+    this.#log = log;
     this.#prepared = statementCache(db, MAX_CACHED_STATEMENTS);
     this.#insertReport = db.prepare(INSERT_REPORT_SQL);
     // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
@@ -103,24 +110,41 @@ export class SqliteReportStore implements ReportStore {
         }
       }),
     );
-    // A bucket whose reading failed stays "maybe": queries stay correct, only slower.
-    this.indexed = this.#indexStoredBuckets().catch(() => 0);
+    // Synchronously, before any insert or query can run: the stored buckets answer "maybe" until
+    // read. A file whose table cannot even say which days it holds is damaged, not empty.
+    // Two queries, each one seek: SQLite scans the whole table for min() and max() asked together.
+    let first: number | null = null;
+    let last: number | null = null;
+    try {
+      first = db.prepare('SELECT min(bucket) FROM reports').pluck().get() as number | null;
+      last = db.prepare('SELECT max(bucket) FROM reports').pluck().get() as number | null;
+    } catch (error) {
+      this.#failure(error);
+    }
+    if (first !== null && last !== null)
+      for (let bucket = first; bucket <= last; bucket++) this.#ids.markUnindexed(bucket);
+    // Indexing reads every key of the table, so it also finds damage anywhere in it. A bucket
+    // it could not read stays "maybe": queries stay correct, only slower.
+    this.indexed =
+      first === null || last === null
+        ? Promise.resolve(0)
+        : this.#indexStoredBuckets(first, last).catch((error: unknown) => {
+            const failure = this.#failure(error);
+            if (!this.#damage)
+              this.#log(
+                `indexing stored ids failed (${(failure as Error).message}); queries still answer, more slowly`,
+              );
+            return 0;
+          });
   }
 
   /** Reads the ids of every stored bucket into the filter, a step at a time so start-up stays responsive. */
-  async #indexStoredBuckets(): Promise<number> {
-    const range = this.#db.prepare('SELECT min(bucket) AS first, max(bucket) AS last FROM reports').get() as {
-      first: number | null;
-      last: number | null;
-    };
-    if (range.first === null || range.last === null) return 0;
+  async #indexStoredBuckets(first: number, last: number): Promise<number> {
     let read = 0;
-    // Synchronously, before any insert or query can run: these buckets answer "maybe" until read.
-    for (let bucket = range.first; bucket <= range.last; bucket++) this.#ids.markUnindexed(bucket);
     const step = this.#db
       .prepare('SELECT hashed_id FROM reports WHERE bucket = ? AND hashed_id > ? ORDER BY hashed_id LIMIT ?')
       .pluck();
-    for (let bucket = range.first; bucket <= range.last; bucket++) {
+    for (let bucket = first; bucket <= last; bucket++) {
       for (let after: Uint8Array = new Uint8Array(0); ;) {
         await new Promise((resolve) => setImmediate(resolve));
         if (!this.#db.open) return read;
@@ -136,6 +160,7 @@ export class SqliteReportStore implements ReportStore {
   }
 
   insert(reports: readonly ObservedReport[], receivedAt: number, capPerDay = 0): Promise<InsertResult> {
+    if (this.#damage !== undefined) return Promise.reject(new StoreUnavailableError(this.#damage));
     return new Promise((resolve, reject) => {
       if (this.#pending.push({ reports, receivedAt, capPerDay, resolve, reject }) === 1)
         setImmediate(() => this.#flush());
@@ -149,12 +174,12 @@ export class SqliteReportStore implements ReportStore {
     try {
       results = this.#commitGroup(group);
     } catch (error) {
-      for (const p of group) p.reject(unavailable(error));
+      for (const p of group) p.reject(this.#failure(error));
       return;
     }
     group.forEach((p, i) => {
       const result = results[i]!;
-      if ('error' in result) p.reject(unavailable(result.error));
+      if ('error' in result) p.reject(this.#failure(result.error));
       else p.resolve(result);
     });
   }
@@ -177,6 +202,7 @@ export class SqliteReportStore implements ReportStore {
    * are in the stable order. A large query shares its days with the readers.
    */
   async query(query: ReportQuery): Promise<StoredReport[]> {
+    if (this.#damage !== undefined) throw new StoreUnavailableError(this.#damage);
     // Days before a cursor's hold nothing after it.
     const firstBucket = bucketOf(query.after ? Math.max(query.since, query.after.timestamp) : query.since);
     const lastBucket = bucketOf(query.until);
@@ -210,7 +236,7 @@ export class SqliteReportStore implements ReportStore {
           (statement) => this.#bundle(statement),
         );
       } catch (error) {
-        throw unavailable(error);
+        throw this.#failure(error);
       }
       days.forEach((day, k) => {
         for (const report of this.#dayReports(day, query.limit, bundles[k]!)) found.push(report);
@@ -264,11 +290,36 @@ export class SqliteReportStore implements ReportStore {
     this.#run(() => this.#db.prepare(PING_SQL).get());
   }
 
+  /** Why the file cannot be trusted, once SQLite has found it damaged; undefined while it is sound. */
+  get damage(): string | undefined {
+    return this.#damage;
+  }
+
+  /**
+   * What a failure means to callers: damage (logged once, and from then on every call fails
+   * with it, so that no owner is ever answered from a file that lost reports), "not now", or a
+   * bug that surfaces as it is.
+   */
+  #failure(error: unknown): unknown {
+    const damage = damageOf(error);
+    if (damage !== undefined && this.#damage === undefined) {
+      this.#damage = damage;
+      this.#log(damage);
+    }
+    const code = (error as { code?: unknown }).code;
+    if (this.#damage !== undefined) return new StoreUnavailableError(this.#damage);
+    if (typeof code === 'string' && NOT_NOW.test(code)) {
+      return new StoreUnavailableError(`the database cannot take the work now (${code})`);
+    }
+    return error;
+  }
+
   #run<T>(work: () => T): T {
+    if (this.#damage !== undefined) throw new StoreUnavailableError(this.#damage);
     try {
       return work();
     } catch (error) {
-      throw unavailable(error);
+      throw this.#failure(error);
     }
   }
 }
@@ -288,10 +339,4 @@ function wholeDay(day: DayQuery, room: number): ReportStatement {
 }
 
 /** SQLite's busy, locked, full and I/O errors mean "not now", not "bad input". */
-function unavailable(error: unknown): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/.test(code)) {
-    return new StoreUnavailableError(`the database cannot take the work now (${code})`);
-  }
-  return error;
-}
+const NOT_NOW = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;
