@@ -63,7 +63,8 @@ export function createApp({
 
   app.use('*', requestLog(log));
   const ownerCors = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] });
-  for (const path of OWNER_PATHS) app.use(path, path === maclessRoute.path ? maclessCors : ownerCors);
+  for (const path of OWNER_PATHS)
+    app.use(path, path === maclessRoute.path ? maclessCors(config.corsOrigins) : ownerCors);
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
   const clientOf = (c: Context) =>
@@ -89,13 +90,16 @@ export function createApp({
   ];
   app.notFound((c) => {
     const allowed = methodsOf(c.req.path);
-    if (allowed.length === 0) return problemResponse(404, `no route ${c.req.path}`);
+    // The path is not echoed: a problem's detail must not carry a client's input back unescaped.
+    if (allowed.length === 0) return problemResponse(404, 'no route here; /docs lists them');
     return problemResponse(405, `${c.req.method} is not allowed here; use ${allowed.join(', ')}`, {
       headers: { allow: allowed.join(', ') },
     });
   });
 
   app.onError((error, c) => {
+    // Reading the body of a client that hung up fails; that is the client's doing, not a 500.
+    if (c.req.raw.signal.aborted) return problemResponse(400, 'the client went away before its request was whole');
     if (error instanceof ProblemError) return problemResponse(error.status, error.message);
     if (error instanceof UploadItemError) return problemResponse(400, error.message, { index: error.index });
     if (error instanceof FormatError) return problemResponse(400, error.message);

@@ -2,6 +2,7 @@
 // a real server on a real SQLite file seeded with as many reports as the per-id cap allows.
 import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,5 +94,50 @@ describe('one request cannot take the server down', () => {
     );
     // The server is still there for everyone else.
     expect((await fetch(server.url + '/v1/health')).status).toBe(200);
+  });
+});
+
+describe('what reaches the log and what is echoed', () => {
+  it('logs escaped, bounded lines; an aborted upload as a client that went away; echoes no path', async () => {
+    const lines: string[] = [];
+    const logged = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'log.db'),
+      config: DEFAULT_CONFIG,
+      log: (line) => lines.push(line),
+    });
+    try {
+      const { port } = new URL(logged.url);
+      /** Sends raw bytes on one connection; resolves when the server closes it or `ms` pass. */
+      const raw = (bytes: string, ms = 300) =>
+        new Promise<string>((resolve) => {
+          let answer = '';
+          const socket = createConnection(Number(port), '127.0.0.1', () => socket.write(bytes));
+          socket.on('data', (chunk) => (answer += chunk.toString()));
+          socket.on('close', () => resolve(answer));
+          setTimeout(() => (socket.destroy(), resolve(answer)), ms);
+        });
+      const forged = await fetch(`${logged.url}/a%0AGET%20/forged%20200%201.0ms/%3Cscript%3E`);
+      expect(forged.status).toBe(404);
+      expect(((await forged.json()) as { detail: string }).detail).not.toMatch(/forged|script/);
+      await fetch(`${logged.url}/${'x'.repeat(8000)}`);
+      // An upload whose client hangs up half-way through its body.
+      await raw(
+        'POST /v1/reports HTTP/1.1\r\nhost: x\r\ncontent-type: application/octet-stream\r\ncontent-length: 1200\r\n\r\n' +
+          'x'.repeat(100),
+        200,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const requestLines = lines.filter((l) => !l.startsWith('Crowdfind listening'));
+      expect(requestLines.every((l) => !/[\r\n]/.test(l) && l.length < 260)).toBe(true);
+      expect(requestLines.some((l) => /^GET \/a%0AGET%20\/forged%20200%201\.0ms\/%3Cscript%3E 404 /.test(l))).toBe(
+        true,
+      );
+      expect(requestLines.some((l) => /^POST \/v1\/reports client went away /.test(l))).toBe(true);
+      expect(lines.some((l) => /internal error/.test(l))).toBe(false);
+    } finally {
+      await logged.close();
+    }
   });
 });
