@@ -24,17 +24,28 @@ export const maclessRoute = createRoute({
 const DEFAULT_DAYS = 7;
 
 const MACLESS_CORS_HEADERS = {
-  'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-allow-headers': 'X-Requested-With, Content-Type, Authorization',
   'access-control-allow-private-network': 'true',
 };
 
-/** The CORS headers of macless-haystack's own server, on every answer of its route. */
-export const maclessCors: MiddlewareHandler = async (c, next) => {
-  await next();
-  for (const [name, value] of Object.entries(MACLESS_CORS_HEADERS)) c.res.headers.set(name, value);
-};
+/**
+ * The CORS headers of macless-haystack's own server, on every answer of its route, for the
+ * origins the server allows (CORS_ORIGINS): to any origin, as the original, only where that is
+ * the setting.
+ * @example app.use(maclessRoute.path, maclessCors(config.corsOrigins))
+ */
+export function maclessCors(origins: readonly string[]): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const origin = c.req.header('origin');
+    const allowed = origins.includes('*') ? '*' : origin !== undefined && origins.includes(origin) ? origin : undefined;
+    if (allowed === undefined) return;
+    c.res.headers.set('access-control-allow-origin', allowed);
+    if (allowed !== '*') c.res.headers.append('vary', 'Origin');
+    for (const [name, value] of Object.entries(MACLESS_CORS_HEADERS)) c.res.headers.set(name, value);
+  };
+}
 
 /** @example maclessRoutes(app, context) */
 export function maclessRoutes(app: OpenAPIHono, { store, config, nowSeconds }: RouteContext): void {
