@@ -15,6 +15,16 @@ export const PRUNE_BUCKETS_SQL = 'DELETE FROM reports WHERE bucket < ?';
 /** Removes the expired part of the one bucket the cut-off falls in. */
 export const PRUNE_EDGE_SQL = 'DELETE FROM reports WHERE bucket = ? AND timestamp < ?';
 
+/**
+ * Pruning a bucket a slice at a time: its reports observed before a time, among the ids from a
+ * first byte on (`hashed_id >= ?`) to the next slice's (`< ?`). Hashed ids are SHA-256 outputs,
+ * so the slices are even, and no one statement holds the writer for a whole day's reports.
+ * Bound as bucket, time, then one or two slice bounds.
+ */
+export function pruneSliceSql(last: boolean): string {
+  return `DELETE FROM reports WHERE bucket = ? AND timestamp < ? AND hashed_id >= ?${last ? '' : ' AND hashed_id < ?'}`;
+}
+
 export const PING_SQL = 'SELECT 1';
 
 /** Row shape of {@link countStoredSql}. */

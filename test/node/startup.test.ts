@@ -1,6 +1,7 @@
 // Starting the server the way a self-hoster does (`npm start`): conditions that would make it
 // run wrongly, or die with a stack, are refused with one line that names the cause.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/spawn-server.ts';
+import { syntheticPayload } from '../../bench/synthetic-reports.ts';
+import { bucketOf } from '../../schema/schema.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { INSERT_REPORT_SQL } from '../../src/storage/report-sql.ts';
+import { openDatabase } from '../../src/storage/sqlite/database.ts';
 import { startNodeServer } from '../../src/runtime/node/server.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-startup-'));
@@ -101,4 +106,81 @@ describe('starting the server', () => {
       'Crowdfind could not start: MAX_BATCH must be an integer of at least 1, got "lots"',
     ]);
   });
+});
+
+/** A read-only file system to start on; undefined where this machine cannot mount one (not root). */
+function readOnlyMount(): string | undefined {
+  const point = mkdtempSync(join(tmpdir(), 'crowdfind-ro-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', point], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const db = openDatabase(join(point, 'sealed.db'));
+  db.close();
+  execFileSync('mount', ['-o', 'remount,ro', point], { stdio: 'ignore' });
+  return point;
+}
+
+describe('permanent conditions are refused at start, naming the path and the cause', () => {
+  const point = readOnlyMount();
+  afterAll(() => point && execFileSync('umount', [point]));
+
+  it.skipIf(point === undefined)('a database file on a read-only file system', async () => {
+    const databasePath = join(point!, 'sealed.db');
+    await expect(startNodeServer(options(databasePath))).rejects.toThrow(
+      new RegExp(`cannot open the database ${databasePath}: .* is not writable \\(EROFS: read-only file system`),
+    );
+  });
+
+  it.skipIf(point === undefined)('a folder it cannot create the database in', async () => {
+    const databasePath = join(point!, 'new', 'reports.db');
+    await expect(startNodeServer(options(databasePath))).rejects.toThrow(
+      new RegExp(
+        `cannot open the database ${databasePath}: .*mkdir.* ${point} is not writable \\(EROFS: read-only file system`,
+      ),
+    );
+  });
+
+  it('says plainly when this machine cannot mount a read-only file system to test on', () => {
+    if (point === undefined) console.log('skipped: read-only databases need root to mount a test file system');
+    expect(true).toBe(true);
+  });
+});
+
+describe('pruning a backlog at start', () => {
+  it('lets the server answer while it deletes, and deletes every expired report', async () => {
+    const databasePath = join(folder, 'backlog.db');
+    const db = openDatabase(databasePath);
+    const insert = db.prepare(INSERT_REPORT_SQL);
+    const expired = Math.floor(Date.now() / 1000) - 9 * 86_400;
+    const EXPIRED = 300_000;
+    db.transaction(() => {
+      for (let k = 0; k < EXPIRED; k++) {
+        insert.run(
+          bucketOf(expired - (k % 2) * 86_400),
+          randomFillSync(new Uint8Array(32)),
+          expired,
+          syntheticPayload(expired),
+          expired,
+        );
+      }
+    })();
+    db.close();
+    const lines: string[] = [];
+    const server = await startNodeServer({ ...options(databasePath), log: (line) => lines.push(line) });
+    try {
+      const health = await fetch(`${server.url}/v1/health`);
+      expect(health.status).toBe(200);
+      // Health answered while the backlog was still being pruned.
+      expect(lines.some((line) => line.startsWith('pruned'))).toBe(false);
+      const deadline = Date.now() + 30_000;
+      while (!lines.some((line) => line.startsWith('pruned')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(lines).toContain(`pruned ${EXPIRED} expired reports`);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -2,7 +2,9 @@
  * The Node runtime's wiring: an SQLite file, the app, an HTTP listener, the pruning timer and
  * a clean shutdown. `main.ts` calls it from the environment; tests call it directly.
  */
+import { accessSync, constants } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -30,6 +32,29 @@ export function defaultReaderThreads(): number {
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A request must arrive whole (headers and body) within this; slow senders are cut off with 408. */
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Why a database file could not be opened, in words: damage, or the file or the nearest folder
+ * on its path that cannot be written, after SQLite's or Node's own words.
+ */
+function whyUnopenable(path: string, error: unknown): string {
+  const damage = damageOf(error);
+  if (damage !== undefined) return damage;
+  const message = (error as Error).message;
+  const places = [path];
+  for (let folder = dirname(path); places.at(-1) !== folder; folder = dirname(folder)) places.push(folder);
+  for (const place of places) {
+    try {
+      accessSync(place, constants.W_OK);
+      return message;
+    } catch (denied) {
+      if ((denied as NodeJS.ErrnoException).code !== 'ENOENT') {
+        return `${message}: ${place} is not writable (${(denied as Error).message})`;
+      }
+    }
+  }
+  return message;
+}
 
 export interface NodeServerOptions {
   readonly port: number;
@@ -63,8 +88,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   try {
     db = openDatabase(options.databasePath);
   } catch (error) {
-    const reason = damageOf(error) ?? (error as Error).message;
-    throw new StartupError(`cannot open the database ${options.databasePath}: ${reason}`);
+    throw new StartupError(
+      `cannot open the database ${options.databasePath}: ${whyUnopenable(options.databasePath, error)}`,
+    );
   }
   let release: () => Promise<void>;
   try {

@@ -43,13 +43,21 @@ export const READER_OPTIONS: SqliteReaderOptions = {
 export function openDatabase(path: string): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  db.pragma(`cache_size = -${CACHE_KIB}`);
-  db.pragma(`mmap_size = ${MMAP_BYTES}`);
-  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
-  return db;
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`cache_size = -${CACHE_KIB}`);
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+    // A file SQLite could open only for reading would start healthy and then refuse every
+    // upload: writing the header's user version back as it is finds out now (SQLITE_READONLY).
+    if (path !== ':memory:') db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
 
 /**

@@ -15,8 +15,7 @@ import {
   countStoredSql,
   INSERT_REPORT_SQL,
   PING_SQL,
-  PRUNE_BUCKETS_SQL,
-  PRUNE_EDGE_SQL,
+  pruneSliceSql,
   type CountRow,
   type ReportStatement,
 } from '../report-sql.ts';
@@ -39,6 +38,10 @@ import { statementCache } from './statement-cache.mjs';
 const PAIRS_PER_COUNT = 8000;
 /** Ids read per step while indexing existing buckets, between which the event loop runs. */
 const INDEX_STEP = 20_000;
+/** Slices of a day's ids that pruning deletes one statement at a time. */
+const PRUNE_SLICES = 16;
+/** The first hashed id of prune slice `slice`: its first byte. */
+const sliceStart = (slice: number) => Uint8Array.of((slice * 256) / PRUNE_SLICES);
 /** Ids (over all days) below which an owner query runs on this connection alone. */
 const PARALLEL_MIN_IDS = 64;
 
@@ -276,14 +279,24 @@ export class SqliteReportStore implements ReportStore {
     );
   }
 
+  /**
+   * Deletes day by day, a sixteenth of a day's ids per statement, letting the event loop run
+   * between statements: a start-up prune of a week's backlog held the server for seconds
+   * before it listened.
+   */
   async prune(before: number): Promise<number> {
     this.#ids.dropBefore(bucketOf(before));
-    return this.#run(
-      this.#db.transaction(() => {
-        const whole = this.#db.prepare(PRUNE_BUCKETS_SQL).run(bucketOf(before)).changes;
-        return whole + this.#db.prepare(PRUNE_EDGE_SQL).run(bucketOf(before), before).changes;
-      }),
-    );
+    const first = this.#run(() => this.#db.prepare('SELECT min(bucket) FROM reports').pluck().get() as number | null);
+    let removed = 0;
+    for (let bucket = first ?? Infinity; bucket <= bucketOf(before); bucket++) {
+      for (let slice = 0; slice < PRUNE_SLICES; slice++) {
+        const last = slice === PRUNE_SLICES - 1;
+        const bounds = last ? [sliceStart(slice)] : [sliceStart(slice), sliceStart(slice + 1)];
+        removed += this.#run(() => this.#prepared(pruneSliceSql(last)).run(bucket, before, ...bounds).changes);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {
