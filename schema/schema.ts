@@ -6,9 +6,11 @@
  * clustered by observation day first. New reports carry recent timestamps, so inserts land
  * near the right edge of the B-tree instead of at random places in a table-sized index; an
  * owner's fetch names the few days of its window and seeks (day, id) for each id; pruning
- * deletes whole expired days from the left edge. The payload is part of the key, which makes
- * a repeated upload of the same (id, payload) a no-op with no separate dedup column.
- * drizzle has no WITHOUT ROWID option: the generated migration adds it by hand.
+ * deletes whole expired days from the left edge. A report's key within its day and id is its
+ * seal (below): what the finder's encryption covers, not the clear-text time or confidence a
+ * replayer can change, so that a replay with a forged time or confidence is a duplicate, and
+ * the first copy is kept.
+ * drizzle has no WITHOUT ROWID option: the generated migrations add it by hand.
  */
 import { blob, integer, primaryKey, sqliteTable } from 'drizzle-orm/sqlite-core';
 
@@ -27,6 +29,11 @@ export const reports = sqliteTable(
     bucket: integer('bucket').notNull(),
     /** 32-byte SHA-256 of the advertisement key. */
     hashedId: blob('hashed_id').notNull(),
+    /**
+     * 8 bytes of the x coordinate of the report's ephemeral key, which the finder draws afresh
+     * for every report and the encryption binds: {@link SEAL_SQL}.
+     */
+    seal: blob('seal').notNull(),
     /** Observation time from the payload, Unix seconds. */
     timestamp: integer('timestamp').notNull(),
     /** The 88- or 89-byte payload exactly as uploaded. */
@@ -34,5 +41,12 @@ export const reports = sqliteTable(
     /** When the server stored it, Unix seconds. */
     receivedAt: integer('received_at').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.bucket, table.hashedId, table.timestamp, table.payload] })],
+  (table) => [primaryKey({ columns: [table.bucket, table.hashedId, table.seal] })],
 );
+
+/**
+ * A payload's seal in SQL, for inserts and the migration alike: the ephemeral key is the 57
+ * bytes before the last 26 (ciphertext and tag) of an 88- or 89-byte payload, `04 ‖ X ‖ Y`, and
+ * the seal is X's first 8 bytes (1-based: from the 82nd-last byte).
+ */
+export const SEAL_SQL = (payload: string) => `substr(${payload}, length(${payload}) - 81, 8)`;

@@ -4,11 +4,14 @@
  * point, observed within the retained window. A JSON batch's size is checked by its schema
  * (contract/schemas.ts), a binary one's here, with the same words.
  */
-import { FormatError, parseReport, type P224Engine } from '../../crypto/index.ts';
+import { EXTENDED_REPORT_LENGTH, FormatError, parseReport, type P224Engine } from '../../crypto/index.ts';
 import { binaryRecordAt, binaryRecordCount } from '../contract/binary-upload.ts';
 import { batchTooLarge } from '../contract/limits.ts';
 import type { ObservedReport } from '../storage/store.ts';
 import { MAX_CLOCK_SKEW_SECONDS, type ObservationWindow } from './retention.ts';
+
+/** Where the 89-byte form's extra byte stands, after the 4-byte timestamp. */
+const EXTRA_BYTE_OFFSET = 4;
 
 /** Why one upload item was refused; `index` is its position in the batch. */
 export class UploadItemError extends Error {
@@ -42,6 +45,11 @@ export function validateUploadItem(
   } catch (error) {
     if (error instanceof FormatError) throw new UploadItemError(index, `payload: ${error.message}`);
     throw error;
+  }
+  // The extra byte of the 89-byte form has been 0 in every report ever observed, and nothing
+  // authenticates it: a different value is a forgery's mark or a bug, and is not stored.
+  if (payload.length === EXTENDED_REPORT_LENGTH && payload[EXTRA_BYTE_OFFSET] !== 0) {
+    throw new UploadItemError(index, 'payload: byte 4 of an 89-byte report is always 0 (docs/protocol.md §3.2)');
   }
   if (!engine.isUncompressedPoint(ephemeralPublicKey)) {
     throw new UploadItemError(index, 'payload: the ephemeral key is not an uncompressed P-224 point');

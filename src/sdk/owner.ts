@@ -4,7 +4,9 @@
  */
 import {
   base64ToBytes,
+  bytesToHex,
   openReports,
+  parseReport,
   type KeyCandidate,
   type LocationReport,
   type P224Engine,
@@ -34,8 +36,8 @@ export interface LocateOptions extends HttpOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** A report as the server answers it, before decryption. */
-type ReportJson = { readonly id: string; readonly payload: string };
+/** A report as the server answers it, before decryption; `receivedAt` in Unix ms. */
+export type ReportJson = { readonly id: string; readonly payload: string; readonly receivedAt: number };
 
 /**
  * Locations of `devices` observed between `since` and `until`, newest first.
@@ -53,11 +55,12 @@ export async function locate(devices: readonly Device[], options: LocateOptions)
   for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
     const batch = ids.slice(i, i + MAX_QUERY_IDS);
     const payloadsById = new Map<string, Uint8Array[]>();
-    for (const report of await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options)) {
-      if (!candidates.has(report.id)) continue;
-      const payloads = payloadsById.get(report.id) ?? [];
-      payloads.push(base64ToBytes(report.payload));
-      payloadsById.set(report.id, payloads);
+    const fetched = await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options);
+    for (const { id, payload } of firstReceivedOfEachSeal(fetched)) {
+      if (!candidates.has(id)) continue;
+      const payloads = payloadsById.get(id) ?? [];
+      payloads.push(payload);
+      payloadsById.set(id, payloads);
     }
     for (const [id, payloads] of payloadsById) {
       const { key, device } = candidates.get(id)!;
@@ -103,6 +106,31 @@ async function fetchApple(ids: string[], options: LocateOptions): Promise<Report
     JSON.stringify(body),
     'application/json',
     options,
-  )) as { results?: ReportJson[] };
-  return answer.results ?? [];
+  )) as { results?: Array<{ id: string; payload: string; datePublished: number }> };
+  return (answer.results ?? []).map(({ id, payload, datePublished }) => ({ id, payload, receivedAt: datePublished }));
+}
+
+/**
+ * One report per ephemeral key and id, the first the server received. A finder seals every
+ * report with a fresh ephemeral key, and the time and confidence beside the sealed part are not
+ * authenticated, so copies that share one are replays, possibly with forged times; the copy
+ * received first is the finder's own (a replayer learns the sealed bytes only after it). Servers
+ * that cannot refuse such copies across days (D1) return them all; this is the owner's guard.
+ * @example firstReceivedOfEachSeal(page.reports).length
+ */
+export function firstReceivedOfEachSeal(reports: readonly ReportJson[]): Array<{ id: string; payload: Uint8Array }> {
+  const first = new Map<string, { id: string; payload: Uint8Array; receivedAt: number }>();
+  for (const report of reports) {
+    const payload = base64ToBytes(report.payload);
+    let seal: string;
+    try {
+      seal = `${report.id}:${bytesToHex(parseReport(payload).ephemeralPublicKey)}`;
+    } catch {
+      continue; // not a report's layout: nothing an owner can open
+    }
+    const kept = first.get(seal);
+    if (!kept || report.receivedAt < kept.receivedAt)
+      first.set(seal, { id: report.id, payload, receivedAt: report.receivedAt });
+  }
+  return [...first.values()];
 }

@@ -4,11 +4,22 @@
  * that SQLite seeks (bucket, id) pairs on the primary key instead of scanning the window.
  * Each driver's own shapes live beside its store: sqlite/report-bundle.ts, d1/report-rows.ts.
  */
-import { bucketOf } from '../../schema/schema.ts';
+import { bucketOf, SEAL_SQL } from '../../schema/schema.ts';
 import type { ReportQuery } from './store.ts';
 
+/**
+ * Stores one report, bound as bucket, hashed id, timestamp, payload, time received; its seal is
+ * computed from the payload, and a report whose seal its day and id already hold is ignored.
+ */
 export const INSERT_REPORT_SQL =
-  'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)';
+  'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at, seal) ' +
+  `SELECT column1, column2, column3, column4, column5, ${SEAL_SQL('column4')} FROM (VALUES (?, ?, ?, ?, ?))`;
+
+/**
+ * Whether a bucket holds a report of an id with a payload's seal, bound as bucket, hashed id,
+ * payload: a copy under another day is a replay with a forged time (schema.ts, SEAL_SQL).
+ */
+export const SEAL_STORED_SQL = `SELECT 1 FROM reports WHERE bucket = ? AND hashed_id = ? AND seal = (SELECT ${SEAL_SQL('column1')} FROM (VALUES (?)))`;
 
 /** Removes whole expired buckets: a range delete at the left edge of the table. */
 export const PRUNE_BUCKETS_SQL = 'DELETE FROM reports WHERE bucket < ?';

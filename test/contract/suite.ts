@@ -31,6 +31,11 @@ export const CONTRACT_CONFIG = {
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');
 
 const HOUR = 3_600_000;
+
+/** The 89-byte form of an 88-byte payload: `extra` inserted after the 4-byte timestamp. */
+function withExtraByte(payload: Uint8Array, extra: number): Uint8Array {
+  return Uint8Array.from([...payload.subarray(0, 4), extra, ...payload.subarray(4)]);
+}
 const DAY = 24 * HOUR;
 
 export function contractSuite(target: () => ContractTarget): void {
@@ -161,6 +166,23 @@ export function contractSuite(target: () => ContractTarget): void {
       expect((await query({ ids: [a!.id] })).reports).toHaveLength(2);
     });
 
+    it('stores a replay with a forged time or confidence as a duplicate, and the 89-byte form of a report too', async () => {
+      const owner = newOwner();
+      const real = sealFor(owner, CONTRACT_NOW - 2 * HOUR);
+      const forged = real.payloadBytes.slice();
+      new DataView(forged.buffer).setUint32(0, new DataView(forged.buffer).getUint32(0) - 1800);
+      forged[4] = 3;
+      expect(await upload([real])).toEqual({ accepted: 1, duplicates: 0 });
+      const replay = { ...real, payload: btoa(String.fromCharCode(...forged)), payloadBytes: forged };
+      const extended = withExtraByte(real.payloadBytes, 0);
+      expect(await upload([replay, { ...real, payload: btoa(String.fromCharCode(...extended)) }])).toEqual({
+        accepted: 0,
+        duplicates: 2,
+      });
+      const stored = (await query({ ids: [real.id] })).reports;
+      expect(stored.map((r) => r.payload)).toEqual([real.payload]);
+    });
+
     it('is all or nothing: one bad item stores nothing and names its index', async () => {
       const owner = newOwner();
       const good = [sealFor(owner, CONTRACT_NOW - HOUR), sealFor(owner, CONTRACT_NOW - 2 * HOUR)];
@@ -197,6 +219,11 @@ export function contractSuite(target: () => ContractTarget): void {
         ],
         ['from the future', { id: good.id, payload: sealFor(owner, CONTRACT_NOW + 11 * 60_000).payload }, /future/],
         ['older than retention', { id: good.id, payload: sealFor(owner, CONTRACT_NOW - 8 * DAY).payload }, /retention/],
+        [
+          'an 89-byte report whose extra byte is not 0',
+          { id: good.id, payload: btoa(String.fromCharCode(...withExtraByte(good.payloadBytes, 0x7f))) },
+          /byte 4 of an 89-byte report is always 0/,
+        ],
       ];
       for (const [name, item, reason] of cases) {
         const problem = await expectProblem(await post('/v1/reports', JSON.stringify({ reports: [item] })), 400);

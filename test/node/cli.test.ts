@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64, hexToBytes, keyPairOf, RollingAccessory } from '../../crypto/index.ts';
+import { bytesToBase64, hexToBytes, keyPairOf, RollingAccessory, sealReport } from '../../crypto/index.ts';
+import { firstReceivedOfEachSeal } from '../../src/sdk/owner.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
@@ -377,6 +378,58 @@ describe('nothing lost or guessed without a word', () => {
   });
 });
 
+describe('replayed reports', () => {
+  it('locate shows a report once, at the time the finder sealed, however often it was replayed with forged times', async () => {
+    writeFileSync(file('replayed.json'), (await cli('keys', 'new', '--name', 'bag')).stdout);
+    const [shown] = JSON.parse((await cli('keys', 'show', '--keys', file('replayed.json'))).stdout) as Array<{
+      advertisementKey: string;
+      hashedId: string;
+    }>;
+    const sealedAt = new Date(Date.now() - 3_600_000);
+    sealedAt.setUTCMilliseconds(0);
+    const reported = await cli(
+      'report',
+      '--key',
+      shown!.advertisementKey,
+      '--lat',
+      '48.2',
+      '--lon',
+      '16.37',
+      '--time',
+      sealedAt.toISOString(),
+      '--server',
+      server.url,
+    );
+    expect(reported.code, reported.stderr).toBe(0);
+    const query = await fetch(`${server.url}/v1/reports/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: [shown!.hashedId] }),
+    });
+    const [stored] = ((await query.json()) as { reports: Array<{ payload: string }> }).reports;
+    // A replayer who fetched it re-uploads it with times a day and two days earlier: other days.
+    for (const daysEarlier of [1, 2]) {
+      const forged = Buffer.from(stored!.payload, 'base64');
+      forged.writeUInt32BE(forged.readUInt32BE(0) - daysEarlier * 86_400);
+      forged[4] = 3;
+      const replay = await fetch(`${server.url}/v1/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reports: [{ id: shown!.hashedId, payload: forged.toString('base64') }] }),
+      });
+      // The server finds the seal under the real day: a duplicate, not stored again.
+      expect(await replay.json()).toEqual({ accepted: 0, duplicates: 1 });
+    }
+    for (const api of ['native', 'apple']) {
+      const located = JSON.parse(
+        (await cli('locate', '--keys', file('replayed.json'), '--server', server.url, '--format', 'json', '--api', api))
+          .stdout,
+      ) as Array<{ timestamp: string; confidence: number }>;
+      expect(located, api).toEqual([expect.objectContaining({ timestamp: sealedAt.toISOString(), confidence: 2 })]);
+    }
+  });
+});
+
 describe('FindMy.py interoperability', () => {
   it('writes times Python 3.10 reads, and reads FindMy.py’s own accessory file as the same key schedule', async () => {
     const ours = JSON.parse(
@@ -414,3 +467,41 @@ describe('FindMy.py interoperability', () => {
 function k1Hex(): string {
   return vectors.keys[0]!.private_key_hex;
 }
+
+describe('the owner’s guard against replays a server stored', () => {
+  it('keeps, of the copies that share an ephemeral key, the one received first', () => {
+    const owner = keyPairOf(hexToBytes(k1Hex()));
+    const real = Buffer.from(
+      sealReport(owner.advertisementKey, {
+        timestamp: new Date('2026-11-30T10:00:00Z'),
+        confidence: 2,
+        latitude: 1,
+        longitude: 2,
+        accuracy: 3,
+        status: 0,
+      }),
+    );
+    const forged = Buffer.from(real);
+    forged.writeUInt32BE(real.readUInt32BE(0) - 86_400);
+    const other = Buffer.from(
+      sealReport(owner.advertisementKey, {
+        timestamp: new Date('2026-11-30T11:00:00Z'),
+        confidence: 2,
+        latitude: 1,
+        longitude: 2,
+        accuracy: 3,
+        status: 0,
+      }),
+    );
+    const id = bytesToBase64(owner.hashedId);
+    const kept = firstReceivedOfEachSeal([
+      { id, payload: forged.toString('base64'), receivedAt: 2_000 },
+      { id, payload: real.toString('base64'), receivedAt: 1_000 },
+      { id, payload: other.toString('base64'), receivedAt: 3_000 },
+      { id, payload: 'AAAA', receivedAt: 0 },
+    ]);
+    expect(kept.map((r) => Buffer.from(r.payload).toString('hex')).sort()).toEqual(
+      [real.toString('hex'), other.toString('hex')].sort(),
+    );
+  });
+});

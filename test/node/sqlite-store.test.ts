@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
 import type { ReportStatement } from '../../src/storage/report-sql.ts';
 import { SqliteReaders, type StatementBlob } from '../../src/storage/sqlite/readers.ts';
-import { openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/database.ts';
+import { MIGRATIONS_FOLDER, openDatabase, READER_OPTIONS } from '../../src/storage/sqlite/database.ts';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { SqliteReportStore } from '../../src/storage/sqlite/store.ts';
 import { compareReports, type ObservedReport, type StoredReport } from '../../src/storage/store.ts';
 import { newOwner, sealFor } from '../contract/fixtures.ts';
@@ -42,7 +45,10 @@ describe('SQLite store', () => {
 
     const reopened = openDatabase(path);
     const migrations = reopened.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
-    expect(migrations.n).toBe(1);
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: unknown[];
+    };
+    expect(migrations.n).toBe(journal.entries.length);
     const found = await new SqliteReportStore(reopened).query({
       hashedIds: [reports[0]!.hashedId],
       since: NOW - 3600,
@@ -51,6 +57,62 @@ describe('SQLite store', () => {
     });
     expect(found.map((r) => r.timestamp)).toEqual(reports.map((r) => r.timestamp).reverse());
     reopened.close();
+  });
+
+  it('migrates a database of the first schema, keeping the first received copy of each replayed report', async () => {
+    // The first schema alone: its migration and a journal that names only it.
+    const first = mkdtempSync(join(tmpdir(), 'crowdfind-migrations-'));
+    folders.push(first);
+    mkdirSync(join(first, 'meta'));
+    copyFileSync(join(MIGRATIONS_FOLDER, '0000_init.sql'), join(first, '0000_init.sql'));
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: Array<{ tag: string }>;
+    };
+    writeFileSync(
+      join(first, 'meta', '_journal.json'),
+      JSON.stringify({ ...journal, entries: journal.entries.slice(0, 1) }),
+    );
+    const path = databasePath();
+    mkdirSync(join(path, '..'), { recursive: true });
+    const old = new Database(path);
+    migrate(drizzle(old), { migrationsFolder: first });
+    const [real, other] = reportsFor(2);
+    // A replay: the same sealed bytes under a forged time (same day) and confidence, received later.
+    const forged = real!.payload.slice();
+    new DataView(forged.buffer).setUint32(0, new DataView(forged.buffer).getUint32(0) - 60);
+    forged[4] = 7;
+    const insert = old.prepare(
+      'INSERT INTO reports (bucket, hashed_id, timestamp, payload, received_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    insert.run(Math.floor(real!.timestamp / 86_400), real!.hashedId, real!.timestamp, real!.payload, NOW);
+    insert.run(Math.floor(real!.timestamp / 86_400), real!.hashedId, real!.timestamp - 60, forged, NOW + 5);
+    insert.run(Math.floor(other!.timestamp / 86_400), other!.hashedId, other!.timestamp, other!.payload, NOW);
+    old.close();
+
+    const store = new SqliteReportStore(openDatabase(path));
+    const found = await store.query({
+      hashedIds: [real!.hashedId, other!.hashedId],
+      since: NOW - 3600,
+      until: NOW,
+      limit: 10,
+    });
+    expect(found.map((r) => [Buffer.from(r.payload).toString('hex'), r.receivedAt])).toEqual(
+      [other!, real!].map((r) => [Buffer.from(r.payload).toString('hex'), NOW]),
+    );
+  });
+
+  it('stores a replay with a forged time or confidence as a duplicate', async () => {
+    const store = new SqliteReportStore(openDatabase(databasePath()));
+    const [real] = reportsFor(1);
+    const forged = real!.payload.slice();
+    new DataView(forged.buffer).setUint32(0, new DataView(forged.buffer).getUint32(0) - 600);
+    forged[4] = 3;
+    expect(await store.insert([real!], NOW)).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
+    expect(await store.insert([{ ...real!, payload: forged, timestamp: real!.timestamp - 600 }], NOW + 1)).toEqual({
+      accepted: 0,
+      duplicates: 1,
+      rejected: 0,
+    });
   });
 
   it('answers queries of every shape correctly, past the number of statements it keeps prepared', async () => {

@@ -6,7 +6,7 @@
  * returns thousands of rows.
  */
 import { HASHED_ID_LENGTH } from '../../../crypto/index.ts';
-import { BUCKET_SECONDS } from '../../../schema/schema.ts';
+import { BUCKET_SECONDS, SEAL_SQL } from '../../../schema/schema.ts';
 import { selectMatching, type ReportStatement } from '../report-sql.ts';
 import type { ReportQuery, StoredReport } from '../store.ts';
 
@@ -15,15 +15,16 @@ export const INSERT_PARAMETERS_PER_ROW = 3;
 
 /**
  * The insert for `rows` rows in one statement, bound as the time received, then each row's
- * hashed id, timestamp and payload. The bucket is computed in SQL and the time received bound
- * once, so that a statement holds 33 rows where five parameters a row allowed 20: D1 counts
+ * hashed id, timestamp and payload. The bucket and the seal are computed in SQL and the time
+ * received bound once, so that a statement holds 33 rows where five parameters a row allowed 20: D1 counts
  * statements against a Worker's per-request budget.
  */
 export function insertReportsSql(rows: number): string {
   const values = Array.from({ length: rows }, () => '(?, ?, ?)').join(', ');
   return (
-    'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at) ' +
-    `SELECT CAST(column2 / ${BUCKET_SECONDS} AS INTEGER), column1, column2, column3, ? FROM (VALUES ${values})`
+    'INSERT OR IGNORE INTO reports (bucket, hashed_id, timestamp, payload, received_at, seal) ' +
+    `SELECT CAST(column2 / ${BUCKET_SECONDS} AS INTEGER), column1, column2, column3, ?, ${SEAL_SQL('column3')} ` +
+    `FROM (VALUES ${values})`
   );
 }
 

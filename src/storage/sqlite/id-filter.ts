@@ -90,6 +90,21 @@ export class BucketIdFilter {
     }
   }
 
+  /**
+   * Calls `visit` with every bucket the filter knows that may hold `hashedId`, besides `except`:
+   * where a copy of a report of that id could be stored under another day.
+   */
+  forEachOtherBucketOf(hashedId: Uint8Array, except: number, visit: (bucket: number) => void): void {
+    for (const [group, entries] of this.#groups) {
+      const mask = maskOf(entries, hashedId);
+      for (let bit = 0; bit < GROUP_BUCKETS; bit++) {
+        const bucket = group * GROUP_BUCKETS + bit;
+        if ((mask & (1 << bit)) !== 0 && bucket !== except && !this.#unindexed.has(bucket)) visit(bucket);
+      }
+    }
+    for (const bucket of this.#unindexed) if (bucket !== except) visit(bucket);
+  }
+
   /** Forgets the buckets before `bucket` (they were pruned). */
   dropBefore(bucket: number): void {
     for (const b of this.#unindexed) if (b < bucket) this.#unindexed.delete(b);

@@ -16,6 +16,7 @@ import {
   INSERT_REPORT_SQL,
   PING_SQL,
   pruneSliceSql,
+  SEAL_STORED_SQL,
   type CountRow,
   type ReportStatement,
 } from '../report-sql.ts';
@@ -62,6 +63,7 @@ interface PendingInsert {
 export class SqliteReportStore implements ReportStore {
   readonly #db: Database.Database;
   readonly #insertReport: Database.Statement;
+  readonly #sealStored: Database.Statement;
   readonly #insertBatch: (batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => InsertResult;
   readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
   readonly #ids = new BucketIdFilter();
@@ -87,6 +89,7 @@ export class SqliteReportStore implements ReportStore {
     this.#log = log;
     this.#prepared = statementCache(db, MAX_CACHED_STATEMENTS);
     this.#insertReport = db.prepare(INSERT_REPORT_SQL);
+    this.#sealStored = db.prepare(SEAL_STORED_SQL);
     // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
     // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
     this.#insertBatch = db.transaction((batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => {
@@ -95,6 +98,13 @@ export class SqliteReportStore implements ReportStore {
       let accepted = 0;
       for (const r of reports) {
         const bucket = bucketOf(r.timestamp);
+        // The same seal under another day is a replay with a forged time: a duplicate. The id
+        // filter names the few days to look in, usually none (keys rotate).
+        let replayed = false;
+        this.#ids.forEachOtherBucketOf(r.hashedId, bucket, (other) => {
+          replayed ||= this.#sealStored.get(other, r.hashedId, r.payload) !== undefined;
+        });
+        if (replayed) continue;
         accepted += this.#insertReport.run(bucket, r.hashedId, r.timestamp, r.payload, receivedAt).changes;
         // Before commit: a rolled-back row only costs a false positive, a missed one would hide reports.
         this.#ids.add(bucket, r.hashedId);
