@@ -214,7 +214,15 @@ export const MaclessRequest = z
   })
   .openapi('MaclessHaystackRequest');
 
-export const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+export const Health = z
+  .object({
+    status: z.literal('ok'),
+    warning: z
+      .string()
+      .optional()
+      .openapi({ description: 'Present when the database nears its storage budget (STORAGE_BUDGET_MB)' }),
+  })
+  .openapi('Health');
 
 export const ProblemSchema = z
   .object({

@@ -13,7 +13,7 @@ import { FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
 import type { AppConfig } from '../rules/config.ts';
 import { UploadItemError } from '../rules/upload.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
-import { rateLimit } from './middleware/rate-limit/index.ts';
+import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
@@ -77,7 +77,14 @@ export function createApp({
   if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
   if (queryLimiter) for (const path of OWNER_PATHS) app.use(path, rateLimit(queryLimiter, clientOf));
 
-  const context: RouteContext = { store, config, p224, nowSeconds: () => Math.floor(clock() / 1000) };
+  const reportLimiter = limiterFor(config.reportsPerMinute);
+  const context: RouteContext = {
+    store,
+    config,
+    p224,
+    nowSeconds: () => Math.floor(clock() / 1000),
+    limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
+  };
   finderRoutes(app, context);
   ownerRoutes(app, context);
   appleRoutes(app, context);
@@ -100,7 +107,7 @@ export function createApp({
   app.onError((error, c) => {
     // Reading the body of a client that hung up fails; that is the client's doing, not a 500.
     if (c.req.raw.signal.aborted) return problemResponse(400, 'the client went away before its request was whole');
-    if (error instanceof ProblemError) return problemResponse(error.status, error.message);
+    if (error instanceof ProblemError) return problemResponse(error.status, error.message, { headers: error.headers });
     if (error instanceof UploadItemError) return problemResponse(400, error.message, { index: error.index });
     if (error instanceof FormatError) return problemResponse(400, error.message);
     if (error instanceof StoreUnavailableError)

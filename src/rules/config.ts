@@ -14,6 +14,16 @@ export interface AppConfig {
   readonly uploadsPerMinute: number;
   /** Owner queries a minute per client. `RATE_LIMIT_QUERIES`, default 120; 0 turns it off. */
   readonly queriesPerMinute: number;
+  /**
+   * Reports a minute per client, however they are batched (the upload limit counts requests).
+   * `RATE_LIMIT_REPORTS`, default 60,000; 0 turns it off.
+   */
+  readonly reportsPerMinute: number;
+  /**
+   * The database size past which uploads are refused (507) and health says so; from 90 % of it
+   * health warns. `STORAGE_BUDGET_MB`, default 0: no budget. Node only (D1 does not tell its size).
+   */
+  readonly storageBudgetBytes: number;
   /** Reports stored per hashed id per day; past it, uploads count as rejected. `MAX_REPORTS_PER_ID_PER_DAY`, default 2,000; 0 turns it off. */
   readonly maxReportsPerIdPerDay: number;
   /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
@@ -26,6 +36,8 @@ export const DEFAULT_CONFIG: AppConfig = {
   corsOrigins: ['*'],
   uploadsPerMinute: 600,
   queriesPerMinute: 120,
+  reportsPerMinute: 60_000,
+  storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
 };
@@ -47,6 +59,8 @@ export function configFromEnv(env: Environment): AppConfig {
       : DEFAULT_CONFIG.corsOrigins,
     uploadsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_UPLOADS', DEFAULT_CONFIG.uploadsPerMinute),
     queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
+    reportsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_REPORTS', DEFAULT_CONFIG.reportsPerMinute),
+    storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * 1024 * 1024,
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: /^(1|true|yes)$/i.test(envText(env, 'TRUST_PROXY') ?? ''),
   };

@@ -57,6 +57,8 @@ export interface ReportStore {
   prune(before: number): Promise<number>;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
+  /** How many bytes the database takes, where the store can tell (SQLite); undefined where not (D1). */
+  storageBytes(): Promise<number | undefined>;
 }
 
 /** Thrown by a store when the database cannot take the work now (busy, locked, full); the app answers 503. */

@@ -24,6 +24,8 @@ export const CONTRACT_CONFIG = {
   corsOrigins: ['*'],
   uploadsPerMinute: 0,
   queriesPerMinute: 0,
+  reportsPerMinute: 0,
+  storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
 } as const;

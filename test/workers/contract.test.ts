@@ -10,6 +10,7 @@ const contractEnv = {
   MAX_BATCH: String(CONTRACT_CONFIG.maxBatch),
   RATE_LIMIT_UPLOADS: '0',
   RATE_LIMIT_QUERIES: '0',
+  RATE_LIMIT_REPORTS: '0',
   MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay),
 };
 

@@ -11,6 +11,7 @@ import type { P224Engine } from '../../../crypto/index.ts';
 import { ProblemSchema } from '../../contract/schemas.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import type { ReportStore } from '../../storage/store.ts';
+import type { ReportLimit } from '../middleware/rate-limit/index.ts';
 import { problemResponse } from '../problem.ts';
 
 /** What route handlers are built from (createApp passes it to every route module). */
@@ -21,6 +22,8 @@ export interface RouteContext {
   readonly p224: P224Engine;
   /** The injected clock, in whole Unix seconds. */
   readonly nowSeconds: () => number;
+  /** Takes an upload's reports from its client's report limit (RATE_LIMIT_REPORTS). */
+  readonly limitReports: ReportLimit;
 }
 
 /** A problem answer, documented with what it means on the routes that give it. */
@@ -44,7 +47,7 @@ export const BODY_PROBLEMS = {
   400: problem('Bad input: the detail names the field, and `index` the first bad report of an upload'),
   413: problem('The body is larger than the route takes'),
   415: problem('The body is not of a type the route takes'),
-  429: problem('Too many requests from this client; Retry-After says when to try again'),
+  429: problem('Too many requests (or, for uploads, reports) from this client; Retry-After says when to try again'),
   503: UNAVAILABLE,
 } as const;
 /** The problem a route without a body may answer. */

@@ -6,13 +6,14 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { FormatError } from '../../../crypto/index.ts';
-import { BINARY_RECORD_LENGTH } from '../../contract/binary-upload.ts';
+import { BINARY_RECORD_LENGTH, binaryRecordCount } from '../../contract/binary-upload.ts';
 import { batchTooLarge } from '../../contract/limits.ts';
 import { UploadItem, UploadResult, uploadRequest } from '../../contract/schemas.ts';
 import { retainedWindow } from '../../rules/retention.ts';
+import { storageState } from '../../rules/storage-budget.ts';
 import { UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
 import type { ObservedReport } from '../../storage/store.ts';
-import { invalidRequest, problemResponse } from '../problem.ts';
+import { invalidRequest, ProblemError, problemResponse } from '../problem.ts';
 import { BODY_PROBLEMS, jsonAnswer, typedBody, type RouteContext } from './declare.ts';
 
 /**
@@ -50,7 +51,7 @@ function uploadRoute(maxBatch: number) {
 const JSON_BYTES_PER_UPLOAD_ITEM = 256;
 
 /** @example finderRoutes(app, context) */
-export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds }: RouteContext): void {
+export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds, limitReports }: RouteContext): void {
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
   const maxBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
@@ -62,6 +63,15 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
     }),
   );
 
+  /** Lets an upload of `count` reports go on, or throws why not: its client's report limit, the storage budget. */
+  const admit = async (c: Context, count: number) => {
+    await limitReports(c, count);
+    const storage = storageState(
+      config.storageBudgetBytes > 0 ? await store.storageBytes() : undefined,
+      config.storageBudgetBytes,
+    );
+    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+  };
   const stored = async (c: Context, reports: ObservedReport[]) => {
     const { accepted, duplicates, rejected } = await store.insert(reports, nowSeconds(), config.maxReportsPerIdPerDay);
     // `rejected` appears only when the per-id cap turned reports away.
@@ -71,6 +81,7 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
   const binaryUpload: MiddlewareHandler = async (c, next) => {
     if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/octet-stream')) return next();
     const body = new Uint8Array(await c.req.arrayBuffer());
+    await admit(c, binaryRecordCount(body));
     return stored(
       c,
       validateBinaryUpload(body, retainedWindow(nowSeconds(), config.retentionDays), config.maxBatch, p224),
@@ -92,8 +103,9 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
 
   app.openapi(
     { ...uploadRoute(config.maxBatch), middleware: [typedBody, binaryUpload, countedItems] },
-    (c) => {
+    async (c) => {
       const { reports } = c.req.valid('json');
+      await admit(c, reports.length);
       const window = retainedWindow(nowSeconds(), config.retentionDays);
       return stored(
         c,

@@ -4,13 +4,15 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Health } from '../../contract/schemas.ts';
+import { storageState } from '../../rules/storage-budget.ts';
 import { renderDocs } from '../docs.ts';
+import { ProblemError } from '../problem.ts';
 import { jsonAnswer, STORAGE_PROBLEMS, type RouteContext } from './declare.ts';
 
 const healthRoute = createRoute({
   method: 'get',
   path: '/v1/health',
-  summary: 'Whether the database answers',
+  summary: 'Whether the database answers, and how near it is to its storage budget',
   responses: { 200: jsonAnswer(Health, 'The database answers'), ...STORAGE_PROBLEMS },
 });
 
@@ -24,10 +26,16 @@ const OPENAPI_CONFIG = {
 };
 
 /** @example metaRoutes(app, context) // after every other route, so the document holds them all */
-export function metaRoutes(app: OpenAPIHono, { store }: RouteContext): void {
+export function metaRoutes(app: OpenAPIHono, { store, config }: RouteContext): void {
   app.openapi(healthRoute, async (c) => {
     await store.ping();
-    return c.json({ status: 'ok' as const }, 200);
+    const budget = config.storageBudgetBytes;
+    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+    if (storage.state === 'full') throw new ProblemError(503, storage.detail);
+    return c.json(
+      storage.state === 'warning' ? { status: 'ok' as const, warning: storage.detail } : { status: 'ok' as const },
+      200,
+    );
   });
 
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;

@@ -3,7 +3,7 @@
  * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
-import { defaultReaderThreads, startNodeServer, type RunningServer } from './server.ts';
+import { defaultReaderThreads, MAX_CONNECTIONS_PER_CLIENT, startNodeServer, type RunningServer } from './server.ts';
 
 let server: RunningServer;
 try {
@@ -13,6 +13,7 @@ try {
     databasePath: envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db',
     config: configFromEnv(process.env),
     readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
+    maxConnectionsPerClient: nonNegativeInteger(process.env, 'MAX_CONNECTIONS_PER_CLIENT', MAX_CONNECTIONS_PER_CLIENT),
   });
 } catch (error) {
   // A setting, a port or a file that is not right: one line, not a stack.

@@ -3,7 +3,7 @@
  * a clean shutdown. `main.ts` calls it from the environment; tests call it directly.
  */
 import { accessSync, constants } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
@@ -27,6 +27,9 @@ const MAX_DEFAULT_READERS = 3;
 export function defaultReaderThreads(): number {
   return Math.min(MAX_DEFAULT_READERS, Math.max(0, availableParallelism() - 1));
 }
+
+/** Default of `MAX_CONNECTIONS_PER_CLIENT`: browsers open 6, busy gateways a few dozen. */
+export const MAX_CONNECTIONS_PER_CLIENT = 256;
 
 /** In-flight requests get this long to finish on shutdown. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -67,6 +70,12 @@ export interface NodeServerOptions {
   readonly requestTimeoutMs?: number;
   /** Threads that read for owner queries beside the main one; default {@link defaultReaderThreads}, 0 for none. */
   readonly readerThreads?: number;
+  /**
+   * Connections one client address may hold open at once; more are closed as they arrive, so
+   * that one client cannot take every file descriptor. Default {@link MAX_CONNECTIONS_PER_CLIENT};
+   * 0 turns it off. Behind a trusted proxy every connection is the proxy's, so it is off there.
+   */
+  readonly maxConnectionsPerClient?: number;
 }
 
 export interface RunningServer {
@@ -166,6 +175,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   // While shutting down, every response closes its connection, so that clients uploading
   // on keep-alive connections cannot hold the server open.
+  limitConnectionsPerClient(
+    server,
+    options.config.trustProxy ? 0 : (options.maxConnectionsPerClient ?? MAX_CONNECTIONS_PER_CLIENT),
+    log,
+  );
+
   let shuttingDown = false;
   server.on('request', (_request, response: { setHeader(name: string, value: string): void }) => {
     if (shuttingDown) response.setHeader('connection', 'close');
@@ -189,4 +204,35 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       })),
   };
+}
+
+/** How often at most the log says that connections were refused (never whose: no address is logged). */
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/** Closes each connection past `limit` open ones from one address; 0 is no limit. */
+function limitConnectionsPerClient(server: ReturnType<typeof serve>, limit: number, log: (line: string) => void): void {
+  if (limit <= 0) return;
+  const open = new Map<string, number>();
+  let refused = 0;
+  let loggedAt = -Infinity;
+  server.on('connection', (socket: Socket) => {
+    const peer = socket.remoteAddress ?? 'unknown';
+    const count = (open.get(peer) ?? 0) + 1;
+    if (count > limit) {
+      socket.destroy();
+      refused++;
+      if (performance.now() - loggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+        log(`refused ${refused} connections of clients already holding ${limit} (MAX_CONNECTIONS_PER_CLIENT)`);
+        loggedAt = performance.now();
+        refused = 0;
+      }
+      return;
+    }
+    open.set(peer, count);
+    socket.once('close', () => {
+      const left = open.get(peer)! - 1;
+      if (left > 0) open.set(peer, left);
+      else open.delete(peer);
+    });
+  });
 }

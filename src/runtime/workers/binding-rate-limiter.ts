@@ -14,6 +14,7 @@ export class BindingRateLimiter implements RateLimiter {
     this.#periodSeconds = periodSeconds;
   }
 
+  /** Counts requests: the binding has no cost, so report limits stay with the per-isolate bucket. */
   async take(client: string): Promise<RateLimitDecision> {
     const { success } = await this.#binding.limit({ key: client });
     return { allowed: success, retryAfterSeconds: success ? 0 : this.#periodSeconds };

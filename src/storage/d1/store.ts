@@ -133,6 +133,11 @@ export class D1ReportStore implements ReportStore {
     return results.reduce((sum, r) => sum + r.meta.changes, 0);
   }
 
+  /** D1 does not tell a Worker its database's size: no storage budget on Workers. */
+  async storageBytes(): Promise<undefined> {
+    return undefined;
+  }
+
   async ping(): Promise<void> {
     await this.#run(() => this.#db.prepare(PING_SQL).first());
   }

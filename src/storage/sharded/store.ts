@@ -83,6 +83,12 @@ export class ShardedReportStore implements ReportStore {
     return removed.reduce((a, b) => a + b, 0);
   }
 
+  /** The shards' sizes added up, where every shard tells its own. */
+  async storageBytes(): Promise<number | undefined> {
+    const sizes = await Promise.all(this.#shards.map((s) => s.storageBytes()));
+    return sizes.includes(undefined) ? undefined : sizes.reduce<number>((a, b) => a + b!, 0);
+  }
+
   async ping(): Promise<void> {
     await Promise.all(this.#shards.map((s) => s.ping()));
   }

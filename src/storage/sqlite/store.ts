@@ -309,6 +309,14 @@ export class SqliteReportStore implements ReportStore {
     return removed;
   }
 
+  async storageBytes(): Promise<number> {
+    return this.#run(
+      () =>
+        Number(this.#db.pragma('page_count', { simple: true })) *
+        Number(this.#db.pragma('page_size', { simple: true })),
+    );
+  }
+
   async ping(): Promise<void> {
     this.#run(() => this.#db.prepare(PING_SQL).get());
   }

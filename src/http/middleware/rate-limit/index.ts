@@ -1,9 +1,17 @@
 /**
- * Refuses a client's request with 429 problem+json and Retry-After once its limiter says so.
+ * Refuses a client's request with 429 problem+json and Retry-After once its limiter says so:
+ * per request as middleware, or per report where a handler knows how many an upload carries.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { problemResponse } from '../../problem.ts';
+import { ProblemError } from '../../problem.ts';
 import type { RateLimiter } from './limiter.ts';
+
+/** The 429 for a refused decision. */
+function tooMany(what: string, retryAfterSeconds: number): ProblemError {
+  return new ProblemError(429, `too many ${what} from this client; retry in ${retryAfterSeconds} s`, {
+    'retry-after': String(retryAfterSeconds),
+  });
+}
 
 /**
  * @example app.use('/v1/reports', rateLimit(new TokenBucketLimiter(600), clientOf))
@@ -11,11 +19,20 @@ import type { RateLimiter } from './limiter.ts';
 export function rateLimit(limiter: RateLimiter, clientOf: (c: Context) => string): MiddlewareHandler {
   return async (c, next) => {
     const decision = await limiter.take(clientOf(c));
-    if (!decision.allowed) {
-      return problemResponse(429, `too many requests from this client; retry in ${decision.retryAfterSeconds} s`, {
-        headers: { 'retry-after': String(decision.retryAfterSeconds) },
-      });
-    }
+    if (!decision.allowed) throw tooMany('requests', decision.retryAfterSeconds);
     await next();
+  };
+}
+
+/** Takes an upload's reports from its client's report limit; throws the 429 when it is spent. */
+export type ReportLimit = (c: Context, reports: number) => Promise<void>;
+
+/**
+ * @example const limitReports = reportLimit(new TokenBucketLimiter(60_000), clientOf); await limitReports(c, 1000);
+ */
+export function reportLimit(limiter: RateLimiter, clientOf: (c: Context) => string): ReportLimit {
+  return async (c, reports) => {
+    const decision = await limiter.take(clientOf(c), reports);
+    if (!decision.allowed) throw tooMany('reports', decision.retryAfterSeconds);
   };
 }

@@ -12,15 +12,16 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
-  /** Takes one request's token for `client`. */
-  take(client: string): Promise<RateLimitDecision>;
+  /** Takes `cost` tokens (one request's, by default) for `client`. */
+  take(client: string, cost?: number): Promise<RateLimitDecision>;
 }
 
 /** Buckets kept before idle (full) ones are dropped. */
 const MAX_TRACKED_CLIENTS = 100_000;
 
 /**
- * `perMinute` requests a minute per client, with bursts of a quarter of that.
+ * `perMinute` tokens a minute per client, with bursts of a quarter of that. A cost larger than
+ * the burst is let through once the bucket is full, and the client then waits it off.
  * @example new TokenBucketLimiter(600, Date.now)
  */
 export class TokenBucketLimiter implements RateLimiter {
@@ -35,16 +36,17 @@ export class TokenBucketLimiter implements RateLimiter {
     this.#clock = clock;
   }
 
-  async take(client: string): Promise<RateLimitDecision> {
+  async take(client: string, cost = 1): Promise<RateLimitDecision> {
     const now = this.#clock();
     const bucket = this.#buckets.get(client) ?? { tokens: this.#capacity, at: now };
     bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.at) * this.#refillPerMs);
     bucket.at = now;
-    if (bucket.tokens < 1) {
+    const needed = Math.min(cost, this.#capacity);
+    if (bucket.tokens < needed) {
       this.#buckets.set(client, bucket);
-      return { allowed: false, retryAfterSeconds: Math.ceil((1 - bucket.tokens) / this.#refillPerMs / 1000) };
+      return { allowed: false, retryAfterSeconds: Math.ceil((needed - bucket.tokens) / this.#refillPerMs / 1000) };
     }
-    bucket.tokens -= 1;
+    bucket.tokens -= cost;
     this.#buckets.set(client, bucket);
     if (this.#buckets.size > MAX_TRACKED_CLIENTS) this.#dropFullBuckets(now);
     return { allowed: true, retryAfterSeconds: 0 };

@@ -1,0 +1,109 @@
+// What bounds a server's growth whatever one client does: reports per client (not only
+// requests), a storage budget with a warning before it, and connections per client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
+import { DEFAULT_CONFIG, type AppConfig } from '../../src/rules/config.ts';
+import { startNodeServer } from '../../src/runtime/node/server.ts';
+import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
+
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-growth-'));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let databases = 0;
+
+async function serverWith(config: Partial<AppConfig>, maxConnectionsPerClient?: number) {
+  const lines: string[] = [];
+  const server = await startNodeServer({
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: join(folder, `growth-${databases++}.db`),
+    config: { ...DEFAULT_CONFIG, uploadsPerMinute: 0, ...config },
+    log: (line) => lines.push(line),
+    ...(maxConnectionsPerClient === undefined ? {} : { maxConnectionsPerClient }),
+  });
+  return { server, lines };
+}
+
+/** A binary upload of `count` reports of fresh ids, observed a minute ago. */
+function upload(url: string, count: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const reports = hashedIdPopulation(count).map((hashedId) => ({ hashedId, payload: syntheticPayload(now - 60) }));
+  return fetch(`${url}/v1/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: encodeBinaryUpload(reports),
+  });
+}
+
+describe('growth a client cannot push past', () => {
+  it('counts reports per client, not requests: a flood of fresh ids is refused with 429 and Retry-After', async () => {
+    const { server } = await serverWith({ reportsPerMinute: 4000 }); // bursts of 1,000
+    try {
+      expect((await upload(server.url, 600)).status).toBe(200);
+      const refused = await upload(server.url, 600);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/too many reports from this client/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('warns in health near the storage budget, and refuses uploads past it with 507', async () => {
+    const { server } = await serverWith({ storageBudgetBytes: 512 * 1024 });
+    try {
+      expect(await (await fetch(`${server.url}/v1/health`)).json()).toEqual({ status: 'ok' });
+      let status = 200;
+      let warned: { status: string; warning?: string } | undefined;
+      for (let i = 0; i < 300 && status === 200; i++) {
+        status = (await upload(server.url, 50)).status;
+        const health = await fetch(`${server.url}/v1/health`);
+        if (health.status === 200) {
+          const body = (await health.json()) as { status: string; warning?: string };
+          if (body.warning) warned ??= body;
+        }
+      }
+      expect(warned?.warning).toMatch(/the database holds 9\d % of its storage budget/);
+      expect(status).toBe(507);
+      const full = await upload(server.url, 1);
+      expect(full.status).toBe(507);
+      expect(((await full.json()) as { detail: string }).detail).toMatch(/uploads are refused until reports expire/);
+      const health = await fetch(`${server.url}/v1/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { detail: string }).detail).toMatch(/storage budget/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('closes a client’s connections past its limit, logs that without the address, and serves it again once it lets go', async () => {
+    const { server, lines } = await serverWith({}, 20);
+    const { port } = new URL(server.url);
+    try {
+      const sockets: Socket[] = [];
+      const closed = await Promise.all(
+        Array.from(
+          { length: 30 },
+          () =>
+            new Promise<boolean>((resolve) => {
+              const socket = createConnection(Number(port), '127.0.0.1');
+              sockets.push(socket);
+              socket.on('close', () => resolve(true));
+              setTimeout(() => resolve(false), 500);
+            }),
+        ),
+      );
+      expect(closed.filter(Boolean)).toHaveLength(10);
+      expect(lines.some((l) => /refused \d+ connections of clients already holding 20/.test(l))).toBe(true);
+      expect(lines.filter((l) => l.startsWith('refused')).some((l) => l.includes('127.0.0.1'))).toBe(false);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
