@@ -52,7 +52,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     child: server,
     url,
     exited,
-  } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' });
+  } = await spawnServer(databasePath, {
+    RATE_LIMIT_UPLOADS: '0',
+    RATE_LIMIT_QUERIES: '0',
+    RATE_LIMIT_REPORTS: '0',
+  });
 
   const ids = hashedIdPopulation(50_000);
   const errors: string[] = [];

@@ -89,7 +89,7 @@ const {
   exited,
 } = await spawnServer(
   databasePath,
-  { MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0' },
+  { MAX_BATCH: String(BATCH), RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_QUERIES: '0', RATE_LIMIT_REPORTS: '0' },
   'ids of stored reports indexed',
 );
 const post = httpClient(serverUrl);

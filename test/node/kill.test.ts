@@ -12,7 +12,8 @@ import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-const startServer = (databasePath: string) => spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
+const startServer = (databasePath: string) =>
+  spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_REPORTS: '0' });
 
 const ids = hashedIdPopulation(50);
 function batch(size: number) {

@@ -3,7 +3,7 @@
  * per request as middleware, or per report where a handler knows how many an upload carries.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { ProblemError } from '../../problem.ts';
+import { ProblemError, problemResponse } from '../../problem.ts';
 import type { RateLimiter } from './limiter.ts';
 
 /** The 429 for a refused decision. */
@@ -19,7 +19,10 @@ function tooMany(what: string, retryAfterSeconds: number): ProblemError {
 export function rateLimit(limiter: RateLimiter, clientOf: (c: Context) => string): MiddlewareHandler {
   return async (c, next) => {
     const decision = await limiter.take(clientOf(c));
-    if (!decision.allowed) throw tooMany('requests', decision.retryAfterSeconds);
+    if (!decision.allowed) {
+      const refused = tooMany('requests', decision.retryAfterSeconds);
+      return problemResponse(refused.status, refused.message, { headers: refused.headers });
+    }
     await next();
   };
 }
