@@ -13,6 +13,7 @@ import { FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
 import type { AppConfig } from '../rules/config.ts';
 import { UploadItemError } from '../rules/upload.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
+import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
@@ -40,7 +41,12 @@ export interface AppDependencies {
   readonly p224?: P224Engine;
 }
 
-/** Routes owners call: CORS for browsers, and the query rate limit. */
+/** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
+const UPLOADS_RECENT_MS = 1000;
+/** Owner queries that may wait for their turn before more are refused. */
+const OWNER_QUERIES_WAITING = 64;
+
+/** Routes owners call: CORS for browsers, the query rate limit, and their turns. */
 const OWNER_PATHS = [queryRoute, appleLegacyFetchRoute, appleV2FetchRoute, maclessRoute].map((route) => route.path);
 
 /**
@@ -76,6 +82,22 @@ export function createApp({
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
   if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
   if (queryLimiter) for (const path of OWNER_PATHS) app.use(path, rateLimit(queryLimiter, clientOf));
+  if (config.ownerQueryConcurrency > 0) {
+    // Finders count as waiting while uploads keep coming: an upload queued in the socket, not
+    // yet read while a query holds the thread, is invisible to a count of uploads in flight.
+    let lastUpload = -Infinity;
+    app.use(UPLOAD_PATH, async (_, next) => {
+      lastUpload = performance.now();
+      try {
+        await next();
+      } finally {
+        lastUpload = performance.now();
+      }
+    });
+    const uploadsComing = () => performance.now() - lastUpload < UPLOADS_RECENT_MS;
+    const gate = queueGate(config.ownerQueryConcurrency, OWNER_QUERIES_WAITING, uploadsComing);
+    for (const path of OWNER_PATHS) app.use(path, ownerQueue(gate));
+  }
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
   const context: RouteContext = {

@@ -15,6 +15,11 @@ export interface AppConfig {
   /** Owner queries a minute per client. `RATE_LIMIT_QUERIES`, default 120; 0 turns it off. */
   readonly queriesPerMinute: number;
   /**
+   * Owner queries that run at once; more wait their turn (64 at most, then 503). Keeps ingest
+   * and health responsive whatever owners ask. `OWNER_QUERY_CONCURRENCY`, default 1; 0: no limit.
+   */
+  readonly ownerQueryConcurrency: number;
+  /**
    * Reports a minute per client, however they are batched (the upload limit counts requests).
    * `RATE_LIMIT_REPORTS`, default 60,000; 0 turns it off.
    */
@@ -37,6 +42,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   uploadsPerMinute: 600,
   queriesPerMinute: 120,
   reportsPerMinute: 60_000,
+  ownerQueryConcurrency: 1,
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
@@ -60,6 +66,7 @@ export function configFromEnv(env: Environment): AppConfig {
     uploadsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_UPLOADS', DEFAULT_CONFIG.uploadsPerMinute),
     queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
     reportsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_REPORTS', DEFAULT_CONFIG.reportsPerMinute),
+    ownerQueryConcurrency: nonNegativeInteger(env, 'OWNER_QUERY_CONCURRENCY', DEFAULT_CONFIG.ownerQueryConcurrency),
     storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * 1024 * 1024,
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: /^(1|true|yes)$/i.test(envText(env, 'TRUST_PROXY') ?? ''),

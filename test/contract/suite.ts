@@ -25,6 +25,7 @@ export const CONTRACT_CONFIG = {
   uploadsPerMinute: 0,
   queriesPerMinute: 0,
   reportsPerMinute: 0,
+  ownerQueryConcurrency: 2,
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
