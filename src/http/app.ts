@@ -82,22 +82,7 @@ export function createApp({
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
   if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
   if (queryLimiter) for (const path of OWNER_PATHS) app.use(path, rateLimit(queryLimiter, clientOf));
-  if (config.ownerQueryConcurrency > 0) {
-    // Finders count as waiting while uploads keep coming: an upload queued in the socket, not
-    // yet read while a query holds the thread, is invisible to a count of uploads in flight.
-    let lastUpload = -Infinity;
-    app.use(UPLOAD_PATH, async (_, next) => {
-      lastUpload = performance.now();
-      try {
-        await next();
-      } finally {
-        lastUpload = performance.now();
-      }
-    });
-    const uploadsComing = () => performance.now() - lastUpload < UPLOADS_RECENT_MS;
-    const gate = queueGate(config.ownerQueryConcurrency, OWNER_QUERIES_WAITING, uploadsComing);
-    for (const path of OWNER_PATHS) app.use(path, ownerQueue(gate));
-  }
+  if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
   const context: RouteContext = {
@@ -140,6 +125,27 @@ export function createApp({
   });
 
   return app;
+}
+
+/**
+ * Owner queries take turns (middleware/owner-queue): `concurrency` at once, and a pause after
+ * each turn while finders are uploading. Finders count as uploading while uploads keep coming:
+ * one queued in its socket, not yet read while a query holds the thread, is in no count of
+ * uploads in flight.
+ */
+function useOwnerTurns(app: OpenAPIHono, concurrency: number): void {
+  let lastUpload = -Infinity;
+  app.use(UPLOAD_PATH, async (_, next) => {
+    lastUpload = performance.now();
+    try {
+      await next();
+    } finally {
+      lastUpload = performance.now();
+    }
+  });
+  const uploadsComing = () => performance.now() - lastUpload < UPLOADS_RECENT_MS;
+  const gate = queueGate(concurrency, OWNER_QUERIES_WAITING, uploadsComing);
+  for (const path of OWNER_PATHS) app.use(path, ownerQueue(gate));
 }
 
 /** The problem for what a route's declaration refused before its handler ran (unreadable JSON, a body type it does not take). */

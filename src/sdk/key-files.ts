@@ -148,7 +148,7 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
  * Python 3.10 takes neither a `Z` nor milliseconds alone, so `2026-11-27T15:27:26+00:00`.
  * @example pythonIsoTime(new Date(0)) // '1970-01-01T00:00:00+00:00'
  */
-export function pythonIsoTime(date: Date): string {
+function pythonIsoTime(date: Date): string {
   const iso = date.toISOString();
   const fraction = date.getUTCMilliseconds() === 0 ? '' : `.${iso.slice(20, 23)}000`;
   return `${iso.slice(0, 19)}${fraction}+00:00`;
