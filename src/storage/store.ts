@@ -46,9 +46,10 @@ export interface InsertResult {
 /** Storage the server can run on. Every method is atomic. */
 export interface ReportStore {
   /**
-   * Stores a batch all or nothing; (hashed id, payload) pairs already present count as
-   * duplicates, and with `capPerDay` > 0 items past that many reports per id and day are
-   * rejected (see rules/id-cap.ts). Resolves once durable.
+   * Stores a batch all or nothing; a report whose id already holds its seal (the sealed bytes,
+   * whatever its clear-text time says; schema.ts) counts as a duplicate, and with `capPerDay` > 0
+   * items past that many reports per id and day are rejected (see rules/id-cap.ts). Resolves
+   * once durable.
    */
   insert(reports: readonly ObservedReport[], receivedAt: number, capPerDay?: number): Promise<InsertResult>;
   /** Reports matching the query in order (timestamp, hashed id, payload). */

@@ -6,7 +6,7 @@
  * Guarantee for uploads that span shards: every item is validated before anything is
  * written, and each shard's part is written atomically. If one shard fails after another
  * committed, the client gets 503 and nothing tells it which part landed; retrying the same
- * upload is safe, because a (hashed id, payload) already stored counts as a duplicate and is
+ * upload is safe, because a report already stored (same id, same seal) counts as a duplicate and is
  * never stored twice. So a retried upload always converges to "all stored, exactly once".
  */
 import {
