@@ -8,11 +8,14 @@
  */
 import { bucketOf } from '../../schema/schema.ts';
 import { pairKey, type ObservedReport } from '../storage/store.ts';
+import { fitUnderCap } from './id-cap-split.mjs';
 
 /** A batch's (day, id) pairs to count, and how to split the batch once they are counted. */
 export interface IdCapPlan {
   /** Each distinct (bucket, hashed id) pair of the batch once, in first-seen order; none when the cap is off. */
   readonly pairs: ReadonlyArray<readonly [number, Uint8Array]>;
+  /** The index in `pairs` of each report's pair; empty when the cap is off. */
+  readonly pairOfReport: readonly number[];
   /** Splits the batch, given how many reports each pair already holds (in `pairs` order). */
   split(stored: readonly number[]): { allowed: readonly ObservedReport[]; rejected: number };
 }
@@ -22,24 +25,25 @@ export interface IdCapPlan {
  * @example const plan = planIdCap(reports, 2000); const { allowed, rejected } = plan.split(countStored(plan.pairs));
  */
 export function planIdCap(reports: readonly ObservedReport[], capPerDay: number): IdCapPlan {
-  if (capPerDay <= 0) return { pairs: [], split: () => ({ allowed: reports, rejected: 0 }) };
-  const pairs = new Map<string, readonly [number, Uint8Array]>();
-  const keys = reports.map((r) => {
+  if (capPerDay <= 0) return { pairs: [], pairOfReport: [], split: () => ({ allowed: reports, rejected: 0 }) };
+  const indexOf = new Map<string, number>();
+  const pairs: Array<readonly [number, Uint8Array]> = [];
+  const pairOfReport = reports.map((r) => {
     const bucket = bucketOf(r.timestamp);
     const key = pairKey(bucket, r.hashedId);
-    if (!pairs.has(key)) pairs.set(key, [bucket, r.hashedId]);
-    return key;
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      indexOf.set(key, (index = pairs.length));
+      pairs.push([bucket, r.hashedId]);
+    }
+    return index;
   });
   return {
-    pairs: [...pairs.values()],
+    pairs,
+    pairOfReport,
     split(stored) {
-      const used = new Map([...pairs.keys()].map((key, i) => [key, stored[i]!]));
-      const allowed = reports.filter((_, i) => {
-        const count = used.get(keys[i]!)!;
-        if (count >= capPerDay) return false;
-        used.set(keys[i]!, count + 1);
-        return true;
-      });
+      const fits = fitUnderCap(pairOfReport, stored, capPerDay);
+      const allowed = reports.filter((_, i) => fits[i]);
       return { allowed, rejected: reports.length - allowed.length };
     },
   };

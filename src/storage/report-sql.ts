@@ -38,17 +38,8 @@ export function pruneSliceSql(last: boolean): string {
 
 export const PING_SQL = 'SELECT 1';
 
-/** Row shape of {@link countStoredSql}. */
-export interface CountRow {
-  bucket: number;
-  hashed_id: Uint8Array | ArrayBuffer;
-  stored: number;
-}
-
-/** Stored reports per (bucket, hashed id) pair; 2 bound parameters per pair. Pairs with none are absent. */
-export function countStoredSql(pairs: number): string {
-  return `SELECT bucket, hashed_id, count(*) AS stored FROM reports WHERE (bucket, hashed_id) IN (VALUES ${Array.from({ length: pairs }, () => '(?, ?)').join(', ')}) GROUP BY bucket, hashed_id`;
-}
+/** Stored reports of one (bucket, hashed id) pair: what the per-id cap counts on SQLite. */
+export const COUNT_PAIR_SQL = 'SELECT count(*) FROM reports WHERE bucket = ? AND hashed_id = ?';
 
 /** An SQL statement with its positional parameters (numbers and byte arrays). */
 export interface ReportStatement {

@@ -13,8 +13,9 @@ import { createApp } from '../../http/app.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import { retentionStart } from '../../rules/retention.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
-import { damageOf, openDatabase, READER_OPTIONS } from '../../storage/sqlite/database.ts';
-import { SqliteReportStore } from '../../storage/sqlite/store.ts';
+import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
+import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
+import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
 
@@ -111,8 +112,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
   const readers =
     readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
-  const store = new SqliteReportStore(db, { readers, log });
+  // Commits and prunes on a thread of their own: a disk that stalls holds it, not this one.
+  const writer =
+    options.databasePath === ':memory:' ? undefined : new SqliteWriter(options.databasePath, WRITER_OPTIONS, WRITE_SQL);
+  const store = new SqliteReportStore(db, { readers, writer, log });
   if (store.damage !== undefined) {
+    await writer?.close();
     await readers?.close();
     db.close();
     await release();
@@ -145,6 +150,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   const closeStorage = async () => {
     clearInterval(pruneTimer);
+    await writer?.close();
     await readers?.close();
     db.close();
     await release();

@@ -28,6 +28,9 @@ const MMAP_BYTES = 2 ** 31;
  */
 export const MAX_CACHED_STATEMENTS = 256;
 
+/** Options the writer thread's connection shares with the store's. */
+export const WRITER_OPTIONS = { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: CACHE_KIB };
+
 /** Options the reader threads' connections share with the store's. */
 export const READER_OPTIONS: SqliteReaderOptions = {
   busyTimeoutMs: BUSY_TIMEOUT_MS,

@@ -12,16 +12,14 @@ import type Database from 'better-sqlite3';
 import { BUCKET_SECONDS, bucketOf } from '../../../schema/schema.ts';
 import { planIdCap } from '../../rules/id-cap.ts';
 import {
-  countStoredSql,
+  COUNT_PAIR_SQL,
   INSERT_REPORT_SQL,
   PING_SQL,
   pruneSliceSql,
   SEAL_STORED_SQL,
-  type CountRow,
   type ReportStatement,
 } from '../report-sql.ts';
 import {
-  pairKey,
   StoreUnavailableError,
   type InsertResult,
   type ObservedReport,
@@ -34,9 +32,18 @@ import { BucketIdFilter } from './id-filter.ts';
 import type { SqliteReaders, StatementBlob } from './readers.ts';
 import { reportsOfBundle, selectReportBundle } from './report-bundle.ts';
 import { statementCache } from './statement-cache.mjs';
+import { groupWriter, type Batch, type WriteSql } from './write-group.mjs';
+import type { SqliteWriter } from './writer.ts';
 
-/** (bucket, id) pairs counted per statement, 2 parameters each (SQLite allows 32,766). */
-const PAIRS_PER_COUNT = 8000;
+/** The statements a writing connection runs, here or in the writer thread. */
+export const WRITE_SQL: WriteSql = {
+  insert: INSERT_REPORT_SQL,
+  countPair: COUNT_PAIR_SQL,
+  sealStored: SEAL_STORED_SQL,
+};
+/** How long a write may wait on the disk before health says storage is stuck. */
+const STALLED_WRITE_MS = 3000;
+
 /** Ids read per step while indexing existing buckets, between which the event loop runs. */
 const INDEX_STEP = 20_000;
 /** Slices of a day's ids that pruning deletes one statement at a time. */
@@ -62,10 +69,11 @@ interface PendingInsert {
  */
 export class SqliteReportStore implements ReportStore {
   readonly #db: Database.Database;
-  readonly #insertReport: Database.Statement;
-  readonly #sealStored: Database.Statement;
-  readonly #insertBatch: (batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => InsertResult;
-  readonly #commitGroup: (group: PendingInsert[]) => Array<InsertResult | { error: unknown }>;
+  /** Writes a group on this connection, where there is no writer thread (in-memory databases, tests). */
+  readonly #writeHere: (group: Batch[]) => Array<InsertResult | { error: unknown }>;
+  readonly #writer: SqliteWriter | undefined;
+  /** Whether a group is being written by the writer thread; the next waits for it. */
+  #writing = false;
   readonly #ids = new BucketIdFilter();
   readonly #readers: SqliteReaders | undefined;
   /** Prepared query and count statements by SQL text: their shape varies only with the number of ids or pairs. */
@@ -82,47 +90,18 @@ export class SqliteReportStore implements ReportStore {
 
   constructor(
     db: Database.Database,
-    { readers, log = console.error }: { readers?: SqliteReaders; log?: (line: string) => void } = {},
+    {
+      readers,
+      writer,
+      log = console.error,
+    }: { readers?: SqliteReaders; writer?: SqliteWriter; log?: (line: string) => void } = {},
   ) {
     this.#db = db;
     this.#readers = readers;
+    this.#writer = writer;
     this.#log = log;
     this.#prepared = statementCache(db, MAX_CACHED_STATEMENTS);
-    this.#insertReport = db.prepare(INSERT_REPORT_SQL);
-    this.#sealStored = db.prepare(SEAL_STORED_SQL);
-    // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
-    // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
-    this.#insertBatch = db.transaction((batch: readonly ObservedReport[], receivedAt: number, capPerDay: number) => {
-      const plan = planIdCap(batch, capPerDay);
-      const { allowed: reports, rejected } = plan.split(this.#countStored(plan.pairs));
-      let accepted = 0;
-      for (const r of reports) {
-        const bucket = bucketOf(r.timestamp);
-        // The same seal under another day is a replay with a forged time: a duplicate. The id
-        // filter names the few days to look in, usually none (keys rotate).
-        let replayed = false;
-        this.#ids.forEachOtherBucketOf(r.hashedId, bucket, (other) => {
-          replayed ||= this.#sealStored.get(other, r.hashedId, r.payload) !== undefined;
-        });
-        if (replayed) continue;
-        accepted += this.#insertReport.run(bucket, r.hashedId, r.timestamp, r.payload, receivedAt).changes;
-        // Before commit: a rolled-back row only costs a false positive, a missed one would hide reports.
-        this.#ids.add(bucket, r.hashedId);
-      }
-      return { accepted, duplicates: reports.length - accepted, rejected };
-    });
-    this.#commitGroup = db.transaction((group: PendingInsert[]) =>
-      group.map((p) => {
-        try {
-          return this.#insertBatch(p.reports, p.receivedAt, p.capPerDay);
-        } catch (error) {
-          // SQLite rolls the whole transaction back on some errors (full, I/O, busy): then
-          // nothing of the group is stored, and nothing more may run outside a transaction.
-          if (!this.#db.inTransaction) throw error;
-          return { error };
-        }
-      }),
-    );
+    this.#writeHere = groupWriter(db, WRITE_SQL);
     // Synchronously, before any insert or query can run: the stored buckets answer "maybe" until
     // read. A file whose table cannot even say which days it holds is damaged, not empty.
     // Two queries, each one seek: SQLite scans the whole table for min() and max() asked together.
@@ -180,33 +159,67 @@ export class SqliteReportStore implements ReportStore {
     });
   }
 
+  /**
+   * Writes what is pending as one group: on the writer thread when there is one (one group at a
+   * time, the next gathering meanwhile), else here.
+   */
   #flush(): void {
+    if (this.#writing || this.#pending.length === 0) return;
     const group = this.#pending;
     this.#pending = [];
-    let results: Array<InsertResult | { error: unknown }>;
-    try {
-      results = this.#commitGroup(group);
-    } catch (error) {
+    const batches = group.map((p) => this.#describe(p));
+    const answer = (results: Array<InsertResult | { error: unknown }>) =>
+      group.forEach((p, i) => {
+        const result = results[i]!;
+        if ('error' in result) p.reject(this.#failure(result.error));
+        else p.resolve(result);
+      });
+    const fail = (error: unknown) => {
       for (const p of group) p.reject(this.#failure(error));
+    };
+    if (!this.#writer) {
+      try {
+        answer(this.#writeHere(batches));
+      } catch (error) {
+        fail(error);
+      }
       return;
     }
-    group.forEach((p, i) => {
-      const result = results[i]!;
-      if ('error' in result) p.reject(this.#failure(result.error));
-      else p.resolve(result);
-    });
+    this.#writing = true;
+    this.#writer
+      .write(batches)
+      .then(answer, fail)
+      .finally(() => {
+        this.#writing = false;
+        this.#flush();
+      });
   }
 
-  /** How many reports each (bucket, hashed id) pair holds, in their order; the id filter spares most lookups. */
-  #countStored(pairs: ReadonlyArray<readonly [number, Uint8Array]>): number[] {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < pairs.length; i += PAIRS_PER_COUNT) {
-      const chunk = pairs.slice(i, i + PAIRS_PER_COUNT).filter(([bucket, id]) => this.#ids.mightContain(bucket, id));
-      if (chunk.length === 0) continue;
-      const rows = this.#prepared(countStoredSql(chunk.length)).all(...chunk.flat()) as CountRow[];
-      for (const row of rows) counts.set(pairKey(row.bucket, row.hashed_id as Uint8Array), row.stored);
-    }
-    return pairs.map(([bucket, id]) => counts.get(pairKey(bucket, id)) ?? 0);
+  /**
+   * A batch as the writing connection takes it, with what only this thread's id filter knows:
+   * which (day, id) pairs may already hold reports, and where else each report's seal could
+   * stand. Each report's id goes into the filter now, before the commit: a rolled-back row only
+   * costs a false positive, a missed one would hide reports.
+   */
+  #describe({ reports, receivedAt, capPerDay }: PendingInsert): Batch {
+    const plan = planIdCap(reports, capPerDay);
+    const pairMayHold = plan.pairs.map(([bucket, id]) => this.#ids.mightContain(bucket, id));
+    const described = reports.map((r) => ({ ...r, bucket: bucketOf(r.timestamp) }));
+    const otherBuckets = described.map((r) => {
+      const others: number[] = [];
+      this.#ids.forEachOtherBucketOf(r.hashedId, r.bucket, (bucket) => others.push(bucket));
+      this.#ids.add(r.bucket, r.hashedId);
+      return others;
+    });
+    return {
+      reports: described,
+      receivedAt,
+      capPerDay,
+      pairs: [...plan.pairs],
+      pairMayHold,
+      pairOfReport: plan.pairOfReport,
+      otherBuckets,
+    };
   }
 
   /**
@@ -302,8 +315,17 @@ export class SqliteReportStore implements ReportStore {
       for (let slice = 0; slice < PRUNE_SLICES; slice++) {
         const last = slice === PRUNE_SLICES - 1;
         const bounds = last ? [sliceStart(slice)] : [sliceStart(slice), sliceStart(slice + 1)];
-        removed += this.#run(() => this.#prepared(pruneSliceSql(last)).run(bucket, before, ...bounds).changes);
-        await new Promise((resolve) => setImmediate(resolve));
+        const params = [bucket, before, ...bounds];
+        if (this.#writer) {
+          try {
+            removed += await this.#writer.run(pruneSliceSql(last), params);
+          } catch (error) {
+            throw this.#failure(error);
+          }
+        } else {
+          removed += this.#run(() => this.#prepared(pruneSliceSql(last)).run(...params).changes);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       }
     }
     return removed;
@@ -317,8 +339,15 @@ export class SqliteReportStore implements ReportStore {
     );
   }
 
+  /** Fails while the database cannot be read, and while a write has waited on the disk too long. */
   async ping(): Promise<void> {
     this.#run(() => this.#db.prepare(PING_SQL).get());
+    const waited = this.#writer?.waitingMs ?? 0;
+    if (waited > STALLED_WRITE_MS) {
+      throw new StoreUnavailableError(
+        `a write has waited ${(waited / 1000).toFixed(0)} s for the disk: storage is not answering`,
+      );
+    }
   }
 
   /** Why the file cannot be trusted, once SQLite has found it damaged; undefined while it is sound. */
