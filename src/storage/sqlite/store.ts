@@ -1,10 +1,12 @@
 /**
  * The embedded default: reports in one SQLite file through better-sqlite3.
  *
- * Uploads are group-committed: every batch that arrives while the event loop is busy joins
- * one transaction, each batch inside its own savepoint so that one failing batch leaves the
- * others intact, and every caller is answered after that single commit. Commits dominate
- * ingest cost (BENCHMARKS.md), so this is where throughput comes from.
+ * Uploads are group-committed: every batch that arrives while the event loop is busy (or while
+ * the writer thread commits the group before) joins one transaction, each batch inside its own
+ * savepoint so that one failing batch leaves the others intact (write-group.mjs), and every
+ * caller is answered after that single commit. Commits dominate ingest cost (BENCHMARKS.md),
+ * so this is where throughput comes from; they run on the writer thread (writer.ts) when the
+ * store has one, so that a stalled disk does not hold the thread that answers requests.
  * WAL with synchronous=FULL: a commit is on disk before any upload is acknowledged, so an
  * acknowledged report survives kill -9 and power loss alike.
  */
