@@ -25,16 +25,27 @@ function writerError({ message, code }: WriterError): Error {
  * @example const writer = new SqliteWriter(path, { busyTimeoutMs: 1000, cacheKib: 65536 }, WRITE_SQL); await writer.write(batches);
  */
 export class SqliteWriter {
-  readonly #worker: Worker;
+  readonly #workerData: object;
+  #worker: Worker;
   readonly #pending = new Map<
     number,
     { resolve: (answer: Answer) => void; reject: (error: unknown) => void; sentAt: number }
   >();
   #nextId = 0;
+  #closing = false;
 
   constructor(path: string, options: { busyTimeoutMs: number; cacheKib: number }, sql: WriteSql) {
-    this.#worker = new Worker(WORKER_URL, { workerData: { path, ...options, sql } });
-    this.#worker.on('message', (answer: Answer & { id: number }) => {
+    this.#workerData = { path, ...options, sql };
+    this.#worker = this.#start();
+  }
+
+  /**
+   * A writer thread. One that stops unasked (a crash, out of memory) fails what it held as
+   * "not now", and the next request gets a new thread: its transaction rolled back with it.
+   */
+  #start(): Worker {
+    const worker = new Worker(WORKER_URL, { workerData: this.#workerData });
+    worker.on('message', (answer: Answer & { id: number }) => {
       const waiting = this.#pending.get(answer.id);
       this.#pending.delete(answer.id);
       waiting?.resolve(answer);
@@ -43,10 +54,12 @@ export class SqliteWriter {
       for (const waiting of this.#pending.values()) waiting.reject(error);
       this.#pending.clear();
     };
-    this.#worker.on('error', failAll);
-    this.#worker.on('exit', () =>
-      failAll(Object.assign(new Error('the writer thread stopped'), { code: 'SQLITE_IOERR' })),
-    );
+    worker.on('error', failAll);
+    worker.on('exit', () => {
+      failAll(Object.assign(new Error('the writer thread stopped'), { code: 'SQLITE_IOERR' }));
+      if (!this.#closing) this.#worker = this.#start();
+    });
+    return worker;
   }
 
   /** How long the oldest unanswered request has waited, in ms; 0 when none waits. */
@@ -75,6 +88,7 @@ export class SqliteWriter {
   /** Stops the thread once the requests sent are answered. */
   async close(): Promise<void> {
     while (this.#pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    this.#closing = true;
     await this.#worker.terminate();
   }
 
