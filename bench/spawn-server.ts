@@ -13,7 +13,8 @@ export interface SpawnedServer {
   readonly exited: Promise<number | null>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now. @example const port = await freePort(); */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

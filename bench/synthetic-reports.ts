@@ -45,3 +45,12 @@ export function syntheticPayload(timestamp: number): Uint8Array {
   payload.set(freshPoint(), 5);
   return payload;
 }
+
+/**
+ * `count` reports of fresh ids observed a minute ago, ready for a binary upload.
+ * @example encodeBinaryUpload(freshReports(500))
+ */
+export function freshReports(count: number): Array<{ hashedId: Uint8Array; payload: Uint8Array }> {
+  const observed = Math.floor(Date.now() / 1000) - 60;
+  return hashedIdPopulation(count).map((hashedId) => ({ hashedId, payload: syntheticPayload(observed) }));
+}

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 import { DEFAULT_CONFIG, type AppConfig } from '../../src/rules/config.ts';
 import { startNodeServer } from '../../src/runtime/node/server.ts';
-import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
+import { freshReports } from '../../bench/synthetic-reports.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-growth-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -29,8 +29,7 @@ async function serverWith(config: Partial<AppConfig>, maxConnectionsPerClient?: 
 
 /** A binary upload of `count` reports of fresh ids, observed a minute ago. */
 function upload(url: string, count: number) {
-  const now = Math.floor(Date.now() / 1000);
-  const reports = hashedIdPopulation(count).map((hashedId) => ({ hashedId, payload: syntheticPayload(now - 60) }));
+  const reports = freshReports(count);
   return fetch(`${url}/v1/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
+import { freshReports } from '../../bench/synthetic-reports.ts';
 import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 import { spawnServer } from '../../bench/spawn-server.ts';
 
@@ -34,8 +34,7 @@ afterAll(() => {
 });
 
 const upload = (url: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  const reports = hashedIdPopulation(20).map((hashedId) => ({ hashedId, payload: syntheticPayload(now - 60) }));
+  const reports = freshReports(20);
   return fetch(`${url}/v1/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream' },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer } from '../../bench/spawn-server.ts';
+import { freePort, spawnServer } from '../../bench/spawn-server.ts';
 import { syntheticPayload } from '../../bench/synthetic-reports.ts';
 import { bucketOf } from '../../schema/schema.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
@@ -32,15 +32,6 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return String(port);
 }
 
 const options = (databasePath: string) => ({
@@ -69,7 +60,7 @@ describe('starting the server', () => {
     const databasePath = join(folder, 'held.db');
     const running = await spawnServer(databasePath);
     try {
-      const { code, stderr } = await runMain({ PORT: await freePort(), DATABASE_PATH: databasePath });
+      const { code, stderr } = await runMain({ PORT: String(await freePort()), DATABASE_PATH: databasePath });
       expect(code).toBe(1);
       expect(stderr.trim().split('\n')).toEqual([
         `Crowdfind could not start: another Crowdfind server is using ${databasePath}; run one server per database file`,
@@ -97,7 +88,7 @@ describe('starting the server', () => {
 
   it('npm start with a malformed setting names the variable in one line', async () => {
     const { code, stderr } = await runMain({
-      PORT: await freePort(),
+      PORT: String(await freePort()),
       DATABASE_PATH: join(folder, 'env.db'),
       MAX_BATCH: 'lots',
     });
