@@ -10,6 +10,7 @@ export * from './engine.ts';
 export * from './errors.ts';
 export * from './fast-p224.ts';
 export * from './kdf.ts';
+export * from './notice.ts';
 export * from './keys.ts';
 export * from './p224.ts';
 export * from './report.ts';

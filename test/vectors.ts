@@ -79,8 +79,33 @@ export interface RollingKeyVector {
   ble_address: string;
 }
 
+/** A lost-mode notice (docs/protocol.md §13), computed by scripts/notice-vectors.py. */
+export interface NoticeVector {
+  name: string;
+  inputs: {
+    private_key_hex: string;
+    message: string;
+    contact: string;
+    contact_kind: 'phone' | 'email';
+    expires_at: number;
+    nonce_hex: string;
+  };
+  intermediate: {
+    adv_key_hex: string;
+    hashed_id_b64: string;
+    notice_key_hex: string;
+    associated_data_hex: string;
+    plaintext_before_signature_hex: string;
+    signature_hex: string;
+  };
+  notice_hex: string;
+  withdraw_token_hex: string;
+  withdraw_hash_hex: string;
+}
+
 export interface Vectors {
   keys: KeyVector[];
+  notices: NoticeVector[];
   upstream_key_vectors: Array<{
     privateKey_85_hex?: string;
     advertisedKey_b64?: string;

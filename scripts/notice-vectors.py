@@ -1,0 +1,86 @@
+"""
+Computes the lost-mode notice vector of docs/vectors.json (docs/protocol.md §13) with Python's
+`cryptography` (OpenSSL), an implementation independent of crypto/, so that the vector checks
+the TypeScript code rather than repeating it. Prints the `notices` entry of docs/vectors.json:
+    python3 scripts/notice-vectors.py
+"""
+import base64
+import hashlib
+import json
+import struct
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFF16A2E0B8F03E13DD29455C5C2A3D
+
+
+def x963(secret: bytes, info: bytes, length: int) -> bytes:
+    out, counter = b"", 1
+    while len(out) < length:
+        out += hashlib.sha256(secret + struct.pack(">I", counter) + info).digest()
+        counter += 1
+    return out[:length]
+
+
+def notice_vector(private_key_hex: str, message: str, contact: str, kind: int, expires_at: int, nonce_hex: str):
+    d = int(private_key_hex, 16)
+    key = ec.derive_private_key(d, ec.SECP224R1())
+    adv_key = key.public_key().public_numbers().x.to_bytes(28, "big")
+    hashed_id = hashlib.sha256(adv_key).digest()
+    contact_b, message_b = contact.encode(), message.encode()
+    body = (
+        bytes([1])
+        + struct.pack(">I", expires_at)
+        + bytes([kind, len(contact_b)])
+        + contact_b.ljust(64, b"\0")
+        + bytes([len(message_b)])
+        + message_b.ljust(200, b"\0")
+    )
+    signed = b"crowdfind notice v1" + hashed_id + body
+    der = key.sign(signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True))
+    r, s = decode_dss_signature(der)
+    s = min(s, N - s)  # low-S form, as the TypeScript signer writes it
+    signature = r.to_bytes(28, "big") + s.to_bytes(28, "big")
+    notice_key = x963(adv_key, b"crowdfind notice key", 32)
+    nonce = bytes.fromhex(nonce_hex)
+    aad = hashed_id + struct.pack(">I", expires_at)
+    sealed = nonce + AESGCM(notice_key).encrypt(nonce, body + signature, aad)
+    token = x963(bytes.fromhex(private_key_hex), b"crowdfind notice withdraw", 32)
+    return {
+        "name": "N1",
+        "inputs": {
+            "private_key_hex": private_key_hex,
+            "message": message,
+            "contact": contact,
+            "contact_kind": "phone" if kind == 1 else "email",
+            "expires_at": expires_at,
+            "nonce_hex": nonce_hex,
+        },
+        "intermediate": {
+            "adv_key_hex": adv_key.hex(),
+            "hashed_id_b64": base64.b64encode(hashed_id).decode(),
+            "notice_key_hex": notice_key.hex(),
+            "associated_data_hex": aad.hex(),
+            "plaintext_before_signature_hex": body.hex(),
+            "signature_hex": signature.hex(),
+        },
+        "notice_hex": sealed.hex(),
+        "withdraw_token_hex": token.hex(),
+        "withdraw_hash_hex": hashlib.sha256(token).hexdigest(),
+    }
+
+
+if __name__ == "__main__":
+    keys = json.load(open("docs/vectors.json"))["keys"]
+    vector = notice_vector(
+        keys[0]["private_key_hex"],
+        "Lost tag. Reward if returned, please call.",
+        "+44 20 7946 0000",
+        1,
+        1767225600,
+        "000102030405060708090a0b",
+    )
+    print(json.dumps([vector], indent=2, ensure_ascii=False))
