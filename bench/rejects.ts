@@ -12,7 +12,7 @@ import { bytesToBase64, compileP224Module, fastP224 } from '../crypto/index.ts';
 import { createApp } from '../src/http/app.ts';
 import { DEFAULT_CONFIG } from '../src/rules/config.ts';
 import { openDatabase } from '../src/storage/sqlite/database.ts';
-import { SqliteReportStore } from '../src/storage/sqlite/store.ts';
+import { appStores } from '../src/storage/sqlite/app-stores.ts';
 import { printTable } from './measure.ts';
 import { syntheticPayload } from './synthetic-reports.ts';
 
@@ -20,7 +20,7 @@ const RUNS = 7;
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-rejects-'));
 const config = { ...DEFAULT_CONFIG, uploadsPerMinute: 0, maxReportsPerIdPerDay: 0 };
 const app = createApp({
-  store: new SqliteReportStore(openDatabase(join(folder, 'reports.db'))),
+  ...appStores(openDatabase(join(folder, 'reports.db'))),
   config,
   log: () => {},
   p224: fastP224(compileP224Module()),

@@ -222,7 +222,7 @@ function decodeBody(body: Uint8Array, expiresAt: number): NoticeContent {
 
 function utf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new FormatError('the notice holds text that is not UTF-8');
   }

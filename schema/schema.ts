@@ -50,3 +50,21 @@ export const reports = sqliteTable(
  * the seal is X's first 8 bytes (1-based: from the 82nd-last byte).
  */
 export const SEAL_SQL = (payload: string) => `substr(${payload}, length(${payload}) - 81, 8)`;
+
+/**
+ * Lost-mode notices (docs/protocol.md §13): one sealed notice per hashed id, first write wins
+ * until it expires or is withdrawn. The server cannot read them; it keeps what withdrawal and
+ * pruning need.
+ */
+export const notices = sqliteTable('notices', {
+  /** 32-byte SHA-256 of the advertisement key the notice is for. */
+  hashedId: blob('hashed_id').primaryKey(),
+  /** The 356-byte sealed notice exactly as published. */
+  notice: blob('notice').notNull(),
+  /** Unix seconds; bound into the notice's encryption, pruned after. */
+  expiresAt: integer('expires_at').notNull(),
+  /** SHA-256 of the token that withdraws it. */
+  withdrawHash: blob('withdraw_hash').notNull(),
+  /** When the server stored it, Unix seconds. */
+  publishedAt: integer('published_at').notNull(),
+});

@@ -18,3 +18,18 @@ export const DEFAULT_QUERY_LIMIT = 1000;
 export function batchTooLarge(maxBatch: number, count: number): string {
   return `a batch holds at most ${maxBatch} reports, got ${count}`;
 }
+
+/** Most notices one publish or withdraw request carries: a week of 15-minute keys is 672. */
+export const MAX_NOTICES_PER_REQUEST = 700;
+/** A notice may expire at most this many days after it is published. */
+export const MAX_NOTICE_DAYS = 31;
+
+/** Most hashed ids one subscription watches (as many as one query names). */
+export const MAX_SUBSCRIPTION_IDS = MAX_QUERY_IDS;
+/** How long a subscription lives unless renewed, and the most it may ask for (seconds). */
+export const DEFAULT_SUBSCRIPTION_SECONDS = 3600;
+export const MAX_SUBSCRIPTION_SECONDS = 86_400;
+/** Open subscriptions per client address. */
+export const MAX_SUBSCRIPTIONS_PER_CLIENT = 16;
+/** Event streams open at once on one subscription. */
+export const MAX_STREAMS_PER_SUBSCRIPTION = 2;

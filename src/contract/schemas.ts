@@ -9,7 +9,7 @@ import { decodeBase64, decodeHashedId } from '../../crypto/index.ts';
 import { batchTooLarge, DEFAULT_QUERY_LIMIT, MAX_QUERY_IDS, MAX_QUERY_LIMIT } from './limits.ts';
 
 /** A string field decoded by `decode`; the reason it gives for a bad text becomes the field's validation message. */
-function decoded(decode: (text: string) => Uint8Array | string) {
+export function decoded(decode: (text: string) => Uint8Array | string) {
   return z.string().transform((text, ctx) => {
     const bytes = decode(text);
     if (typeof bytes !== 'string') return bytes;
@@ -18,7 +18,7 @@ function decoded(decode: (text: string) => Uint8Array | string) {
   });
 }
 
-const HashedId = decoded(decodeHashedId).openapi({
+export const HashedId = decoded(decodeHashedId).openapi({
   type: 'string',
   pattern: '^[A-Za-z0-9+/]{43}=$',
   description: 'Standard base64 of SHA-256(advertisement key), 32 bytes',

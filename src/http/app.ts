@@ -12,6 +12,9 @@ import { HTTPException } from 'hono/http-exception';
 import { FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
 import type { AppConfig } from '../rules/config.ts';
 import { UploadItemError } from '../rules/upload.ts';
+import { SubscriptionHub } from '../notify/hub.ts';
+import { localNotifier, type Notifier } from '../notify/notifier.ts';
+import type { NoticeStore } from '../storage/notices/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
@@ -23,11 +26,17 @@ import type { RouteContext } from './routes/declare.ts';
 import { finderRoutes, UPLOAD_PATH } from './routes/finder.ts';
 import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
+import { SUBSCRIPTION_PATHS, subscriptionRoutes } from './routes/subscriptions.ts';
 
 /** What the app is built from. */
 export interface AppDependencies {
   readonly store: ReportStore;
+  /** Lost-mode notices, in the same database as the reports. */
+  readonly notices: NoticeStore;
+  /** Notify-when-found; by default a hub in this process that delivers no webhooks. */
+  readonly notifier?: Notifier;
   readonly config: AppConfig;
   /** Current time in Unix ms; injected so tests can move it. */
   readonly clock?: () => number;
@@ -48,12 +57,19 @@ const OWNER_QUERIES_WAITING = 64;
 
 /** Routes owners call: CORS for browsers, the query rate limit, and their turns. */
 const OWNER_PATHS = [queryRoute, appleLegacyFetchRoute, appleV2FetchRoute, maclessRoute].map((route) => route.path);
+/** Lost-mode routes: CORS for browsers and the query rate limit, but no turns (they do not read reports). */
+const LOST_MODE_PATHS = [
+  ...[findNoticesRoute, withdrawNoticesRoute, publishNoticesRoute].map((route) => route.path),
+  ...SUBSCRIPTION_PATHS,
+];
 
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
  */
 export function createApp({
   store,
+  notices,
+  notifier,
   config,
   clock = Date.now,
   log = console.log,
@@ -71,6 +87,7 @@ export function createApp({
   const ownerCors = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] });
   for (const path of OWNER_PATHS)
     app.use(path, path === maclessRoute.path ? maclessCors(config.corsOrigins) : ownerCors);
+  for (const path of LOST_MODE_PATHS) app.use(path, ownerCors);
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
   const clientOf = (c: Context) =>
@@ -81,7 +98,8 @@ export function createApp({
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
   if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
-  if (queryLimiter) for (const path of OWNER_PATHS) app.use(path, rateLimit(queryLimiter, clientOf));
+  if (queryLimiter)
+    for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS]) app.use(path, rateLimit(queryLimiter, clientOf));
   if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
@@ -91,11 +109,24 @@ export function createApp({
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
     limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
+    notices,
+    notifier: notifier ?? localNotifier(new SubscriptionHub({ clock })),
+    clientOf,
+    inBackground: (c, work) => {
+      const logged = work.catch((error: Error) => log(`background work failed: ${error.name}: ${error.message}`));
+      try {
+        c.executionCtx.waitUntil(logged);
+      } catch {
+        // Node has no execution context: the process lives on, and so does the work.
+      }
+    },
   };
   finderRoutes(app, context);
   ownerRoutes(app, context);
   appleRoutes(app, context);
   maclessRoutes(app, context);
+  noticeRoutes(app, context);
+  subscriptionRoutes(app, context);
   metaRoutes(app, context);
 
   // A path that exists answers 405 with the methods its routes were declared with.

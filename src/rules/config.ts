@@ -33,6 +33,12 @@ export interface AppConfig {
   readonly maxReportsPerIdPerDay: number;
   /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
   readonly trustProxy: boolean;
+  /**
+   * Let webhooks reach loopback, link-local and private addresses (a receiver on the same host or
+   * network). `WEBHOOK_ALLOW_PRIVATE`, default off: a subscriber could otherwise aim the server at
+   * its own network.
+   */
+  readonly webhookAllowPrivate: boolean;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -46,6 +52,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
+  webhookAllowPrivate: false,
 };
 
 /**
@@ -69,8 +76,17 @@ export function configFromEnv(env: Environment): AppConfig {
     ownerQueryConcurrency: nonNegativeInteger(env, 'OWNER_QUERY_CONCURRENCY', DEFAULT_CONFIG.ownerQueryConcurrency),
     storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * 1024 * 1024,
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
-    trustProxy: /^(1|true|yes)$/i.test(envText(env, 'TRUST_PROXY') ?? ''),
+    trustProxy: flag(env, 'TRUST_PROXY'),
+    webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
   };
+}
+
+/** An on/off setting: 1, true or yes is on; anything else set is an error, unset is off. */
+function flag(env: Environment, name: string): boolean {
+  const text = envText(env, name);
+  if (text === undefined || /^(0|false|no)$/i.test(text)) return false;
+  if (/^(1|true|yes)$/i.test(text)) return true;
+  throw new Error(`${name} must be 1, true, yes, 0, false or no, got ${JSON.stringify(text)}`);
 }
 
 /** process.env on Node; on Workers the env object, whose [vars] may be numbers. */

@@ -29,6 +29,7 @@ export const CONTRACT_CONFIG = {
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
+  webhookAllowPrivate: true,
 } as const;
 /** The clock every test starts from. */
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');

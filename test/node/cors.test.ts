@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { openDatabase } from '../../src/storage/sqlite/database.ts';
-import { SqliteReportStore } from '../../src/storage/sqlite/store.ts';
+import { appStores } from '../../src/storage/sqlite/app-stores.ts';
 
 const app = createApp({
-  store: new SqliteReportStore(openDatabase(':memory:')),
+  ...appStores(openDatabase(':memory:')),
   config: { ...DEFAULT_CONFIG, corsOrigins: ['https://good.example'] },
   log: () => {},
 });
@@ -34,7 +34,7 @@ describe('CORS_ORIGINS', () => {
 
   it('macless-haystack answers any origin, private network included, when the setting is *', async () => {
     const open = createApp({
-      store: new SqliteReportStore(openDatabase(':memory:')),
+      ...appStores(openDatabase(':memory:')),
       config: DEFAULT_CONFIG,
       log: () => {},
     });

@@ -12,7 +12,7 @@ import { createApp } from '../../src/http/app.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer } from '../../src/runtime/node/server.ts';
 import { openDatabase } from '../../src/storage/sqlite/database.ts';
-import { SqliteReportStore } from '../../src/storage/sqlite/store.ts';
+import { appStores } from '../../src/storage/sqlite/app-stores.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-faults-'));
@@ -23,7 +23,11 @@ let close: () => void;
 
 beforeAll(async () => {
   db = openDatabase(databasePath);
-  const app = createApp({ store: new SqliteReportStore(db), config: DEFAULT_CONFIG, log: () => {} });
+  const app = createApp({
+    ...appStores(db),
+    config: DEFAULT_CONFIG,
+    log: () => {},
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -4,12 +4,14 @@
  * and gets its problem answers the same way as every other.
  */
 import type { z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { P224Engine } from '../../../crypto/index.ts';
 import { ProblemSchema } from '../../contract/schemas.ts';
 import type { AppConfig } from '../../rules/config.ts';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Notifier } from '../../notify/notifier.ts';
+import type { NoticeStore } from '../../storage/notices/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
 import type { ReportLimit } from '../middleware/rate-limit/index.ts';
 import { problemResponse } from '../problem.ts';
@@ -24,10 +26,18 @@ export interface RouteContext {
   readonly nowSeconds: () => number;
   /** Takes an upload's reports from its client's report limit (RATE_LIMIT_REPORTS). */
   readonly limitReports: ReportLimit;
+  /** Lost-mode notices. */
+  readonly notices: NoticeStore;
+  /** Notify-when-found: subscriptions and the delivery of new reports to them. */
+  readonly notifier: Notifier;
+  /** Who is asking, for per-client limits: the peer, or behind a trusted proxy the forwarded client. */
+  readonly clientOf: (c: Context) => string;
+  /** Lets work finish after the answer (Workers' waitUntil); its failure is logged, not lost. */
+  readonly inBackground: (c: Context, work: Promise<unknown>) => void;
 }
 
 /** A problem answer, documented with what it means on the routes that give it. */
-const problem = (description: string) =>
+export const problem = (description: string) =>
   ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } }) as const;
 
 /** A required JSON request body. */

@@ -51,7 +51,10 @@ function uploadRoute(maxBatch: number) {
 const JSON_BYTES_PER_UPLOAD_ITEM = 256;
 
 /** @example finderRoutes(app, context) */
-export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds, limitReports }: RouteContext): void {
+export function finderRoutes(
+  app: OpenAPIHono,
+  { store, config, p224, nowSeconds, limitReports, notifier, inBackground }: RouteContext,
+): void {
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
   const maxBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
@@ -73,7 +76,10 @@ export function finderRoutes(app: OpenAPIHono, { store, config, p224, nowSeconds
     if (storage.state === 'full') throw new ProblemError(507, storage.detail);
   };
   const stored = async (c: Context, reports: ObservedReport[]) => {
-    const { accepted, duplicates, rejected } = await store.insert(reports, nowSeconds(), config.maxReportsPerIdPerDay);
+    const receivedAt = nowSeconds();
+    const { accepted, duplicates, rejected } = await store.insert(reports, receivedAt, config.maxReportsPerIdPerDay);
+    // Subscribers hear of uploads that stored something; a batch of duplicates only is a replay.
+    if (accepted > 0) inBackground(c, notifier.publish(reports.map((r) => ({ ...r, receivedAt }))));
     // `rejected` appears only when the per-id cap turned reports away.
     return c.json(rejected > 0 ? { accepted, duplicates, rejected } : { accepted, duplicates }, 200);
   };

@@ -10,14 +10,20 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { compileP224Module, fastP224 } from '../../../crypto/index.ts';
 import { createApp } from '../../http/app.ts';
+import { SubscriptionHub } from '../../notify/hub.ts';
+import { localNotifier } from '../../notify/notifier.ts';
+import { RetryingWebhookSender } from '../../notify/webhook.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import { retentionStart } from '../../rules/retention.ts';
+import { sqliteExecutor } from '../../storage/notices/executor.ts';
+import { SqlNoticeStore } from '../../storage/notices/store.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
 import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
+import { webhookPost } from './webhook-post.ts';
 
 /** Expired reports are pruned this often (and once at start). */
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
@@ -129,8 +135,15 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       read > 0 &&
       log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`),
   );
+  const notices = new SqlNoticeStore(sqliteExecutor(db));
+  const hub = new SubscriptionHub({
+    clock,
+    webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
+  });
   const app = createApp({
     store,
+    notices,
+    notifier: localNotifier(hub),
     config: options.config,
     clock,
     log,
@@ -141,6 +154,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const prune = async () => {
     const removed = await store.prune(retentionStart(Math.floor(clock() / 1000), options.config.retentionDays));
     if (removed > 0) log(`pruned ${removed} expired reports`);
+    const expiredNotices = await notices.prune(Math.floor(clock() / 1000));
+    if (expiredNotices > 0) log(`pruned ${expiredNotices} expired notices`);
     return removed;
   };
   const pruneInBackground = () =>
@@ -150,6 +165,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   const closeStorage = async () => {
     clearInterval(pruneTimer);
+    hub.close();
     await writer?.close();
     await readers?.close();
     db.close();
@@ -199,6 +215,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         shuttingDown = true;
+        // Event streams never end by themselves: end them, or the server waits out its grace.
+        hub.close();
         const force = setTimeout(
           () => 'closeAllConnections' in server && server.closeAllConnections(),
           SHUTDOWN_GRACE_MS,

@@ -1,6 +1,7 @@
 /**
  * The Cloudflare Workers entry: the same app on D1, one database or several shards.
- * `fetch` serves the API; `scheduled` (the cron in wrangler.toml) prunes expired reports.
+ * `fetch` serves the API; `scheduled` (the cron in wrangler.toml) prunes expired reports and
+ * notices; SubscriptionHubObject holds notify-when-found subscriptions.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fastP224, type P224Engine } from '../../../crypto/index.ts';
@@ -11,7 +12,13 @@ import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
 import { ShardedReportStore } from '../../storage/sharded/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
+import { d1Executor } from '../../storage/notices/executor.ts';
+import { ShardedNoticeStore } from '../../storage/notices/sharded.ts';
+import { SqlNoticeStore, type NoticeStore } from '../../storage/notices/store.ts';
 import { BindingRateLimiter } from './binding-rate-limiter.ts';
+import { durableNotifier, SubscriptionHubObject } from './subscription-hub.ts';
+
+export { SubscriptionHubObject };
 
 /** Bindings and [vars] the Worker reads (see wrangler.toml and the README). */
 export interface WorkerEnv {
@@ -25,6 +32,8 @@ export interface WorkerEnv {
   /** Optional `[[ratelimits]]` bindings; without them the limits are kept per isolate. */
   readonly UPLOAD_RATE_LIMITER?: RateLimit;
   readonly QUERY_RATE_LIMITER?: RateLimit;
+  /** The Durable Object that holds notify-when-found subscriptions. */
+  readonly SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionHubObject>;
   readonly [binding: string]: unknown;
 }
 
@@ -53,6 +62,12 @@ function storeFor(env: WorkerEnv): ReportStore {
     : new ShardedReportStore(databases.map((db) => new D1ReportStore(db)));
 }
 
+/** Notices beside the reports: in the shard their id routes to. */
+function noticesFor(env: WorkerEnv): NoticeStore {
+  const stores = shardDatabases(env).map((db) => new SqlNoticeStore(d1Executor(db)));
+  return stores.length === 1 ? stores[0]! : new ShardedNoticeStore(stores);
+}
+
 /**
  * The fast P-224 engine from the module bundled with the Worker: Workers refuse to compile
  * WebAssembly at run time, so it is imported at build time. One per isolate.
@@ -70,6 +85,9 @@ export function createWorkerApp(
 ): OpenAPIHono {
   return createApp({
     store: storeFor(env),
+    notices: noticesFor(env),
+    // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
+    ...(env.SUBSCRIPTIONS ? { notifier: durableNotifier(env.SUBSCRIPTIONS) } : {}),
     config: configFromEnv(env as Environment),
     clock,
     log,
@@ -97,6 +115,7 @@ export default {
     const removed = await storeFor(env).prune(
       retentionStart(Math.floor(controller.scheduledTime / 1000), retentionDays),
     );
-    console.log(`pruned ${removed} expired reports`);
+    const expiredNotices = await noticesFor(env).prune(Math.floor(controller.scheduledTime / 1000));
+    console.log(`pruned ${removed} expired reports and ${expiredNotices} expired notices`);
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,130 @@
+/**
+ * Lost-mode notices (docs/protocol.md §13): the owner publishes and withdraws them, a finder
+ * fetches the one for the key it received. The server checks shapes, lengths and times; it cannot
+ * read a notice, so it checks nothing of what one says.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { bytesToBase64, withdrawHashOf } from '../../../crypto/index.ts';
+import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
+import {
+  NoticesRequest,
+  NoticesResponse,
+  PublishNoticesRequest,
+  PublishNoticesResponse,
+  WithdrawNoticesRequest,
+  WithdrawNoticesResponse,
+} from '../../contract/lost-mode.ts';
+import { DAY_SECONDS } from '../../rules/retention.ts';
+import { storageState } from '../../rules/storage-budget.ts';
+import { ProblemError } from '../problem.ts';
+import { BODY_PROBLEMS, jsonAnswer, jsonBody, problem, typedBody, type RouteContext } from './declare.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { problemResponse } from '../problem.ts';
+
+/** A full publish request is about 700 × 600 bytes of JSON. */
+const NOTICE_BODY_LIMIT = 512 * 1024;
+const noticeBodyLimit = bodyLimit({
+  maxSize: NOTICE_BODY_LIMIT,
+  onError: () => problemResponse(413, `the body exceeds ${NOTICE_BODY_LIMIT} bytes`),
+});
+
+export const publishNoticesRoute = createRoute({
+  method: 'post',
+  path: '/v1/notices',
+  summary: 'Publish lost-mode notices, one per hashed id; a live notice is never replaced',
+  middleware: [noticeBodyLimit, typedBody],
+  request: jsonBody(PublishNoticesRequest),
+  responses: {
+    200: jsonAnswer(PublishNoticesResponse, 'What was stored, and which ids held a notice already'),
+    ...BODY_PROBLEMS,
+    507: problem('The database is past its storage budget'),
+  },
+});
+
+export const findNoticesRoute = createRoute({
+  method: 'post',
+  path: '/v1/notices/query',
+  summary: 'Fetch the live notices of hashed ids (a finder asks for the key it received)',
+  middleware: [noticeBodyLimit, typedBody],
+  request: jsonBody(NoticesRequest),
+  responses: { 200: jsonAnswer(NoticesResponse, 'The live notices among those ids'), ...BODY_PROBLEMS },
+});
+
+export const withdrawNoticesRoute = createRoute({
+  method: 'post',
+  path: '/v1/notices/withdraw',
+  summary: 'Withdraw notices by presenting the token whose SHA-256 was published with each',
+  middleware: [noticeBodyLimit, typedBody],
+  request: jsonBody(WithdrawNoticesRequest),
+  responses: {
+    200: jsonAnswer(WithdrawNoticesResponse, 'What was withdrawn'),
+    ...BODY_PROBLEMS,
+    403: problem('No notice matched its id and token'),
+  },
+});
+
+/** @example noticeRoutes(app, context) */
+export function noticeRoutes(app: OpenAPIHono, { notices, store, config, nowSeconds }: RouteContext): void {
+  app.openapi(publishNoticesRoute, async (c) => {
+    const now = nowSeconds();
+    const latest = now + MAX_NOTICE_DAYS * DAY_SECONDS;
+    const items = c.req.valid('json').notices;
+    items.forEach((item, i) => {
+      if (item.expiresAt <= now || item.expiresAt > latest) {
+        throw new ProblemError(400, `notices.${i}.expiresAt: must lie between now and ${MAX_NOTICE_DAYS} days ahead`);
+      }
+    });
+    const storage = storageState(
+      config.storageBudgetBytes > 0 ? await store.storageBytes() : undefined,
+      config.storageBudgetBytes,
+    );
+    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+    const stored = new Set(
+      (
+        await notices.publish(
+          items.map((n) => ({
+            hashedId: n.id,
+            notice: n.notice,
+            expiresAt: n.expiresAt,
+            withdrawHash: n.withdrawHash,
+          })),
+          now,
+        )
+      ).map(bytesToBase64),
+    );
+    const ids = [...new Set(items.map((n) => bytesToBase64(n.id)))];
+    return c.json(
+      { published: ids.filter((id) => stored.has(id)), alreadyPublished: ids.filter((id) => !stored.has(id)) },
+      200,
+    );
+  });
+
+  app.openapi(findNoticesRoute, async (c) => {
+    const found = await notices.find(c.req.valid('json').ids, nowSeconds());
+    return c.json(
+      {
+        notices: found.map((n) => ({
+          id: bytesToBase64(n.hashedId),
+          notice: bytesToBase64(n.notice),
+          expiresAt: n.expiresAt,
+        })),
+      },
+      200,
+    );
+  });
+
+  app.openapi(withdrawNoticesRoute, async (c) => {
+    const items = c.req.valid('json').notices;
+    const withdrawn = new Set(
+      (await notices.withdraw(items.map((n) => ({ hashedId: n.id, withdrawHash: withdrawHashOf(n.token) })))).map(
+        bytesToBase64,
+      ),
+    );
+    if (withdrawn.size === 0) throw new ProblemError(403, 'no notice matched its id and withdraw token');
+    const ids = [...new Set(items.map((n) => bytesToBase64(n.id)))];
+    return c.json(
+      { withdrawn: ids.filter((id) => withdrawn.has(id)), unmatched: ids.filter((id) => !withdrawn.has(id)) },
+      200,
+    );
+  });
+}

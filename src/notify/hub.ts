@@ -1,0 +1,321 @@
+/**
+ * Notify-when-found: subscriptions to hashed ids, and the delivery of each newly uploaded report
+ * of a watched id, still sealed, to the subscription's event streams and webhook. The hub holds
+ * only what delivery needs, in memory, and forgets a subscription when it expires: it is not a
+ * log of who watches what. It knows no runtime: the Node server holds one in its process, the
+ * Worker holds one in a Durable Object (runtime/workers/subscription-hub.ts).
+ */
+import { randomBytes } from '@noble/hashes/utils.js';
+import { bytesToBase64, bytesToHex } from '../../crypto/index.ts';
+import {
+  DEFAULT_SUBSCRIPTION_SECONDS,
+  MAX_STREAMS_PER_SUBSCRIPTION,
+  MAX_SUBSCRIPTIONS_PER_CLIENT,
+} from '../contract/limits.ts';
+import type { StoredReport } from '../storage/store.ts';
+import type { WebhookSender } from './webhook.ts';
+
+/** Reports of one subscription that arrive this close together go out as one event. */
+export const COALESCE_MS = 100;
+/** Most reports in one event; more start the next. */
+const MAX_REPORTS_PER_EVENT = 500;
+/** Seals a subscription remembers having delivered, so a re-upload is not announced twice. */
+const REMEMBERED_SEALS = 4096;
+/** A stream whose reader lets this much pile up is closed: the hub does not buffer for the slow. */
+const MAX_STREAM_BACKLOG_BYTES = 1 << 20;
+/** A comment line this often keeps proxies from closing an idle stream. */
+const HEARTBEAT_MS = 15_000;
+/** Subscriptions in one hub at most, whoever opened them. */
+const MAX_SUBSCRIPTIONS = 20_000;
+
+/** Why the hub refused: the route turns it into a problem with this status. */
+export class SubscriptionError extends Error {
+  override name = 'SubscriptionError';
+  constructor(
+    readonly status: 404 | 409 | 429,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SubscribeOptions {
+  readonly hashedIds: readonly Uint8Array[];
+  /** Who asks, for the per-client cap; never stored beyond the subscription. */
+  readonly client: string;
+  readonly ttlSeconds?: number;
+  readonly webhook?: { readonly url: string; readonly secret: string };
+}
+
+export interface SubscriptionInfo {
+  readonly subscription: string;
+  /** Unix seconds. */
+  readonly expiresAt: number;
+  readonly ids: number;
+}
+
+interface Subscription {
+  readonly name: string;
+  readonly client: string;
+  ids: string[];
+  expiresAt: number;
+  readonly webhook?: { readonly url: string; readonly secret: string };
+  /** Open streams, each with its heartbeat timer. */
+  readonly streams: Map<ReadableStreamDefaultController<Uint8Array>, ReturnType<typeof setInterval>>;
+  pending: StoredReport[];
+  flushTimer?: ReturnType<typeof setTimeout>;
+  delivered: Set<string>;
+  sequence: number;
+}
+
+/** The parts of a hub, injected so that tests and runtimes choose them. */
+export interface HubParts {
+  /** Unix ms. */
+  readonly clock?: () => number;
+  /** Delivers signed webhooks; without it, subscriptions with a webhook are refused. */
+  readonly webhooks?: WebhookSender;
+}
+
+const encoder = new TextEncoder();
+/** A 32-bit prefix of an id as a number: a cheap first test on the upload path. */
+const prefixOf = (id: Uint8Array) => ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
+
+/** A report's id and seal (schema.ts SEAL_SQL: 8 bytes of its ephemeral key's x), as a set key. */
+function sealKey({ hashedId, payload }: StoredReport): string {
+  return bytesToHex(hashedId) + bytesToHex(payload.subarray(payload.length - 82, payload.length - 74));
+}
+
+function dropStream(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>): void {
+  clearInterval(subscription.streams.get(stream));
+  subscription.streams.delete(stream);
+}
+
+/**
+ * @example const hub = new SubscriptionHub(); const { subscription } = hub.subscribe({ hashedIds, client });
+ */
+export class SubscriptionHub {
+  readonly #clock: () => number;
+  readonly #webhooks: WebhookSender | undefined;
+  readonly #subscriptions = new Map<string, Subscription>();
+  /** Hex id → the subscriptions watching it. */
+  readonly #watchers = new Map<string, Set<Subscription>>();
+  /** Prefixes of every watched id, with how many watched ids share each. */
+  readonly #prefixes = new Map<number, number>();
+  readonly #perClient = new Map<string, number>();
+  #sweep: ReturnType<typeof setInterval> | undefined;
+
+  constructor({ clock = Date.now, webhooks }: HubParts = {}) {
+    this.#clock = clock;
+    this.#webhooks = webhooks;
+  }
+
+  /** Opens a subscription; refuses past the per-client and hub-wide caps. */
+  subscribe({ hashedIds, client, ttlSeconds, webhook }: SubscribeOptions): SubscriptionInfo {
+    if (webhook && !this.#webhooks) throw new SubscriptionError(409, 'this server delivers no webhooks');
+    if ((this.#perClient.get(client) ?? 0) >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
+      throw new SubscriptionError(429, `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} open subscriptions per client`);
+    }
+    if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      throw new SubscriptionError(429, 'the server holds as many subscriptions as it takes; try later');
+    }
+    const name = bytesToBase64(randomBytes(16)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const subscription: Subscription = {
+      name,
+      client,
+      ids: [],
+      expiresAt: 0,
+      ...(webhook ? { webhook } : {}),
+      streams: new Map(),
+      pending: [],
+      delivered: new Set(),
+      sequence: 0,
+    };
+    this.#subscriptions.set(name, subscription);
+    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
+    this.#watch(subscription, hashedIds);
+    subscription.expiresAt = this.#expiry(ttlSeconds);
+    this.#startSweep();
+    return this.#info(subscription);
+  }
+
+  /** Extends a subscription, and replaces its ids when given (rolling keys advance). */
+  renew(name: string, { hashedIds, ttlSeconds }: { hashedIds?: readonly Uint8Array[]; ttlSeconds?: number }) {
+    const subscription = this.#live(name);
+    if (hashedIds) {
+      this.#unwatch(subscription);
+      this.#watch(subscription, hashedIds);
+    }
+    subscription.expiresAt = this.#expiry(ttlSeconds);
+    return this.#info(subscription);
+  }
+
+  /** Ends a subscription and closes its streams. */
+  cancel(name: string): void {
+    this.#end(this.#live(name), 'cancelled');
+  }
+
+  /**
+   * A Server-Sent Events stream of the subscription's `reports` events; it ends with an `end`
+   * event when the subscription expires or is cancelled.
+   */
+  events(name: string): ReadableStream<Uint8Array> {
+    const subscription = this.#live(name);
+    if (subscription.streams.size >= MAX_STREAMS_PER_SUBSCRIPTION) {
+      throw new SubscriptionError(409, `at most ${MAX_STREAMS_PER_SUBSCRIPTION} streams per subscription`);
+    }
+    let controller: ReadableStreamDefaultController<Uint8Array>;
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (c) => {
+          controller = c;
+          const heartbeat = setInterval(() => this.#send(subscription, c, ': keep-alive\n\n'), HEARTBEAT_MS);
+          (heartbeat as { unref?: () => void }).unref?.();
+          subscription.streams.set(c, heartbeat);
+          c.enqueue(encoder.encode(`retry: 2000\n: subscribed until ${subscription.expiresAt}\n\n`));
+        },
+        cancel: () => dropStream(subscription, controller),
+      },
+      { highWaterMark: MAX_STREAM_BACKLOG_BYTES, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  /**
+   * Offers newly stored reports; those of watched ids are delivered after {@link COALESCE_MS}.
+   * Costs one prefix lookup per report when nothing matches.
+   */
+  publish(reports: readonly StoredReport[]): void {
+    if (this.#prefixes.size === 0) return;
+    for (const report of reports) {
+      if (!this.#prefixes.has(prefixOf(report.hashedId))) continue;
+      for (const subscription of this.#watchers.get(bytesToHex(report.hashedId)) ?? []) {
+        const seal = sealKey(report);
+        if (subscription.delivered.has(seal)) continue;
+        if (subscription.delivered.size >= REMEMBERED_SEALS) subscription.delivered.clear();
+        subscription.delivered.add(seal);
+        subscription.pending.push(report);
+        if (subscription.pending.length >= MAX_REPORTS_PER_EVENT) this.#flush(subscription);
+        else subscription.flushTimer ??= setTimeout(() => this.#flush(subscription), COALESCE_MS);
+      }
+    }
+  }
+
+  /** Subscriptions open now. */
+  get size(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** Ends every subscription (server shutdown). */
+  close(): void {
+    for (const subscription of [...this.#subscriptions.values()]) this.#end(subscription, 'server closing');
+    clearInterval(this.#sweep);
+  }
+
+  #flush(subscription: Subscription): void {
+    clearTimeout(subscription.flushTimer);
+    subscription.flushTimer = undefined;
+    const reports = subscription.pending;
+    if (reports.length === 0) return;
+    subscription.pending = [];
+    const data = JSON.stringify({
+      reports: reports.map((r) => ({
+        id: bytesToBase64(r.hashedId),
+        payload: bytesToBase64(r.payload),
+        timestamp: r.timestamp * 1000,
+        receivedAt: r.receivedAt * 1000,
+      })),
+    });
+    subscription.sequence++;
+    for (const stream of subscription.streams.keys()) {
+      this.#send(subscription, stream, `id: ${subscription.sequence}\nevent: reports\ndata: ${data}\n\n`);
+    }
+    if (subscription.webhook) this.#webhooks!.deliver(subscription.webhook, data);
+  }
+
+  #send(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>, text: string): void {
+    try {
+      if ((stream.desiredSize ?? 0) <= 0) {
+        // The reader has stopped reading: end its stream rather than hold its backlog.
+        dropStream(subscription, stream);
+        stream.error(new Error('the event stream fell too far behind'));
+        return;
+      }
+      stream.enqueue(encoder.encode(text));
+    } catch {
+      dropStream(subscription, stream);
+    }
+  }
+
+  #live(name: string): Subscription {
+    const subscription = this.#subscriptions.get(name);
+    if (!subscription || subscription.expiresAt * 1000 <= this.#clock()) {
+      throw new SubscriptionError(404, 'no such subscription: it expired, was cancelled, or the server restarted');
+    }
+    return subscription;
+  }
+
+  #expiry(ttlSeconds = DEFAULT_SUBSCRIPTION_SECONDS): number {
+    return Math.floor(this.#clock() / 1000) + ttlSeconds;
+  }
+
+  #info(subscription: Subscription): SubscriptionInfo {
+    return { subscription: subscription.name, expiresAt: subscription.expiresAt, ids: subscription.ids.length };
+  }
+
+  #watch(subscription: Subscription, hashedIds: readonly Uint8Array[]): void {
+    subscription.ids = [...new Set(hashedIds.map(bytesToHex))];
+    for (const id of subscription.ids) {
+      const watchers = this.#watchers.get(id);
+      if (watchers) watchers.add(subscription);
+      else this.#watchers.set(id, new Set([subscription]));
+      const prefix = Number.parseInt(id.slice(0, 8), 16);
+      this.#prefixes.set(prefix, (this.#prefixes.get(prefix) ?? 0) + 1);
+    }
+  }
+
+  #unwatch(subscription: Subscription): void {
+    for (const id of subscription.ids) {
+      const watchers = this.#watchers.get(id)!;
+      watchers.delete(subscription);
+      if (watchers.size === 0) this.#watchers.delete(id);
+      const prefix = Number.parseInt(id.slice(0, 8), 16);
+      const left = this.#prefixes.get(prefix)! - 1;
+      if (left === 0) this.#prefixes.delete(prefix);
+      else this.#prefixes.set(prefix, left);
+    }
+    subscription.ids = [];
+  }
+
+  #end(subscription: Subscription, reason: string): void {
+    this.#flush(subscription);
+    this.#unwatch(subscription);
+    this.#subscriptions.delete(subscription.name);
+    const left = this.#perClient.get(subscription.client)! - 1;
+    if (left === 0) this.#perClient.delete(subscription.client);
+    else this.#perClient.set(subscription.client, left);
+    for (const stream of [...subscription.streams.keys()]) {
+      dropStream(subscription, stream);
+      try {
+        stream.enqueue(encoder.encode(`event: end\ndata: ${JSON.stringify({ reason })}\n\n`));
+        stream.close();
+      } catch {
+        // Its reader is gone already.
+      }
+    }
+    if (this.#subscriptions.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
+  /** Expired subscriptions end within a second of their time. */
+  #startSweep(): void {
+    if (this.#sweep) return;
+    this.#sweep = setInterval(() => {
+      const now = this.#clock();
+      for (const subscription of [...this.#subscriptions.values()]) {
+        if (subscription.expiresAt * 1000 <= now) this.#end(subscription, 'expired');
+      }
+    }, 1000);
+    (this.#sweep as { unref?: () => void }).unref?.();
+  }
+}

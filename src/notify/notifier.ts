@@ -1,0 +1,30 @@
+/**
+ * What the HTTP app asks of notify-when-found. On Node it is a {@link SubscriptionHub} in the
+ * server process (localNotifier); on Workers every call goes to the one Durable Object that holds
+ * the hub and its streams (runtime/workers/subscription-hub.ts).
+ */
+import type { StoredReport } from '../storage/store.ts';
+import type { SubscribeOptions, SubscriptionHub, SubscriptionInfo } from './hub.ts';
+
+export interface Notifier {
+  subscribe(options: SubscribeOptions): Promise<SubscriptionInfo>;
+  renew(name: string, options: { hashedIds?: readonly Uint8Array[]; ttlSeconds?: number }): Promise<SubscriptionInfo>;
+  cancel(name: string): Promise<void>;
+  events(name: string): Promise<ReadableStream<Uint8Array>>;
+  /** Offers newly stored reports; returns once they are handed over (delivery goes on after). */
+  publish(reports: readonly StoredReport[]): Promise<void>;
+}
+
+/**
+ * A hub in this process as a {@link Notifier}.
+ * @example createApp({ store, notices, notifier: localNotifier(new SubscriptionHub()), config })
+ */
+export function localNotifier(hub: SubscriptionHub): Notifier {
+  return {
+    subscribe: async (options) => hub.subscribe(options),
+    renew: async (name, options) => hub.renew(name, options),
+    cancel: async (name) => hub.cancel(name),
+    events: async (name) => hub.events(name),
+    publish: async (reports) => hub.publish(reports),
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * How a batch of statements reaches a database: better-sqlite3 runs it in one transaction on
+ * its connection, D1 in one `batch()`. Both return each statement's rows.
+ */
+import type Database from 'better-sqlite3';
+import { StoreUnavailableError } from '../store.ts';
+
+export interface Statement {
+  readonly sql: string;
+  readonly params: readonly unknown[];
+}
+
+export interface SqlExecutor {
+  /** Most parameters one statement may bind (D1: 100). */
+  readonly maxParameters: number;
+  /** Runs the statements atomically; the rows each returned, in order. */
+  batch<Row>(statements: readonly Statement[]): Promise<Row[][]>;
+  /** A blob column's value as bytes. */
+  bytes(value: unknown): Uint8Array;
+}
+
+/** D1's limit on bound parameters per statement. */
+export const D1_MAX_PARAMETERS = 100;
+
+/**
+ * Statements on a better-sqlite3 connection, in one immediate transaction.
+ * @example new SqlNoticeStore(sqliteExecutor(db))
+ */
+export function sqliteExecutor(db: Database.Database): SqlExecutor {
+  return {
+    maxParameters: 32_766,
+    async batch<Row>(statements: readonly Statement[]) {
+      try {
+        return db.transaction(() => statements.map((s) => db.prepare(s.sql).all(...s.params) as Row[])).immediate();
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code)) {
+          throw new StoreUnavailableError(`SQLite could not take the work now (${code})`);
+        }
+        throw error;
+      }
+    },
+    bytes: (value) => value as Uint8Array,
+  };
+}
+
+/**
+ * Statements on D1, in one `batch()` (which D1 runs atomically).
+ * @example new SqlNoticeStore(d1Executor(env.DB))
+ */
+export function d1Executor(db: D1Database): SqlExecutor {
+  return {
+    maxParameters: D1_MAX_PARAMETERS,
+    async batch<Row>(statements: readonly Statement[]) {
+      if (statements.length === 0) return [];
+      try {
+        const results = await db.batch<Row>(statements.map((s) => db.prepare(s.sql).bind(...s.params)));
+        return results.map((r) => r.results);
+      } catch (error) {
+        throw new StoreUnavailableError(`D1 failed: ${(error as Error).message}`);
+      }
+    },
+    bytes: (value) => (value instanceof ArrayBuffer ? new Uint8Array(value) : (value as Uint8Array)),
+  };
+}
