@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, openReport } from '../../crypto/index.ts';
+import { lostModeSuite } from './lost-mode.ts';
 import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from './fixtures.ts';
 
 /** What the suite needs from a runtime. */
@@ -44,9 +45,11 @@ const DAY = 24 * HOUR;
 
 export function contractSuite(target: () => ContractTarget): void {
   let t: ContractTarget;
+  /** The target's clock as last set, for suites that compute times from it. */
+  let nowMs = CONTRACT_NOW;
   beforeEach(() => {
     t = target();
-    t.setNow(CONTRACT_NOW);
+    t.setNow((nowMs = CONTRACT_NOW));
   });
 
   const post = (path: string, body: string | Uint8Array, contentType = 'application/json') =>
@@ -84,6 +87,12 @@ export function contractSuite(target: () => ContractTarget): void {
     return problem;
   };
 
+  lostModeSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
+    postJson,
+    expectProblem,
+    nowMs: () => nowMs,
+  });
+
   describe('health and documents', () => {
     it('GET /v1/health answers ok', async () => {
       const response = await t.request('/v1/health');
@@ -110,6 +119,13 @@ export function contractSuite(target: () => ContractTarget): void {
         ['/findmyservice/v2/fetch', 'post'],
         ['/compat/macless-haystack', 'post'],
         ['/v1/health', 'get'],
+        ['/v1/notices', 'post'],
+        ['/v1/notices/query', 'post'],
+        ['/v1/notices/withdraw', 'post'],
+        ['/v1/subscriptions', 'post'],
+        ['/v1/subscriptions/{subscription}', 'put'],
+        ['/v1/subscriptions/{subscription}', 'delete'],
+        ['/v1/subscriptions/{subscription}/events', 'get'],
       ] as const) {
         expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       }

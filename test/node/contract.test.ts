@@ -40,7 +40,7 @@ describe('HTTP contract on Node (real server, real SQLite file)', () => {
   it('logs no id, payload or client address: only method, path, status and duration', () => {
     const requests = logLines.filter((line) => /^[A-Z]+ \//.test(line));
     expect(requests.length).toBeGreaterThan(30);
-    for (const line of requests) expect(line).toMatch(/^[A-Z]+ \/[\w/.-]* \d{3} \d+\.\dms$/);
+    for (const line of requests) expect(line).toMatch(/^[A-Z]+ \/[\w/.:-]* \d{3} \d+\.\dms$/);
     // The start-up line names the server's own address; every client here is 127.0.0.1 too.
     for (const line of logLines.filter((l) => !l.startsWith('Crowdfind listening on'))) {
       expect(line).not.toMatch(/[A-Za-z0-9+/]{40,}={0,2}/);

@@ -3,7 +3,8 @@
  * client address, no query string, no header, no body, so that no hashed id, payload or
  * uploader ever reaches a log (ids only travel in bodies). The path is logged as sent, still
  * percent-encoded, so no line break or control character a client puts in it can forge a line,
- * and cut to a bounded length.
+ * and cut to a bounded length. A path that carries a secret (a subscription's name) is logged as
+ * its route's pattern, `/v1/subscriptions/:subscription`, never as sent.
  */
 import type { MiddlewareHandler } from 'hono';
 
@@ -25,6 +26,8 @@ export function requestLog(write: (line: string) => void): MiddlewareHandler {
     await next();
     // A client that closed the connection before its answer was written never saw a status.
     const outcome = c.req.raw.signal.aborted ? 'client went away' : String(c.res.status);
-    write(`${c.req.method} ${loggedPath(c.req.url)} ${outcome} ${(performance.now() - start).toFixed(1)}ms`);
+    const pattern = c.req.routePath;
+    const path = pattern.includes(':') ? pattern : loggedPath(c.req.url);
+    write(`${c.req.method} ${path} ${outcome} ${(performance.now() - start).toFixed(1)}ms`);
   };
 }
