@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePrivateKey, keyPairOf } from '../../crypto/index.ts';
+import { SubscriptionError, SubscriptionHub } from '../../src/notify/hub.ts';
+import { isPrivateAddress, webhookTarget } from '../../src/notify/webhook-target.ts';
+import { RetryingWebhookSender, webhookSignature } from '../../src/notify/webhook.ts';
+import { webhookPost } from '../../src/runtime/node/webhook-post.ts';
+import type { StoredReport } from '../../src/storage/store.ts';
+import { eventReader } from '../contract/event-stream.ts';
+import { sealFor } from '../contract/fixtures.ts';
+
+const stored = (owner: ReturnType<typeof keyPairOf>, atMs: number): StoredReport => {
+  const report = sealFor(owner, atMs);
+  return { hashedId: report.hashedId, payload: report.payloadBytes, timestamp: atMs / 1000, receivedAt: atMs / 1000 };
+};
+const newOwner = () => keyPairOf(generatePrivateKey());
+
+describe('webhook targets (SSRF guard)', () => {
+  it('refuses loopback, link-local, private, unique-local and mapped addresses, in every spelling URL parsing accepts', () => {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://localhost:8080/',
+      'http://api.localhost/',
+      'http://10.1.2.3/',
+      'http://172.16.0.1/',
+      'http://192.168.1.1/',
+      'http://169.254.169.254/latest/meta-data',
+      'http://100.64.0.1/',
+      'http://0.0.0.0/',
+      'http://[::1]/',
+      'http://[fc00::1]/',
+      'http://[fe80::1]/',
+      'http://[::ffff:10.0.0.1]/',
+      'http://[::ffff:7f00:1]/',
+      'http://2130706433/', // 127.0.0.1 as one number
+      'http://0x7f.1/', // 127.0.0.1 in hex
+    ]) {
+      expect(() => webhookTarget(url, false), url).toThrow(/private address is refused/);
+    }
+  });
+
+  it('accepts public names and addresses, and private ones only when the operator allows them', () => {
+    expect(webhookTarget('https://owner.example/hook', false).hostname).toBe('owner.example');
+    expect(webhookTarget('http://93.184.215.14/', false).hostname).toBe('93.184.215.14');
+    expect(webhookTarget('http://[2606:4700::1111]/', false).hostname).toBe('[2606:4700::1111]');
+    expect(webhookTarget('http://127.0.0.1:9/', true).port).toBe('9');
+    expect(() => webhookTarget('file:///etc/passwd', true)).toThrow(/http or https/);
+    expect(() => webhookTarget('https://user:pw@owner.example/', false)).toThrow(/credentials/);
+    expect(isPrivateAddress('8.8.8.8')).toBe(false);
+    expect(isPrivateAddress('::ffff:8.8.8.8')).toBe(false);
+  });
+});
+
+describe('webhook delivery on Node', () => {
+  const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
+  let answer = 200;
+  let url: string;
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(answer).end();
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(() => server.close());
+
+  it('signs each delivery so the receiver can check it, and retries until it is taken', async () => {
+    received.length = 0;
+    answer = 503;
+    const logs: string[] = [];
+    const sender = new RetryingWebhookSender({ send: webhookPost(true), log: (l) => logs.push(l), firstRetryMs: 20 });
+    sender.deliver({ url, secret: 'a-secret-of-16-chars' }, '{"reports":[]}');
+    await expect.poll(() => received.length).toBe(2);
+    answer = 200;
+    await expect.poll(() => received.length, { timeout: 2000 }).toBe(3);
+    const last = received[2]!;
+    expect(last.body).toBe('{"reports":[]}');
+    const timestamp = Number(last.headers['crowdfind-timestamp']);
+    expect(last.headers['crowdfind-signature']).toBe(webhookSignature('a-secret-of-16-chars', timestamp, last.body));
+    expect(logs).toEqual([]);
+  });
+
+  it('gives up after five attempts and says so in the log, without the URL', async () => {
+    received.length = 0;
+    answer = 500;
+    const logs: string[] = [];
+    const sender = new RetryingWebhookSender({ send: webhookPost(true), log: (l) => logs.push(l), firstRetryMs: 5 });
+    sender.deliver({ url, secret: 'a-secret-of-16-chars' }, '{}');
+    await expect
+      .poll(() => logs, { timeout: 3000 })
+      .toEqual(['webhook delivery failed after 5 attempts: answered 500']);
+    expect(received).toHaveLength(5);
+  });
+
+  it('refuses at connect time a name that resolves to a private address (DNS rebinding)', async () => {
+    const port = (server.address() as AddressInfo).port;
+    await expect(webhookPost(false)(`http://localhost:${port}/hook`, '{}', {})).rejects.toThrow(/private address/);
+  });
+});
+
+describe('subscription hub', () => {
+  it('coalesces a burst into one event and skips a report it already delivered', async () => {
+    const hub = new SubscriptionHub();
+    const owner = newOwner();
+    const { subscription } = hub.subscribe({ hashedIds: [owner.hashedId], client: 'a' });
+    const events = eventReader(new Response(hub.events(subscription)));
+    const burst = [0, 1, 2].map((i) => stored(owner, 1_700_000_000_000 + i * 1000));
+    for (const report of burst) hub.publish([report]);
+    hub.publish([burst[0]!]);
+    const event = await events.next(1000);
+    expect(JSON.parse(event!.data).reports).toHaveLength(3);
+    expect(await events.next(300)).toBeUndefined();
+    hub.close();
+  });
+
+  it('caps subscriptions per client and ends them at expiry', async () => {
+    let now = 1_700_000_000_000;
+    const hub = new SubscriptionHub({ clock: () => now });
+    const ids = [newOwner().hashedId];
+    for (let i = 0; i < 16; i++) hub.subscribe({ hashedIds: ids, client: 'greedy' });
+    expect(() => hub.subscribe({ hashedIds: ids, client: 'greedy' })).toThrow(SubscriptionError);
+    const { subscription } = hub.subscribe({ hashedIds: ids, client: 'other', ttlSeconds: 60 });
+    const events = eventReader(new Response(hub.events(subscription)));
+    now += 61_000;
+    expect(await events.next(2500)).toMatchObject({ event: 'end', data: '{"reason":"expired"}' });
+    expect(() => hub.events(subscription)).toThrow(/no such subscription/);
+    expect(hub.size).toBe(16);
+    hub.close();
+  });
+
+  it('ends a stream whose reader stopped reading instead of buffering for it', async () => {
+    const hub = new SubscriptionHub();
+    const owner = newOwner();
+    const { subscription } = hub.subscribe({ hashedIds: [owner.hashedId], client: 'slow' });
+    const stream = hub.events(subscription);
+    // Never read: publish until more than a megabyte of events waits (500 reports make an event at once).
+    for (let i = 0; i < 6000; i++) hub.publish([stored(owner, 1_700_000_000_000 + i * 1000)]);
+    const reader = stream.getReader();
+    await expect(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })(),
+    ).rejects.toThrow(/fell too far behind/);
+    hub.close();
+  });
+});
