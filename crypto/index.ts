@@ -16,3 +16,4 @@ export * from './p224.ts';
 export * from './report.ts';
 export * from './rolling-keys.ts';
 export * from './seal.ts';
+export * from './self-report.ts';

@@ -11,7 +11,7 @@ export class UsageError extends Error {
 }
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | undefined>;
 
 /** parseArgs reads "--lat -33.8" as two options: a negative number after a string option is its value. */
 function joinNegativeValues(args: string[], options: Options): string[] {
@@ -87,12 +87,30 @@ const UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
  */
 export function parseTime(text: string, now: Date): Date {
   const trimmed = text.trim();
-  const relative = /^(\d+(?:\.\d+)?)([dhms])$/.exec(trimmed);
-  if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS]);
+  const span = spanMs(trimmed);
+  if (span !== undefined) return new Date(now.getTime() - span);
   const date = /^\d{4}-\d{2}-\d{2}/.test(trimmed) ? new Date(trimmed) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime()))
     throw new UsageError(`not a time: "${text}" (use ISO 8601 like 2026-11-30T12:00Z, or 7d, 12h, 30m, 45s)`);
   return date;
+}
+
+/** A span with its unit (7d, 12h, 30m, 45s) in ms; undefined for anything else. */
+function spanMs(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([dhms])$/.exec(text.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
+
+/**
+ * An option that is a span of time (7d, 12h, 30m, 45s), in ms, positive.
+ * @example duration(values, 'every', '5m') // 300000
+ */
+export function duration(values: Values, name: string, fallback: string): number {
+  const text = (values[name] as string | undefined) ?? fallback;
+  const ms = spanMs(text);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--${name} must be a span like 7d, 12h, 30m or 45s, got "${text}"`);
+  return ms;
 }
 
 /**

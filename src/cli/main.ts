@@ -6,12 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
 import { UsageError } from './args.ts';
+import { beaconCommand } from './commands/beacon.ts';
 import { keysNewCommand } from './commands/keys-new.ts';
 import { keysShowCommand } from './commands/keys-show.ts';
 import { locateCommand } from './commands/locate.ts';
+import { lostOffCommand, lostOnCommand, lostStatusCommand } from './commands/lost.ts';
 import { reportCommand } from './commands/report.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
+import { watchCommand } from './commands/watch.ts';
 import type { CliIo, Command } from './io.ts';
 
 export type { CliIo } from './io.ts';
@@ -25,6 +28,10 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   report         finder: seal one location report and upload it
   simulate       a crowd of finders sighting an accessory, uploaded to a server
   locate         owner: fetch and decrypt a device's reports
+  watch          owner: each new report as it arrives, decrypted (optionally to MQTT / Home Assistant)
+  lost on|off|status
+                 owner: mark devices lost with a message for finders, end it, or check it
+  beacon         a lost device with a connection reporting its own position
   serve          run the server (configured as npm start)
 
 Global: --debug shows stack traces; --version prints the version.
@@ -38,8 +45,18 @@ const KEYS_USAGE = `crowdfind keys — key files
 
 crowdfind keys <new|show> --help for details.`;
 
+const LOST_USAGE = `crowdfind lost — lost mode
+
+  lost on        publish a notice for finders on every key the devices will broadcast
+  lost off       withdraw the notices
+  lost status    whether the devices are marked lost, and what their notice says
+
+crowdfind lost <on|off|status> --help for details.`;
+
 /** Help for names that are not commands themselves. */
-const HELP_OF: Record<string, string> = { keys: KEYS_USAGE };
+const HELP_OF: Record<string, string> = { keys: KEYS_USAGE, lost: LOST_USAGE };
+/** Names that group subcommands: `keys new`, `lost on`. */
+const GROUPS = new Set(Object.keys(HELP_OF));
 
 const COMMANDS: Record<string, Command> = {
   'keys new': keysNewCommand,
@@ -47,6 +64,11 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   simulate: simulateCommand,
   locate: locateCommand,
+  watch: watchCommand,
+  'lost on': lostOnCommand,
+  'lost off': lostOffCommand,
+  'lost status': lostStatusCommand,
+  beacon: beaconCommand,
   serve: serveCommand,
 };
 
@@ -61,8 +83,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(`crowdfind ${version()}\n`);
     return 0;
   }
-  const grouped = first === 'keys' && second !== undefined && !second.startsWith('-') && second !== 'help';
-  const name = grouped ? `keys ${second}` : first;
+  const grouped = GROUPS.has(first) && second !== undefined && !second.startsWith('-') && second !== 'help';
+  const name = grouped ? `${first} ${second}` : first;
   const command = COMMANDS[name];
   const rest = argv.slice(grouped ? 2 : 1);
   if (!command) {

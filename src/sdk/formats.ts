@@ -1,7 +1,8 @@
 /**
  * How `crowdfind locate` writes located reports: a table for people, JSON, GeoJSON, CSV and
  * GPX for tools. JSON is the documented shape: timestamp (ISO 8601 UTC), latitude, longitude,
- * accuracy, status, confidence, hashedId, keyIndex, device.
+ * accuracy, status, confidence, hashedId, keyIndex, device, selfReport (sealed by the device
+ * itself, not by a finder).
  */
 import type { LocatedReport } from './owner.ts';
 
@@ -20,6 +21,7 @@ export function reportRecord(r: LocatedReport) {
     hashedId: r.hashedId,
     keyIndex: r.keyIndex,
     device: r.device,
+    selfReport: r.selfReport,
   };
 }
 
@@ -30,7 +32,7 @@ export function reportRecord(r: LocatedReport) {
 export function escapeMarkup(text: string): string {
   return text.replace(/[<>&"]/g, (c) => `&${{ '<': 'lt', '>': 'gt', '&': 'amp', '"': 'quot' }[c]};`);
 }
-const csvField = (value: string | number) =>
+const csvField = (value: string | number | boolean) =>
   /[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value);
 
 /**
@@ -67,6 +69,7 @@ export function formatReports(reports: readonly LocatedReport[], format: OutputF
         'hashedId',
         'keyIndex',
         'device',
+        'selfReport',
       ] as const;
       return [header.join(','), ...records.map((r) => header.map((h) => csvField(r[h])).join(','))].join('\n') + '\n';
     }
@@ -87,7 +90,7 @@ export function formatReports(reports: readonly LocatedReport[], format: OutputF
         r.latitude.toFixed(7),
         r.longitude.toFixed(7),
         `±${r.accuracy} m`,
-        r.device,
+        r.selfReport ? `${r.device} (itself)` : r.device,
         `${r.keyIndex}`,
       ]);
       const header = ['time (UTC)', 'latitude', 'longitude', 'accuracy', 'device', 'key'];

@@ -38,11 +38,24 @@ export function serverUrl(text: string): string {
  * POSTs `body` and returns the parsed JSON answer.
  * @example await post('http://127.0.0.1:3000', '/v1/reports/query', JSON.stringify({ ids }), 'application/json')
  */
-export async function post(
+export function post(
   server: string,
   path: string,
   body: string | Uint8Array,
   contentType: string,
+  options: HttpOptions = {},
+): Promise<unknown> {
+  return request(server, path, { method: 'POST', body, contentType }, options);
+}
+
+/**
+ * Any request with the same retries; the parsed JSON answer, or undefined for 204.
+ * @example await request(server, `/v1/subscriptions/${name}`, { method: 'DELETE' })
+ */
+export async function request(
+  server: string,
+  path: string,
+  { method, body, contentType }: { method: string; body?: string | Uint8Array; contentType?: string },
   options: HttpOptions = {},
 ): Promise<unknown> {
   const send = options.fetch ?? fetch;
@@ -51,12 +64,17 @@ export async function post(
   for (let attempt = 0; ; attempt++) {
     let response: Response;
     try {
-      response = await send(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+      response = await send(url, {
+        method,
+        ...(contentType ? { headers: { 'content-type': contentType } } : {}),
+        ...(body === undefined ? {} : { body }),
+      });
     } catch (error) {
       if (attempt >= retries) throw new ServerError(`cannot reach ${server}: ${causeOf(error as Error)}`);
       await pause(attempt);
       continue;
     }
+    if (response.status === 204) return undefined;
     if (response.ok) return response.json();
     const retriable = response.status === 429 || response.status >= 500;
     if (!retriable || attempt >= retries)

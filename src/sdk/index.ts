@@ -9,3 +9,8 @@ export * from './key-files.ts';
 export * from './owner.ts';
 export * from './simulate.ts';
 export * from './p224.ts';
+export * from './lost-mode.ts';
+export * from './server-sent-events.ts';
+export * from './watch.ts';
+export * from './beacon.ts';
+export * from './home-assistant.ts';

@@ -5,6 +5,7 @@
 import {
   base64ToBytes,
   bytesToHex,
+  isSelfReport,
   openReports,
   parseReport,
   type KeyCandidate,
@@ -22,6 +23,8 @@ export interface LocatedReport extends LocationReport {
   readonly keyIndex: number;
   readonly keyKind: KeyCandidate['kind'];
   readonly device: string;
+  /** Sealed by the device itself (a self-report, crowdfind beacon), not by a finder. */
+  readonly selfReport: boolean;
 }
 
 export interface LocateOptions extends HttpOptions {
@@ -34,6 +37,33 @@ export interface LocateOptions extends HttpOptions {
   readonly engine?: P224Engine;
   /** Called as batches of ids are fetched. */
   readonly onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Opens the payloads of one key and marks the device's own (crypto/self-report.ts). A report that
+ * does not open with its id's key is not ours to show (forged or corrupt) and is left out.
+ * @example openLocated(payloads, key, 'tag', engine)
+ */
+export function openLocated(
+  payloads: readonly Uint8Array[],
+  key: KeyCandidate,
+  device: string,
+  engine: P224Engine,
+): LocatedReport[] {
+  const located: LocatedReport[] = [];
+  openReports(payloads, key.privateKey, engine).forEach((opened, i) => {
+    if (!opened) return;
+    const selfReport = isSelfReport(key.privateKey, payloads[i]!, opened, engine);
+    located.push({
+      ...opened,
+      hashedId: key.hashedIdBase64,
+      keyIndex: key.index,
+      keyKind: key.kind,
+      device,
+      selfReport,
+    });
+  });
+  return located;
 }
 
 /** A report as the server answers it, before decryption; `receivedAt` in Unix ms. */
@@ -64,10 +94,7 @@ export async function locate(devices: readonly Device[], options: LocateOptions)
     }
     for (const [id, payloads] of payloadsById) {
       const { key, device } = candidates.get(id)!;
-      // A report that does not open with its id's key is not ours to show (forged or corrupt).
-      for (const opened of openReports(payloads, key.privateKey, engine)) {
-        if (opened) located.push({ ...opened, hashedId: id, keyIndex: key.index, keyKind: key.kind, device });
-      }
+      located.push(...openLocated(payloads, key, device, engine));
     }
     options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
   }

@@ -38,10 +38,15 @@ export interface Simulation {
   readonly reports: SealedReport[];
   /** What an owner should locate, oldest first. */
   readonly truth: LocatedReport[];
+  /** Each advertisement key the finders received, once: what they look notices up for. */
+  readonly sightedKeys: Uint8Array[];
 }
 
-/** Where on the route the accessory is at fraction f ∈ [0, 1] of the way. */
-function positionAt(route: ReadonlyArray<readonly [number, number]>, f: number): [number, number] {
+/**
+ * Where on the route (GeoJSON order: [longitude, latitude]) the accessory is at fraction f ∈ [0, 1] of the way.
+ * @example positionAt([[13.40, 52.52], [13.45, 52.50]], 0.5) // [13.425, 52.51]
+ */
+export function positionAt(route: ReadonlyArray<readonly [number, number]>, f: number): [number, number] {
   if (route.length === 1) return [route[0]![0], route[0]![1]];
   const lengths = route.slice(1).map((p, i) => Math.hypot(p[0] - route[i]![0], p[1] - route[i]![1]));
   let remaining = f * lengths.reduce((a, b) => a + b, 0);
@@ -67,8 +72,12 @@ function randomWalk(steps: number): Array<[number, number]> {
   return walk;
 }
 
-/** The key the device broadcasts at `time`, for a device separated at `from`. */
-function keyScheduleOf(
+/**
+ * The key the device broadcasts at `time`, for a device separated from its owner at `from`: a
+ * rolling accessory's primary, then secondary key; a fixed list in turn.
+ * @example keyScheduleOf(device, lostAt, engine)(new Date()).key.advertisementKey
+ */
+export function keyScheduleOf(
   device: Device,
   from: Date,
   engine: P224Engine,
@@ -106,6 +115,7 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
   const schedule = keyScheduleOf(device, options.from, engine);
   const reports: SealedReport[] = [];
   const truth: LocatedReport[] = [];
+  const sighted = new Map<string, Uint8Array>();
   for (let finder = 0; finder < options.finders; finder++) {
     for (
       let t = options.from.getTime() + Math.random() * MAX_GAP_MS;
@@ -124,16 +134,18 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
         status: 0,
       };
       const { key, index, kind } = schedule(timestamp);
+      sighted.set(`${kind}:${index}`, key.advertisementKey);
       reports.push(sealForUpload(key.advertisementKey, report, engine));
       truth.push({
         ...report,
         hashedId: bytesToBase64(key.hashedId),
         keyIndex: index,
         keyKind: kind,
+        selfReport: false,
         device: device.name,
       });
     }
   }
   truth.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
-  return { reports, truth };
+  return { reports, truth, sightedKeys: [...sighted.values()] };
 }

@@ -1,9 +1,5 @@
-/** Reads Server-Sent Events from a response body, as an owner's client does. */
-
-export interface ServerSentEvent {
-  readonly event: string;
-  readonly data: string;
-}
+/** Reads Server-Sent Events from a response body one at a time, with a timeout, for tests. */
+import { takeEvents, type ServerSentEvent } from '../../src/sdk/server-sent-events.ts';
 
 /**
  * @example const events = eventReader(response); const first = await events.next(1000);
@@ -16,17 +12,9 @@ export function eventReader(response: Response) {
   // A read that outlives a timeout is kept for the next call, so that no chunk is lost.
   let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
   const parse = () => {
-    for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length > 0) ready.push({ event, data: data.join('\n') });
-    }
+    const { events, rest } = takeEvents(buffer);
+    ready.push(...events);
+    buffer = rest;
   };
   return {
     /** The next event, or undefined when none arrives within `timeoutMs` or the stream ends. */

@@ -1,9 +1,11 @@
 /** `crowdfind report`: the finder, sealing one location report and uploading it. */
 import { base64ToBytes, bytesToBase64, decodeAdvertisement, hexToBytes, parseAddress } from '../../../crypto/index.ts';
 import { sealForUpload, uploadReports } from '../../sdk/finder.ts';
+import { noticesFor } from '../../sdk/lost-mode.ts';
 import { sdkP224 } from '../../sdk/p224.ts';
 import { number, parse, parseTime, required, serverOption, UsageError } from '../args.ts';
 import { IncompleteUploadError, type Command } from '../io.ts';
+import { noticeJson, noticeLine } from '../notice-text.ts';
 
 export const reportCommand: Command = {
   help: `crowdfind report (--key ADV_KEY_B64 | --advertisement HEX --address MAC) --lat DEG --lon DEG
@@ -12,7 +14,8 @@ export const reportCommand: Command = {
 Seals one location report to the accessory's key and uploads it. HEX is the advertising data as
 received (31-byte AD structure or its 29-byte manufacturer data), MAC the advertiser's
 address (AA:BB:CC:DD:EE:FF); the key is rebuilt from both and the advertisement's status
-byte goes into the report.`,
+byte goes into the report. Then looks up the owner's lost-mode notice for the key and shows
+it if the owner signed it (a forged one is reported as such, never shown).`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -60,7 +63,11 @@ byte goes into the report.`,
       await sdkP224(),
     );
     const result = await uploadReports(server, [sealed]);
-    io.stdout(JSON.stringify({ ...result, hashedId: bytesToBase64(sealed.hashedId) }) + '\n');
+    const [notice] = await noticesFor(server, [advertisementKey]);
+    io.stderr(noticeLine(notice!));
+    io.stdout(
+      JSON.stringify({ ...result, hashedId: bytesToBase64(sealed.hashedId), notice: noticeJson(notice!) }) + '\n',
+    );
     if (result.rejected > 0)
       throw new IncompleteUploadError('the server turned the report away: its id has reached the daily cap');
   },

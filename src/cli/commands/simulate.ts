@@ -3,40 +3,12 @@ import { uploadReports } from '../../sdk/finder.ts';
 import { reportRecord } from '../../sdk/formats.ts';
 import type { Device } from '../../sdk/key-files.ts';
 import { sdkP224 } from '../../sdk/p224.ts';
+import { noticesFor } from '../../sdk/lost-mode.ts';
 import { simulateCrowd } from '../../sdk/simulate.ts';
 import { number, parse, required, serverOption, UsageError } from '../args.ts';
-import { IncompleteUploadError, output, progress, readDevices, readInput, type Command } from '../io.ts';
-
-function readRoute(path: string): Array<[number, number]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readInput(path).toString('utf8'));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${path}: not JSON, so not GeoJSON`);
-  }
-  const geojson = parsed as {
-    type?: string;
-    coordinates?: unknown;
-    geometry?: unknown;
-    features?: unknown[];
-  };
-  const geometries =
-    geojson.type === 'FeatureCollection'
-      ? (geojson.features ?? []).map((f) => (f as { geometry?: unknown }).geometry)
-      : [geojson.type === 'Feature' ? geojson.geometry : geojson];
-  const line = geometries.find((g) => (g as { type?: string })?.type === 'LineString') as
-    { coordinates?: unknown } | undefined;
-  const points = line?.coordinates;
-  if (
-    !Array.isArray(points) ||
-    points.length === 0 ||
-    !points.every((p) => Array.isArray(p) && p.length >= 2 && p.every((c) => typeof c === 'number'))
-  ) {
-    throw new UsageError(`${path}: expected a GeoJSON LineString (or a Feature/FeatureCollection holding one)`);
-  }
-  return points.map((p) => [p[0], p[1]] as [number, number]);
-}
+import { IncompleteUploadError, output, progress, readDevices, type Command } from '../io.ts';
+import { noticeLine } from '../notice-text.ts';
+import { readRoute } from '../route-file.ts';
 
 export const simulateCommand: Command = {
   help: `crowdfind simulate --keys FILE --server URL [--finders N] [--hours H] [--route FILE.geojson] [--truth FILE]
@@ -46,7 +18,9 @@ sighting it with the key it broadcast at that moment, along the route's LineStri
 random walk, and upload in batches with retries. Prints a summary of what the server stored;
 --truth writes every report sealed, oldest first: what \`locate --format json\` returns
 (newest first) when the server stored them all. Reports the server turns away (its per-id daily cap,
-MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1.`,
+MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1. Like real
+finders, it looks up the owner's lost-mode notice of each key it received and shows the first
+genuine one; the summary counts genuine and forged notices.`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -75,6 +49,13 @@ MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1
     );
     const reports = simulations.flatMap((s) => s.reports);
     const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
+    // Finders look up the owner's notice for each key they received, as a phone would.
+    const lookups = await noticesFor(
+      server,
+      simulations.flatMap((s) => s.sightedKeys),
+    );
+    const shown = lookups.find((l) => l.status === 'valid') ?? lookups.find((l) => l.status === 'forged');
+    if (shown) io.stderr(noticeLine(shown));
     if (values.truth) {
       const truth = simulations.flatMap((s) => s.truth).map(reportRecord);
       output(JSON.stringify(truth, null, 2) + '\n', values.truth as string, io);
@@ -89,6 +70,10 @@ MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1
         until: until.toISOString(),
         reports: reports.length,
         ...result,
+        notices: {
+          valid: lookups.filter((l) => l.status === 'valid').length,
+          forged: lookups.filter((l) => l.status === 'forged').length,
+        },
       }) + '\n',
     );
     if (result.rejected > 0)

@@ -1,0 +1,98 @@
+/** `crowdfind lost on|off|status`: lost mode for the devices in a key file. */
+import { parseContact, parseMessage } from '../../../crypto/index.ts';
+import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
+import { lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
+import { duration, parse, required, serverOption, UsageError } from '../args.ts';
+import { readDevices, type Command } from '../io.ts';
+import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The keys whose notices may still be live: a notice outlives its key by a day and is published
+ * at most 31 days ahead, so this window holds every one `lost on` can have published.
+ */
+function liveNoticeWindow(now: Date) {
+  return { from: new Date(now.getTime() - 2 * DAY_MS), until: new Date(now.getTime() + MAX_NOTICE_DAYS * DAY_MS) };
+}
+
+export const lostOnCommand: Command = {
+  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--watch [watch options]]
+
+Marks the devices in FILE lost: for every key they may broadcast from now for --for (at most
+${MAX_NOTICE_DAYS}d), publishes a notice that only someone who receives that key can read, signed so
+nobody else can plant one. The message (up to 200 bytes) and contact are shown to finders as
+plain text: write nothing you would not show a stranger. A key that has a notice already keeps
+it. With --watch, goes on as crowdfind watch does:
+
+${WATCH_HELP}`,
+
+  async run(args, io) {
+    const values = parse(args, {
+      ...WATCH_OPTIONS,
+      message: { type: 'string' },
+      contact: { type: 'string' },
+      for: { type: 'string' },
+      watch: { type: 'boolean' },
+    });
+    const devices = readDevices(required(values, 'keys'));
+    const server = serverOption(values);
+    const message = parseMessage(required(values, 'message'));
+    const contact = parseContact(required(values, 'contact'));
+    const span = duration(values, 'for', '7d');
+    if (span > MAX_NOTICE_DAYS * DAY_MS) throw new UsageError(`--for is at most ${MAX_NOTICE_DAYS}d`);
+    const now = io.now?.() ?? new Date();
+    const result = await markLost(
+      devices,
+      { message, contact },
+      { server, from: now, until: new Date(now.getTime() + span), now },
+    );
+    io.stdout(
+      JSON.stringify({
+        lost: true,
+        keys: result.keys,
+        published: result.changed,
+        alreadyPublished: result.unchanged,
+        until: new Date(now.getTime() + span).toISOString(),
+      }) + '\n',
+    );
+    if (values.watch) await watchDevices(devices, values, io);
+  },
+};
+
+export const lostOffCommand: Command = {
+  help: `crowdfind lost off --keys FILE --server URL
+
+Ends lost mode: withdraws every live notice of the devices in FILE, with tokens derived from
+the keys themselves (nothing else to keep).`,
+
+  async run(args, io) {
+    const values = parse(args, { keys: { type: 'string' }, server: { type: 'string' } });
+    const devices = readDevices(required(values, 'keys'));
+    const server = serverOption(values);
+    const result = await markFound(devices, { server, ...liveNoticeWindow(io.now?.() ?? new Date()) });
+    io.stdout(JSON.stringify({ lost: false, withdrawn: result.changed }) + '\n');
+  },
+};
+
+export const lostStatusCommand: Command = {
+  help: `crowdfind lost status --keys FILE --server URL
+
+Whether the devices in FILE are marked lost: how many of their keys carry a live notice, until
+when, and what it says (the owner can read their own notices).`,
+
+  async run(args, io) {
+    const values = parse(args, { keys: { type: 'string' }, server: { type: 'string' } });
+    const devices = readDevices(required(values, 'keys'));
+    const server = serverOption(values);
+    const status = await lostStatus(devices, { server, ...liveNoticeWindow(io.now?.() ?? new Date()) });
+    io.stdout(
+      JSON.stringify({
+        lost: status.live > 0,
+        liveNotices: status.live,
+        ...(status.until ? { until: status.until.toISOString() } : {}),
+        ...(status.notice ? { message: status.notice.message, contact: status.notice.contact } : {}),
+      }) + '\n',
+    );
+  },
+};

@@ -1,0 +1,208 @@
+/**
+ * Lost mode from the owner's and the finder's side (docs/protocol.md §13): publish a notice for
+ * every key a device will broadcast over a period, withdraw them, see which are live, and, as a
+ * finder, read and verify the notice of a key just received.
+ */
+import {
+  AuthenticationError,
+  base64ToBytes,
+  bytesToBase64,
+  FormatError,
+  hashedIdOf,
+  openNotice,
+  sealNotice,
+  withdrawHashOf,
+  withdrawTokenOf,
+  type Contact,
+  type KeyCandidate,
+  type NoticeContent,
+  type P224Engine,
+} from '../../crypto/index.ts';
+import { MAX_NOTICE_DAYS, MAX_NOTICES_PER_REQUEST, MAX_QUERY_IDS } from '../contract/limits.ts';
+import { post, ServerError, type HttpOptions } from './http.ts';
+import type { Device } from './key-files.ts';
+import { sdkP224 } from './p224.ts';
+
+const DAY_MS = 86_400_000;
+/** A notice outlives its key's span by this much: a finder may look it up a while after the sighting. */
+const NOTICE_GRACE_MS = DAY_MS;
+
+export interface LostModeOptions extends HttpOptions {
+  readonly server: string;
+  /** The period the device is lost for: notices go to every key it may broadcast in it. */
+  readonly from: Date;
+  readonly until: Date;
+  readonly engine?: P224Engine;
+  /** The clock (tests move it). */
+  readonly now?: Date;
+}
+
+/** What a lost-mode call did, in keys. */
+export interface LostModeResult {
+  readonly keys: number;
+  /** Notices stored now, or withdrawn now. */
+  readonly changed: number;
+  /** Keys that held a live notice already (publish), or had none to withdraw (withdraw). */
+  readonly unchanged: number;
+}
+
+/** Every key the devices may broadcast in the period, once each. */
+async function keysOf(devices: readonly Device[], options: LostModeOptions): Promise<KeyCandidate[]> {
+  const engine = options.engine ?? (await sdkP224());
+  const keys = new Map<string, KeyCandidate>();
+  for (const device of devices)
+    for (const key of device.accessory.candidateKeys(options.from, options.until, engine))
+      keys.set(key.hashedIdBase64, key);
+  return [...keys.values()];
+}
+
+/** Runs `call` over `items` in parts of at most `size`. */
+async function inParts<T, R>(items: readonly T[], size: number, call: (part: T[]) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) results.push(await call(items.slice(i, i + size)));
+  return results;
+}
+
+/**
+ * Marks devices lost: seals and publishes a notice for each key they may broadcast in the
+ * period, each expiring a day after its key's span (at most 31 days ahead).
+ * @example await markLost(devices, { message: 'Reward if found', contact: parseContact('+15550100') }, { server, from: now, until: in7Days })
+ */
+export async function markLost(
+  devices: readonly Device[],
+  notice: { readonly message: string; readonly contact: Contact },
+  options: LostModeOptions,
+): Promise<LostModeResult> {
+  const now = (options.now ?? new Date()).getTime();
+  const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
+  const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
+  const items = keys.map((key) => {
+    const expiresAt = Math.min(latest, Math.floor((key.until.getTime() + NOTICE_GRACE_MS) / 1000));
+    return {
+      id: key.hashedIdBase64,
+      notice: bytesToBase64(sealNotice(key.privateKey, { ...notice, expiresAt })),
+      expiresAt,
+      withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(key.privateKey))),
+    };
+  });
+  const answers = await inParts(
+    items,
+    MAX_NOTICES_PER_REQUEST,
+    async (part) =>
+      (await post(options.server, '/v1/notices', JSON.stringify({ notices: part }), 'application/json', options)) as {
+        published: string[];
+        alreadyPublished: string[];
+      },
+  );
+  const changed = answers.reduce((n, a) => n + a.published.length, 0);
+  return { keys: items.length, changed, unchanged: items.length - changed };
+}
+
+/**
+ * Ends lost mode: withdraws the notices of every key of the period, with tokens derived from
+ * the keys themselves.
+ * @example await markFound(devices, { server, from: lostSince, until: lostUntil })
+ */
+export async function markFound(devices: readonly Device[], options: LostModeOptions): Promise<LostModeResult> {
+  const keys = await keysOf(devices, options);
+  const items = keys.map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
+  const answers = await inParts(items, MAX_NOTICES_PER_REQUEST, async (part) => {
+    try {
+      return (await post(
+        options.server,
+        '/v1/notices/withdraw',
+        JSON.stringify({ notices: part }),
+        'application/json',
+        options,
+      )) as { withdrawn: string[] };
+    } catch (error) {
+      // 403: none of this part had a notice under its token, which is not a failure here.
+      if (error instanceof ServerError && error.status === 403) return { withdrawn: [] };
+      throw error;
+    }
+  });
+  const changed = answers.reduce((n, a) => n + a.withdrawn.length, 0);
+  return { keys: items.length, changed, unchanged: items.length - changed };
+}
+
+/** Which keys of a period carry a live notice, and what the newest says (the owner can open them too). */
+export interface LostStatus {
+  readonly keys: number;
+  readonly live: number;
+  /** When the last live notice expires. */
+  readonly until?: Date;
+  readonly notice?: NoticeContent;
+}
+
+/**
+ * @example const { live, notice } = await lostStatus(devices, { server, from: now, until: in7Days })
+ */
+export async function lostStatus(devices: readonly Device[], options: LostModeOptions): Promise<LostStatus> {
+  const keys = await keysOf(devices, options);
+  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
+  const found = (
+    await inParts(
+      keys.map((key) => key.hashedIdBase64),
+      MAX_QUERY_IDS,
+      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
+    )
+  ).flat();
+  if (found.length === 0) return { keys: keys.length, live: 0 };
+  const last = found.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
+  const notice = openNotice(byId.get(last.id)!.advertisementKey, base64ToBytes(last.notice), last.expiresAt);
+  return { keys: keys.length, live: found.length, until: new Date(last.expiresAt * 1000), notice };
+}
+
+type NoticesAnswer = { notices: Array<{ id: string; notice: string; expiresAt: number }> };
+
+function fetchNotices(server: string, ids: string[], options: HttpOptions): Promise<NoticesAnswer> {
+  return post(
+    server,
+    '/v1/notices/query',
+    JSON.stringify({ ids }),
+    'application/json',
+    options,
+  ) as Promise<NoticesAnswer>;
+}
+
+/** What a finder learns about a key it received. */
+export type NoticeLookup =
+  | { readonly status: 'none' }
+  | { readonly status: 'valid'; readonly notice: NoticeContent }
+  /** A notice is stored but does not decrypt or is not signed by the key: never show its text. */
+  | { readonly status: 'forged'; readonly reason: string };
+
+/**
+ * The finder's lookup: the notices for advertisement keys just received, each verified, in their
+ * order.
+ * @example const [found] = await noticesFor(server, [advertisementKey]); if (found.status === 'valid') show(found.notice)
+ */
+export async function noticesFor(
+  server: string,
+  advertisementKeys: readonly Uint8Array[],
+  options: HttpOptions = {},
+): Promise<NoticeLookup[]> {
+  const ids = advertisementKeys.map((key) => bytesToBase64(hashedIdOf(key)));
+  const stored = new Map(
+    (
+      await inParts(
+        [...new Set(ids)],
+        MAX_QUERY_IDS,
+        async (part) => (await fetchNotices(server, part, options)).notices,
+      )
+    )
+      .flat()
+      .map((n) => [n.id, n]),
+  );
+  return advertisementKeys.map((key, i) => {
+    const found = stored.get(ids[i]!);
+    if (!found) return { status: 'none' };
+    try {
+      return { status: 'valid', notice: openNotice(key, base64ToBytes(found.notice), found.expiresAt) };
+    } catch (error) {
+      if (error instanceof AuthenticationError || error instanceof FormatError)
+        return { status: 'forged', reason: error.message };
+      throw error;
+    }
+  });
+}
