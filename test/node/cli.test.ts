@@ -116,7 +116,13 @@ describe('owner and finder, end to end', () => {
       server.url,
     );
     expect(reported.code, reported.stderr).toBe(0);
-    expect(JSON.parse(reported.stdout)).toEqual({ accepted: 1, duplicates: 0, rejected: 0, hashedId: shown!.hashedId });
+    expect(JSON.parse(reported.stdout)).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      rejected: 0,
+      hashedId: shown!.hashedId,
+      notice: { status: 'none' },
+    });
     const located = JSON.parse(
       (await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', 'json')).stdout,
     );
