@@ -1,0 +1,89 @@
+// Lost mode end to end on the Worker, served by `wrangler dev` (workerd, local D1, the
+// subscription Durable Object) as a real HTTP server, with the same scenario as on Node.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/spawn-server.ts';
+import { CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-worker-lost-'));
+const persist = join(folder, 'state');
+// Quiet and offline, as `npm run dev:worker` runs it.
+const env = {
+  ...process.env,
+  WRANGLER_HIDE_BANNER: 'true',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+};
+let dev: ChildProcess;
+let output = '';
+let url: string;
+let broker: Awaited<ReturnType<typeof startBroker>>;
+
+beforeAll(async () => {
+  broker = await startBroker();
+  const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  dev = spawn(
+    wrangler,
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      persist,
+      '--var',
+      'WEBHOOK_ALLOW_PRIVATE:1',
+      '--show-interactive-dev-session=false',
+    ],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const collect = (chunk: Buffer) => (output += chunk.toString());
+  dev.stdout!.on('data', collect);
+  dev.stderr!.on('data', collect);
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Ready on')) {
+    if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`wrangler dev did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}, 90_000);
+afterAll(async () => {
+  dev?.kill();
+  broker?.stop();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** Every file under a folder, as one buffer. */
+function allBytes(path: string): Buffer {
+  if (statSync(path).isFile()) return readFileSync(path);
+  return Buffer.concat(readdirSync(path).map((name) => allBytes(join(path, name))));
+}
+
+describe('lost mode on the Worker (wrangler dev)', () => {
+  it('notice, finder, SSE, webhook, watch, MQTT, beacon and withdrawal, end to end', async () => {
+    const { deliveryMs } = await lostModeScenario(url, folder, broker.url);
+    expect(deliveryMs).toBeLessThan(1000);
+  }, 90_000);
+
+  it('leaves no message, contact or location in local D1 or the Worker’s log', () => {
+    const stored = allBytes(persist);
+    for (const secret of [MESSAGE, CONTACT, String(LATITUDE), '48.1']) {
+      expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
+      expect(output.includes(secret), secret).toBe(false);
+    }
+  });
+});
