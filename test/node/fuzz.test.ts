@@ -1,11 +1,12 @@
 // Property-based fuzzing of every route over real HTTP: whatever arrives, never a 5xx, never
-// a hang, always problem+json for an error, and nothing stored from a rejected upload.
+// a hang, always problem+json for an error, and nothing stored from a rejected upload. Lost-mode
+// routes included: a subscription the fuzzer happens to open is never read, so it cannot hang it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64 } from '../../crypto/index.ts';
+import { base64ToBytes, bytesToBase64, NOTICE_LENGTH } from '../../crypto/index.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
@@ -33,6 +34,13 @@ const ROUTES = [
   '/findmyservice/v2/fetch',
   '/compat/macless-haystack',
   '/v1/health',
+  '/v1/notices',
+  '/v1/notices/query',
+  '/v1/notices/withdraw',
+  '/v1/subscriptions',
+  `/v1/subscriptions/${'A'.repeat(22)}`,
+  `/v1/subscriptions/${'A'.repeat(22)}/events`,
+  '/v1/subscriptions/%00%0a/events',
   '/openapi.json',
   '/docs',
   '/nowhere',
@@ -102,6 +110,36 @@ const jsonBody = fc.oneof(
             { requiredKeys: [] },
           ),
         ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        notices: fc.array(
+          fc.record(
+            {
+              id: fc.oneof(fc.constant(id), fc.string()),
+              notice: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(NOTICE_LENGTH)))),
+              expiresAt: fc.oneof(fc.integer(), fc.constant(Math.floor(Date.now() / 1000) + 3600), fc.double()),
+              withdrawHash: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(32)))),
+              token: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(32)))),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 4 },
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        ids: fc.array(fc.oneof(fc.constant(id), fc.string()), { maxLength: 3 }),
+        ttlSeconds: fc.oneof(fc.integer(), fc.constant(120)),
+        webhook: fc.record({ url: fc.oneof(fc.webUrl(), fc.string()), secret: fc.string({ maxLength: 40 }) }),
       },
       { requiredKeys: [] },
     )

@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatePrivateKey, keyPairOf } from '../../crypto/index.ts';
+import { bytesToBase64, generatePrivateKey, keyPairOf } from '../../crypto/index.ts';
+import { createApp } from '../../src/http/app.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { appStores } from '../../src/storage/sqlite/app-stores.ts';
+import { openDatabase } from '../../src/storage/sqlite/database.ts';
 import { SubscriptionError, SubscriptionHub } from '../../src/notify/hub.ts';
 import { isPrivateAddress, webhookTarget } from '../../src/notify/webhook-target.ts';
 import { RetryingWebhookSender, webhookSignature } from '../../src/notify/webhook.ts';
@@ -49,6 +53,22 @@ describe('webhook targets (SSRF guard)', () => {
     expect(() => webhookTarget('https://user:pw@owner.example/', false)).toThrow(/credentials/);
     expect(isPrivateAddress('8.8.8.8')).toBe(false);
     expect(isPrivateAddress('::ffff:8.8.8.8')).toBe(false);
+  });
+});
+
+describe('subscribing with a webhook', () => {
+  it('is refused for private targets by a server with the default settings, with a problem that says why', async () => {
+    const app = createApp({ ...appStores(openDatabase(':memory:')), config: DEFAULT_CONFIG, log: () => {} });
+    const id = bytesToBase64(newOwner().hashedId);
+    for (const url of ['http://127.0.0.1:8080/hook', 'http://169.254.169.254/', 'http://[::1]/', 'http://localhost/']) {
+      const response = await app.request('/v1/subscriptions', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: [id], webhook: { url, secret: 'a-secret-of-16-chars' } }),
+      });
+      expect(response.status, url).toBe(400);
+      expect(((await response.json()) as { detail: string }).detail).toMatch(/private address is refused/);
+    }
   });
 });
 
