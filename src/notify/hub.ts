@@ -15,7 +15,7 @@ import {
 import type { StoredReport } from '../storage/store.ts';
 import type { WebhookSender } from './webhook.ts';
 
-/** Reports of one subscription that arrive this close together go out as one event. */
+/** Events of one subscription are at least this far apart: reports arriving in between go out together. */
 export const COALESCE_MS = 100;
 /** Most reports in one event; more start the next. */
 const MAX_REPORTS_PER_EVENT = 500;
@@ -64,6 +64,8 @@ interface Subscription {
   readonly streams: Map<ReadableStreamDefaultController<Uint8Array>, ReturnType<typeof setInterval>>;
   pending: StoredReport[];
   flushTimer?: ReturnType<typeof setTimeout>;
+  /** When its last event went out (Unix ms), for coalescing. */
+  lastFlushAt: number;
   delivered: Set<string>;
   sequence: number;
 }
@@ -129,6 +131,7 @@ export class SubscriptionHub {
       pending: [],
       delivered: new Set(),
       sequence: 0,
+      lastFlushAt: -Infinity,
     };
     this.#subscriptions.set(name, subscription);
     this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
@@ -194,7 +197,13 @@ export class SubscriptionHub {
         subscription.delivered.add(seal);
         subscription.pending.push(report);
         if (subscription.pending.length >= MAX_REPORTS_PER_EVENT) this.#flush(subscription);
-        else subscription.flushTimer ??= setTimeout(() => this.#flush(subscription), COALESCE_MS);
+        // The first report after a quiet spell goes out at once; what follows within
+        // COALESCE_MS of an event waits for the next one.
+        else
+          subscription.flushTimer ??= setTimeout(
+            () => this.#flush(subscription),
+            Math.max(0, subscription.lastFlushAt + COALESCE_MS - performance.now()),
+          );
       }
     }
   }
@@ -216,6 +225,7 @@ export class SubscriptionHub {
     const reports = subscription.pending;
     if (reports.length === 0) return;
     subscription.pending = [];
+    subscription.lastFlushAt = performance.now();
     const data = JSON.stringify({
       reports: reports.map((r) => ({
         id: bytesToBase64(r.hashedId),

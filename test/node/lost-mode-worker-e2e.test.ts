@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/spawn-server.ts';
-import { CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
+import { MOSQUITTO, CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
@@ -26,6 +26,7 @@ let url: string;
 let broker: Awaited<ReturnType<typeof startBroker>>;
 
 beforeAll(async () => {
+  if (!MOSQUITTO) return;
   broker = await startBroker();
   const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
     cwd: root,
@@ -73,7 +74,7 @@ function allBytes(path: string): Buffer {
   return Buffer.concat(readdirSync(path).map((name) => allBytes(join(path, name))));
 }
 
-describe('lost mode on the Worker (wrangler dev)', () => {
+describe.skipIf(!MOSQUITTO)('lost mode on the Worker (wrangler dev)', () => {
   it('notice, finder, SSE, webhook, watch, MQTT, beacon and withdrawal, end to end', async () => {
     const { deliveryMs } = await lostModeScenario(url, folder, broker.url);
     expect(deliveryMs).toBeLessThan(1000);
