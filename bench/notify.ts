@@ -4,8 +4,8 @@
  *   - delivery latency: from the moment an upload's answer arrives to the moment the matching
  *     `reports` event arrives on its subscription's Server-Sent Events stream (p50, p99);
  *   - upload throughput (1,000-report binary batches, concurrency 4) on that server, against a
- *     second server process with no subscriptions, in alternating rounds (both databases grow
- *     alike; the medians are compared).
+ *     second server process with no subscriptions, in alternating rounds, ABBA (both databases
+ *     grow alike; the medians are compared).
  * Each subscription watches 8 ids and comes from its own address (X-Forwarded-For behind
  * TRUST_PROXY), as 1,000 owners would.
  */
@@ -25,7 +25,7 @@ const IDS_PER_SUBSCRIPTION = 8;
 const PROBES = 300;
 const BATCH = 1000;
 const BATCHES = 20;
-const ROUNDS = 7;
+const ROUNDS = 8;
 const CONCURRENCY = 4;
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-bench-notify-'));
@@ -121,9 +121,10 @@ try {
     subscriber.waiting = undefined;
   }
   const rates = { watched: [] as number[], plain: [] as number[] };
+  // ABBA order, so that neither server always runs right after the other.
   for (let round = 0; round < ROUNDS; round++) {
-    rates.plain.push(await uploadRate(plain.url));
-    rates.watched.push(await uploadRate(watched.url));
+    const order = round % 2 === 0 ? (['plain', 'watched'] as const) : (['watched', 'plain'] as const);
+    for (const which of order) rates[which].push(await uploadRate(which === 'plain' ? plain.url : watched.url));
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const [withSubscriptions, without] = [median(rates.watched), median(rates.plain)];
