@@ -79,7 +79,7 @@ export interface RollingKeyVector {
   ble_address: string;
 }
 
-/** A lost-mode notice (docs/protocol.md §13), computed by scripts/notice-vectors.py. */
+/** A lost-mode notice (docs/protocol.md §13), computed by scripts/lost-mode-vectors.py. */
 export interface NoticeVector {
   name: string;
   inputs: {
@@ -103,9 +103,30 @@ export interface NoticeVector {
   withdraw_hash_hex: string;
 }
 
+/** A self-report (docs/protocol.md §14), computed by scripts/lost-mode-vectors.py. */
+export interface SelfReportVector {
+  name: string;
+  inputs: {
+    private_key_hex: string;
+    timestamp_unix: number;
+    latitude: number;
+    longitude: number;
+    accuracy: number;
+    status: number;
+    confidence: number;
+  };
+  intermediate: {
+    shared_info_hex: string;
+    ephemeral_private_key_hex: string;
+    ephemeral_public_uncompressed_hex: string;
+  };
+  payload_88_hex: string;
+}
+
 export interface Vectors {
   keys: KeyVector[];
   notices: NoticeVector[];
+  self_reports: SelfReportVector[];
   upstream_key_vectors: Array<{
     privateKey_85_hex?: string;
     advertisedKey_b64?: string;

@@ -72,6 +72,14 @@ describe('subscribing with a webhook', () => {
   });
 });
 
+describe('webhook signatures', () => {
+  it('match the example in docs/protocol.md §15, computed with openssl', () => {
+    expect(webhookSignature('s3cret-s3cret-s3cret', 1767225600, '{"reports":[]}')).toBe(
+      'v1=5d8e213a2287c7b82855925f7bd69d58d5fec55f77de04b1b9e0d310b76c5172',
+    );
+  });
+});
+
 describe('webhook delivery on Node', () => {
   const received: Array<{ headers: IncomingMessage['headers']; body: string }> = [];
   let answer = 200;

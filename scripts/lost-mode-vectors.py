@@ -1,8 +1,9 @@
 """
-Computes the lost-mode notice vector of docs/vectors.json (docs/protocol.md §13) with Python's
-`cryptography` (OpenSSL), an implementation independent of crypto/, so that the vector checks
-the TypeScript code rather than repeating it. Prints the `notices` entry of docs/vectors.json:
-    python3 scripts/notice-vectors.py
+Computes the lost-mode vectors of docs/vectors.json, notices (docs/protocol.md §13) and
+self-reports (§14), with Python's `cryptography` (OpenSSL), an implementation independent of
+crypto/, so that the vectors check the TypeScript code rather than repeat it. Prints the
+`notices` and `self_reports` entries of docs/vectors.json:
+    python3 scripts/lost-mode-vectors.py
 """
 import base64
 import hashlib
@@ -73,6 +74,43 @@ def notice_vector(private_key_hex: str, message: str, contact: str, kind: int, e
     }
 
 
+APPLE_EPOCH = 978307200
+
+
+def self_report_vector(private_key_hex: str, timestamp: int, latitude: float, longitude: float, accuracy: int):
+    d = int(private_key_hex, 16)
+    owner = ec.derive_private_key(d, ec.SECP224R1())
+    location = struct.pack(">iiBB", round(latitude * 1e7), round(longitude * 1e7), accuracy, 0)
+    info = b"crowdfind self-report" + struct.pack(">I", timestamp) + location
+    e = int.from_bytes(x963(bytes.fromhex(private_key_hex), info, 36), "big") % (N - 1) + 1
+    ephemeral = ec.derive_private_key(e, ec.SECP224R1())
+    numbers = ephemeral.public_key().public_numbers()
+    ephemeral_public = b"\x04" + numbers.x.to_bytes(28, "big") + numbers.y.to_bytes(28, "big")
+    shared = ephemeral.exchange(ec.ECDH(), owner.public_key())
+    derived = x963(shared, ephemeral_public, 32)
+    sealed = AESGCM(derived[:16]).encrypt(derived[16:], location, None)
+    confidence = 3
+    payload = struct.pack(">I", timestamp - APPLE_EPOCH) + bytes([confidence]) + ephemeral_public + sealed
+    return {
+        "name": "S1",
+        "inputs": {
+            "private_key_hex": private_key_hex,
+            "timestamp_unix": timestamp,
+            "latitude": latitude,
+            "longitude": longitude,
+            "accuracy": accuracy,
+            "status": 0,
+            "confidence": confidence,
+        },
+        "intermediate": {
+            "shared_info_hex": info.hex(),
+            "ephemeral_private_key_hex": e.to_bytes(28, "big").hex(),
+            "ephemeral_public_uncompressed_hex": ephemeral_public.hex(),
+        },
+        "payload_88_hex": payload.hex(),
+    }
+
+
 if __name__ == "__main__":
     keys = json.load(open("docs/vectors.json"))["keys"]
     vector = notice_vector(
@@ -83,4 +121,5 @@ if __name__ == "__main__":
         1767225600,
         "000102030405060708090a0b",
     )
-    print(json.dumps([vector], indent=2, ensure_ascii=False))
+    self_report = self_report_vector(keys[1]["private_key_hex"], 1767225600, 52.5200066, 13.404954, 12)
+    print(json.dumps({"notices": [vector], "self_reports": [self_report]}, indent=2, ensure_ascii=False))
