@@ -69,36 +69,74 @@ export function openLocated(
 /** A report as the server answers it, before decryption; `receivedAt` in Unix ms. */
 export type ReportJson = { readonly id: string; readonly payload: string; readonly receivedAt: number };
 
+/** A key an owner looks reports up for, with the device it belongs to. */
+export interface OwnedKey {
+  readonly key: KeyCandidate;
+  readonly device: string;
+}
+
+/**
+ * Every key the devices may have broadcast between `since` and `until`, by hashed id (base64).
+ * @example candidateKeysOf(devices, since, until, engine).size // 684 for a week of one AirTag
+ */
+export function candidateKeysOf(
+  devices: readonly Device[],
+  since: Date,
+  until: Date,
+  engine: P224Engine,
+): Map<string, OwnedKey> {
+  const candidates = new Map<string, OwnedKey>();
+  for (const device of devices)
+    for (const key of device.accessory.candidateKeys(since, until, engine))
+      candidates.set(key.hashedIdBase64, { key, device: device.name });
+  return candidates;
+}
+
+/**
+ * The reports stored for these ids in the window, each sealed report once (the copy received
+ * first), grouped by id; fetched in requests of at most MAX_QUERY_IDS ids.
+ * @example const payloadsById = await fetchReportsById([...candidates.keys()], { server, since, until })
+ */
+export async function fetchReportsById(
+  ids: readonly string[],
+  options: LocateOptions,
+): Promise<Map<string, Uint8Array[]>> {
+  const wanted = new Set(ids);
+  const payloadsById = new Map<string, Uint8Array[]>();
+  for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
+    const fetched = await (options.api === 'apple' ? fetchApple : fetchNative)(
+      ids.slice(i, i + MAX_QUERY_IDS),
+      options,
+    );
+    for (const { id, payload } of firstReceivedOfEachSeal(fetched)) {
+      if (!wanted.has(id)) continue;
+      const payloads = payloadsById.get(id);
+      if (payloads) payloads.push(payload);
+      else payloadsById.set(id, [payload]);
+    }
+    options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
+  }
+  return payloadsById;
+}
+
 /**
  * Locations of `devices` observed between `since` and `until`, newest first.
  * @example await locate(readKeyFile(bytes, 'tag'), { server, since: new Date(Date.now() - 7 * 86_400_000), until: new Date() })
  */
 export async function locate(devices: readonly Device[], options: LocateOptions): Promise<LocatedReport[]> {
   const engine = options.engine ?? (await sdkP224());
-  const candidates = new Map<string, { key: KeyCandidate; device: string }>();
-  for (const device of devices) {
-    for (const key of device.accessory.candidateKeys(options.since, options.until, engine))
-      candidates.set(key.hashedIdBase64, { key, device: device.name });
-  }
-  const ids = [...candidates.keys()];
+  const candidates = candidateKeysOf(devices, options.since, options.until, engine);
   const located: LocatedReport[] = [];
-  for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
-    const batch = ids.slice(i, i + MAX_QUERY_IDS);
-    const payloadsById = new Map<string, Uint8Array[]>();
-    const fetched = await (options.api === 'apple' ? fetchApple : fetchNative)(batch, options);
-    for (const { id, payload } of firstReceivedOfEachSeal(fetched)) {
-      if (!candidates.has(id)) continue;
-      const payloads = payloadsById.get(id) ?? [];
-      payloads.push(payload);
-      payloadsById.set(id, payloads);
-    }
-    for (const [id, payloads] of payloadsById) {
-      const { key, device } = candidates.get(id)!;
-      located.push(...openLocated(payloads, key, device, engine));
-    }
-    options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
+  for (const [id, payloads] of await fetchReportsById([...candidates.keys()], options)) {
+    const { key, device } = candidates.get(id)!;
+    located.push(...openLocated(payloads, key, device, engine));
   }
-  return located.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
+  return newestFirst(located);
+}
+
+/** Reports sorted newest first. */
+export function newestFirst(reports: LocatedReport[]): LocatedReport[] {
+  return reports.sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime());
 }
 
 async function fetchNative(ids: string[], options: LocateOptions): Promise<ReportJson[]> {

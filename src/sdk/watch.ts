@@ -4,11 +4,11 @@
  * keys advance (renewing it with the next window's ids before it expires). A subscription the
  * server lost (it restarted, or the subscription expired) is opened again.
  */
-import { base64ToBytes, type KeyCandidate, type P224Engine } from '../../crypto/index.ts';
+import { base64ToBytes, type P224Engine } from '../../crypto/index.ts';
 import { MAX_SUBSCRIPTION_IDS } from '../contract/limits.ts';
 import { request, serverUrl, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
-import { openLocated, type LocatedReport } from './owner.ts';
+import { candidateKeysOf, openLocated, type LocatedReport, type OwnedKey } from './owner.ts';
 import { sdkP224 } from './p224.ts';
 import { takeEvents } from './server-sent-events.ts';
 
@@ -43,20 +43,16 @@ type Subscription = { subscription: string; expiresAt: number; events: string };
 export async function watch(devices: readonly Device[], options: WatchOptions): Promise<void> {
   const engine = options.engine ?? (await sdkP224());
   const clock = options.clock ?? Date.now;
-  const known = new Map<string, { key: KeyCandidate; device: string }>();
+  const known = new Map<string, OwnedKey>();
   /** The ids to watch now; the keys they belong to are remembered for decryption. */
   const currentIds = () => {
     const from = new Date(clock() - KEY_MARGIN_MS);
     const until = new Date(clock() + SUBSCRIPTION_SECONDS * 1000 + KEY_MARGIN_MS);
-    const ids = new Set<string>();
-    for (const device of devices)
-      for (const key of device.accessory.candidateKeys(from, until, engine)) {
-        known.set(key.hashedIdBase64, { key, device: device.name });
-        ids.add(key.hashedIdBase64);
-      }
+    const ids = candidateKeysOf(devices, from, until, engine);
+    for (const [id, owned] of ids) known.set(id, owned);
     if (ids.size > MAX_SUBSCRIPTION_IDS)
       throw new ServerError(`${ids.size} keys to watch at once; a subscription takes ${MAX_SUBSCRIPTION_IDS}`);
-    return [...ids];
+    return [...ids.keys()];
   };
   const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' });
 
