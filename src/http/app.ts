@@ -29,6 +29,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
 import { SUBSCRIPTION_PATHS, subscriptionRoutes } from './routes/subscriptions.ts';
+import { webRoutes, type WebAssets } from './routes/web.ts';
 
 /** What the app is built from. */
 export interface AppDependencies {
@@ -48,6 +49,8 @@ export interface AppDependencies {
   readonly limiters?: { readonly upload?: RateLimiter; readonly query?: RateLimiter };
   /** Checks uploaded ephemeral keys; the entry points pass the fast engine, the default is the noble reference. */
   readonly p224?: P224Engine;
+  /** The built owner's page; without it `/` leads to /docs. */
+  readonly webAssets?: WebAssets;
 }
 
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
@@ -76,6 +79,7 @@ export function createApp({
   peerAddress = () => undefined,
   limiters = {},
   p224 = nobleP224,
+  webAssets,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -127,6 +131,7 @@ export function createApp({
   maclessRoutes(app, context);
   noticeRoutes(app, context);
   subscriptionRoutes(app, context);
+  webRoutes(app, context, webAssets);
   metaRoutes(app, context);
 
   // A path that exists answers 405 with the methods its routes were declared with.

@@ -39,6 +39,12 @@ export interface AppConfig {
    * its own network.
    */
   readonly webhookAllowPrivate: boolean;
+  /**
+   * Map tiles for the owner's page, a `{z}/{x}/{y}` URL template; its origin is the only
+   * outside one the page's policy allows. `WEB_TILE_URL`, default OpenStreetMap's; empty: no
+   * tiles (positions still draw).
+   */
+  readonly webTileUrl: string;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -53,6 +59,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
   webhookAllowPrivate: false,
+  webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 };
 
 /**
@@ -78,7 +85,22 @@ export function configFromEnv(env: Environment): AppConfig {
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: flag(env, 'TRUST_PROXY'),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    webTileUrl: tileUrl(env),
   };
+}
+
+/** WEB_TILE_URL: an https (or http) URL template, or empty for none. */
+function tileUrl(env: Environment): string {
+  const text = env.WEB_TILE_URL === '' ? '' : (envText(env, 'WEB_TILE_URL') ?? DEFAULT_CONFIG.webTileUrl);
+  if (text === '') return '';
+  let url: URL;
+  try {
+    url = new URL(text.replace(/\{[^}]*\}/g, '0'));
+  } catch {
+    throw new Error(`WEB_TILE_URL must be a URL template like ${DEFAULT_CONFIG.webTileUrl}, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('WEB_TILE_URL must be http or https');
+  return text;
 }
 
 /** An on/off setting: 1, true or yes is on; anything else set is an error, unset is off. */

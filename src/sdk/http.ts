@@ -67,7 +67,7 @@ export async function request(
       response = await send(url, {
         method,
         ...(contentType ? { headers: { 'content-type': contentType } } : {}),
-        ...(body === undefined ? {} : { body }),
+        ...(body === undefined ? {} : { body: body as BodyInit }),
       });
     } catch (error) {
       if (attempt >= retries) throw new ServerError(`cannot reach ${server}: ${causeOf(error as Error)}`);

@@ -31,6 +31,7 @@ export const CONTRACT_CONFIG = {
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
   webhookAllowPrivate: true,
+  webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 } as const;
 /** The clock every test starts from. */
 export const CONTRACT_NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -100,10 +101,26 @@ export function contractSuite(target: () => ContractTarget): void {
       expect(await response.json()).toEqual({ status: 'ok' });
     });
 
-    it('GET / leads to the reference at /docs', async () => {
+    it('GET / serves the owner’s page with its policy, and its files with subresource integrity', async () => {
       const response = await t.request('/', { redirect: 'manual' });
-      expect(response.status).toBe(302);
-      expect(response.headers.get('location')).toBe('/docs');
+      expect(response.status).toBe(200);
+      const policy = response.headers.get('content-security-policy')!;
+      expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'");
+      expect(policy).toContain("default-src 'none'");
+      expect(policy).toContain('img-src \'self\' data: https://tile.openstreetmap.org');
+      const html = await response.text();
+      expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son\w+=|\sstyle=/);
+      for (const [file, type] of [
+        ['app/app.js', 'text/javascript'],
+        ['app/style.css', 'text/css'],
+      ] as const) {
+        const integrity = new RegExp(`"${file}" integrity="(sha384-[^"]+)"`).exec(html)?.[1];
+        const asset = await t.request(`/${file}`);
+        expect(asset.headers.get('content-type')).toMatch(type);
+        const digest = await crypto.subtle.digest('SHA-384', await asset.arrayBuffer());
+        expect(integrity).toBe(`sha384-${btoa(String.fromCharCode(...new Uint8Array(digest)))}`);
+      }
+      expect(await (await t.request('/app/config.json')).json()).toEqual({ tileUrl: CONTRACT_CONFIG.webTileUrl });
     });
 
     it('GET /openapi.json describes every route; GET /docs renders it', async () => {

@@ -42,6 +42,4 @@ export function metaRoutes(app: OpenAPIHono, { store, config }: RouteContext): v
   const openApiDocument = () => (document ??= app.getOpenAPI31Document(OPENAPI_CONFIG));
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   app.get('/docs', (c) => c.html(renderDocs(openApiDocument())));
-  // Until the owner's page exists, the root leads to the reference.
-  app.get('/', (c) => c.redirect('/docs'));
 }

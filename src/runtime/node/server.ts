@@ -23,6 +23,7 @@ import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
 import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
+import { builtWebAssets, WEB_BUILD_FOLDER } from './web-assets.ts';
 import { webhookPost } from './webhook-post.ts';
 
 /** Expired reports are pruned this often (and once at start). */
@@ -83,6 +84,8 @@ export interface NodeServerOptions {
    * 0 turns it off. Behind a trusted proxy every connection is the proxy's, so it is off there.
    */
   readonly maxConnectionsPerClient?: number;
+  /** The built owner's page; default build/web ({@link WEB_BUILD_FOLDER}). */
+  readonly webFolder?: string;
 }
 
 export interface RunningServer {
@@ -140,9 +143,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     clock,
     webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
   });
+  const webAssets = builtWebAssets(options.webFolder ?? WEB_BUILD_FOLDER);
+  if (!webAssets) log("the owner's page is not built (npm run build:web): / leads to /docs");
   const app = createApp({
     store,
     notices,
+    ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub),
     config: options.config,
     clock,

@@ -7,6 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { fastP224, type P224Engine } from '../../../crypto/index.ts';
 import p224Module from '../../../crypto/wasm/p224.wasm';
 import { createApp } from '../../http/app.ts';
+import type { WebAssets } from '../../http/routes/web.ts';
 import { configFromEnv, envText, type Environment } from '../../rules/config.ts';
 import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
@@ -32,6 +33,8 @@ export interface WorkerEnv {
   /** Optional `[[ratelimits]]` bindings; without them the limits are kept per isolate. */
   readonly UPLOAD_RATE_LIMITER?: RateLimit;
   readonly QUERY_RATE_LIMITER?: RateLimit;
+  /** The built owner's page ([assets] in wrangler.toml). */
+  readonly ASSETS?: Fetcher;
   /** The Durable Object that holds notify-when-found subscriptions. */
   readonly SUBSCRIPTIONS?: DurableObjectNamespace<SubscriptionHubObject>;
   readonly [binding: string]: unknown;
@@ -68,6 +71,16 @@ function noticesFor(env: WorkerEnv): NoticeStore {
   return stores.length === 1 ? stores[0]! : new ShardedNoticeStore(stores);
 }
 
+/** The page's files through the assets binding. */
+function bindingAssets(assets: Fetcher): WebAssets {
+  return {
+    read: async (path) => {
+      const response = await assets.fetch(`https://assets.invalid/${path}`);
+      return response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
+    },
+  };
+}
+
 /**
  * The fast P-224 engine from the module bundled with the Worker: Workers refuse to compile
  * WebAssembly at run time, so it is imported at build time. One per isolate.
@@ -86,6 +99,7 @@ export function createWorkerApp(
   return createApp({
     store: storeFor(env),
     notices: noticesFor(env),
+    ...(env.ASSETS ? { webAssets: bindingAssets(env.ASSETS) } : {}),
     // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
     ...(env.SUBSCRIPTIONS ? { notifier: durableNotifier(env.SUBSCRIPTIONS) } : {}),
     config: configFromEnv(env as Environment),

@@ -1,0 +1,216 @@
+/**
+ * The owner's page: key files opened here stay here; the page derives the keys for the chosen
+ * window and opens reports in workers (worker-pool.ts), asks the server only for hashed ids,
+ * and shows each device's positions on a map with a time slider, a device list and exports.
+ */
+import { formatReports } from '../sdk/formats.ts';
+import { fetchReportsById, newestFirst, type LocatedReport } from '../sdk/owner.ts';
+import { forgetKeys, hasSavedKeys, loadKeys, saveKeys } from './key-vault.ts';
+import { colourOf, MapView } from './map-view.ts';
+import type { KeyFileInput, OpenGroup } from './worker-messages.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+/** Tiles when the server names none (and when the page is on a static host without app/config.json). */
+const DEFAULT_TILE_URL = 'https://tile.openstreetmap.org/{z}/{x}/{y}.png';
+const HOUR_MS = 3_600_000;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  server: $<HTMLInputElement>('server'),
+  workers: $<HTMLInputElement>('workers'),
+  files: $<HTMLInputElement>('key-files'),
+  text: $<HTMLTextAreaElement>('key-text'),
+  remember: $<HTMLInputElement>('remember'),
+  passphrase: $<HTMLInputElement>('passphrase'),
+  unlock: $<HTMLButtonElement>('unlock'),
+  forget: $<HTMLButtonElement>('forget'),
+  window: $<HTMLSelectElement>('window'),
+  locate: $<HTMLButtonElement>('locate'),
+  progress: $<HTMLProgressElement>('progress'),
+  status: $<HTMLParagraphElement>('status'),
+  devicesSection: $<HTMLElement>('devices-section'),
+  devices: $<HTMLUListElement>('devices'),
+  exportGeojson: $<HTMLButtonElement>('export-geojson'),
+  exportGpx: $<HTMLButtonElement>('export-gpx'),
+  timeline: $<HTMLElement>('timeline'),
+  slider: $<HTMLInputElement>('slider'),
+  sliderTime: $<HTMLOutputElement>('slider-time'),
+};
+
+const params = new URLSearchParams(location.search);
+ui.server.value = localStorage.getItem('crowdfind.server') ?? '';
+ui.workers.value = params.get('workers') ?? String(Math.min(navigator.hardwareConcurrency || 2, 16));
+ui.server.addEventListener('change', () => localStorage.setItem('crowdfind.server', ui.server.value.trim()));
+ui.unlock.hidden = ui.forget.hidden = !hasSavedKeys();
+
+const config: { tileUrl?: string } = await fetch(new URL('app/config.json', document.baseURI))
+  .then((r) => (r.ok ? r.json() : {}))
+  .catch(() => ({}));
+const map = new MapView($('map'), config.tileUrl ?? DEFAULT_TILE_URL);
+
+let unlocked: KeyFileInput[] = [];
+let pool: WorkerPool | undefined;
+let shown: { located: LocatedReport[]; devices: string[] } = { located: [], devices: [] };
+
+function say(text: string, error = false): void {
+  ui.status.textContent = text;
+  ui.status.classList.toggle('error', error);
+}
+
+function serverBase(): string {
+  return ui.server.value.trim() || location.origin;
+}
+
+/** Every key file the owner gave: opened, pasted, or unlocked from this browser. */
+async function keyFiles(): Promise<KeyFileInput[]> {
+  const files: KeyFileInput[] = await Promise.all(
+    [...(ui.files.files ?? [])].map(async (file) => ({
+      name: file.name.replace(/\.[^.]+$/, ''),
+      bytes: new Uint8Array(await file.arrayBuffer()),
+    })),
+  );
+  if (ui.text.value.trim()) files.push({ name: 'pasted', bytes: new TextEncoder().encode(ui.text.value.trim()) });
+  return files.length > 0 ? files : unlocked;
+}
+
+async function locateAll(): Promise<void> {
+  const files = await keyFiles();
+  if (files.length === 0) return say('Open a key file first (or paste one).', true);
+  if (ui.remember.checked) await saveKeys(files, ui.passphrase.value);
+  const workers = Math.max(1, Math.min(64, Number(ui.workers.value) || 1));
+  if (!pool || pool.size !== workers) {
+    pool?.close();
+    pool = await WorkerPool.start(workers);
+  }
+  const started = performance.now();
+  const until = new Date();
+  const since = new Date(until.getTime() - Number(ui.window.value) * HOUR_MS);
+  ui.progress.hidden = false;
+  ui.progress.value = 0;
+  say('Deriving the keys your devices used…');
+  const { devices, keys } = await pool.derive(files, since, until);
+  const owned = new Map(keys.map((k) => [k.key.hashedIdBase64, k]));
+  say(`Fetching reports for ${keys.length} keys of ${devices.length} device(s)…`);
+  const payloadsById = await fetchReportsById([...owned.keys()], {
+    server: serverBase(),
+    since,
+    until,
+    onProgress: (done, total) => (ui.progress.value = (0.3 * done) / total),
+  });
+  const groups: OpenGroup[] = [...payloadsById].map(([id, payloads]) => ({ ...owned.get(id)!, payloads }));
+  const count = groups.reduce((n, g) => n + g.payloads.length, 0);
+  say(`Decrypting ${count} reports on ${pool.size} worker(s)…`);
+  const opening = performance.now();
+  const { located } = await pool.open(groups, (done, total) => (ui.progress.value = 0.3 + (0.7 * done) / total));
+  const openMs = performance.now() - opening;
+  shown = { located: newestFirst(located), devices };
+  ui.progress.hidden = true;
+  Object.assign(ui.status.dataset, {
+    reports: String(located.length),
+    keys: String(keys.length),
+    openMs: openMs.toFixed(1),
+    totalMs: (performance.now() - started).toFixed(1),
+    workers: String(pool.size),
+  });
+  say(
+    `${located.length} reports from ${keys.length} keys, decrypted here in ${openMs.toFixed(0)} ms on ${pool.size} worker(s).`,
+  );
+  document.body.dataset.state = 'located';
+  render(true);
+}
+
+/** Map, slider and list for the reports on show, up to the slider's time. */
+function render(reset = false): void {
+  const { located, devices } = shown;
+  const times = located.map((r) => r.timestamp.getTime());
+  const [first, last] = [Math.min(...times), Math.max(...times)];
+  if (reset) {
+    ui.slider.value = ui.slider.max;
+    map.refit();
+  }
+  const until = located.length === 0 ? Date.now() : first + ((last - first) * Number(ui.slider.value)) / 1000;
+  ui.timeline.hidden = located.length === 0;
+  ui.sliderTime.textContent = located.length === 0 ? '' : `up to ${new Date(until).toISOString().slice(0, 16)}Z`;
+  map.show(located, devices, until);
+  ui.devicesSection.hidden = false;
+  ui.devices.replaceChildren(
+    ...devices.map((device, d) => {
+      const mine = located.filter((r) => r.device === device && r.timestamp.getTime() <= until);
+      const item = document.createElement('li');
+      item.style.setProperty('--colour', colourOf(d));
+      item.dataset.device = device;
+      const name = document.createElement('div');
+      name.className = 'name';
+      name.textContent = device;
+      const detail = document.createElement('div');
+      detail.className = 'detail';
+      const newest = mine[0];
+      if (newest) {
+        item.dataset.lat = String(newest.latitude);
+        item.dataset.lon = String(newest.longitude);
+        item.dataset.reports = String(mine.length);
+        const battery = ['full', 'medium', 'low', 'critically low'][newest.status >> 6];
+        detail.textContent =
+          `last seen ${newest.timestamp.toISOString().replace('T', ' ').slice(0, 16)} UTC (${ago(newest.timestamp)}), ` +
+          `${newest.latitude.toFixed(5)}, ${newest.longitude.toFixed(5)} ±${newest.accuracy} m; ` +
+          `${mine.length} reports${mine.some((r) => r.selfReport) ? `, ${mine.filter((r) => r.selfReport).length} from the device itself` : ''}; ` +
+          `status ${newest.status} (battery ${battery}, if the accessory follows the specification)`;
+      } else {
+        detail.textContent = 'no reports in this window';
+      }
+      item.append(name, detail);
+      return item;
+    }),
+  );
+}
+
+function ago(time: Date): string {
+  const minutes = Math.round((Date.now() - time.getTime()) / 60_000);
+  if (minutes < 60) return `${minutes} min ago`;
+  return minutes < 48 * 60 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
+}
+
+function download(name: string, text: string, type: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+async function attempt(work: () => Promise<void>): Promise<void> {
+  ui.locate.disabled = true;
+  try {
+    await work();
+  } catch (error) {
+    ui.progress.hidden = true;
+    say((error as Error).message, true);
+  } finally {
+    ui.locate.disabled = false;
+  }
+}
+
+ui.locate.addEventListener('click', () => void attempt(locateAll));
+ui.slider.addEventListener('input', () => render());
+ui.exportGeojson.addEventListener('click', () =>
+  download('crowdfind.geojson', formatReports(shown.located, 'geojson'), 'application/geo+json'),
+);
+ui.exportGpx.addEventListener('click', () =>
+  download('crowdfind.gpx', formatReports(shown.located, 'gpx'), 'application/gpx+xml'),
+);
+ui.unlock.addEventListener(
+  'click',
+  () =>
+    void attempt(async () => {
+      unlocked = await loadKeys(ui.passphrase.value);
+      say(`Unlocked ${unlocked.length} saved key file(s).`);
+    }),
+);
+ui.forget.addEventListener('click', () => {
+  forgetKeys();
+  unlocked = [];
+  ui.unlock.hidden = ui.forget.hidden = true;
+  say('The saved keys are gone from this browser.');
+});
+addEventListener('resize', () => map.invalidateSize());
+document.body.dataset.state = 'ready';

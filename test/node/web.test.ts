@@ -1,0 +1,207 @@
+// The owner's page in a real browser (Debian's Chromium, driven by playwright-core), against a
+// real Node server filled by `crowdfind simulate`: the positions the page shows are the truth
+// file's, no request carries a key or a location, and the page's policy stops outside scripts.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
+
+/** Debian's Chromium; without it these tests are skipped, and say so in one line. */
+export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+if (!CHROMIUM) console.log('browser tests skipped: no Chromium (apt-get install chromium; .ci/run installs it)');
+
+/** Where screenshots go, kept after the run for people to look at. */
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-web-'));
+const file = (name: string) => join(folder, name);
+let server: RunningServer;
+let browser: Browser;
+
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  if (code !== 0) throw new Error(`crowdfind ${argv.join(' ')}: ${stderr}`);
+  return stdout;
+}
+
+type TruthRecord = { timestamp: string; latitude: number; longitude: number; device: string; accuracy: number };
+
+beforeAll(async () => {
+  if (!CHROMIUM) return;
+  server = await startNodeServer({
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: file('reports.db'),
+    // No tiles: the test machine has no way out, and positions must draw without them.
+    config: { ...DEFAULT_CONFIG, webTileUrl: '', queriesPerMinute: 0 },
+    log: () => {},
+  });
+  await cli('keys', 'new', '--rolling', '--paired', '3d', '--name', 'Backpack', '--out', file('backpack.json'));
+  await cli('keys', 'new', '--name', 'Wallet', '--out', file('wallet.json'));
+  for (const name of ['backpack', 'wallet'])
+    await cli(
+      'simulate',
+      '--keys',
+      file(`${name}.json`),
+      '--server',
+      server.url,
+      '--hours',
+      '48',
+      '--finders',
+      '2',
+      '--truth',
+      file(`${name}-truth.json`),
+    );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+const truthOf = (name: string) => JSON.parse(readFileSync(file(`${name}-truth.json`), 'utf8')) as TruthRecord[];
+const key = (r: { timestamp: string; latitude: number; longitude: number }) =>
+  `${r.timestamp} ${r.latitude} ${r.longitude}`;
+
+describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
+  it('shows exactly the simulated positions, keeps keys and locations out of every request, and exports them', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const requests: Request[] = [];
+    page.on('request', (request) => requests.push(request));
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('backpack.json'), file('wallet.json')]);
+    await page.selectOption('#window', '72');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    expect(problems).toEqual([]);
+
+    const truth = [...truthOf('backpack'), ...truthOf('wallet')];
+    const status = page.locator('#status');
+    expect(Number(await status.getAttribute('data-reports'))).toBe(truth.length);
+    // Every position is a dot on the map; each device's newest is listed with its coordinates.
+    expect(await page.locator('path.cf-point').count()).toBe(truth.length);
+    for (const [name, device] of [
+      ['backpack', 'Backpack'],
+      ['wallet', 'Wallet'],
+    ] as const) {
+      const newest = truthOf(name).at(-1)!;
+      const item = page.locator(`#devices li[data-device="${device}"]`);
+      expect([Number(await item.getAttribute('data-lat')), Number(await item.getAttribute('data-lon'))]).toEqual([
+        newest.latitude,
+        newest.longitude,
+      ]);
+      expect(Number(await item.getAttribute('data-reports'))).toBe(truthOf(name).length);
+    }
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-geojson')]);
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      features: Array<{ geometry: { coordinates: [number, number] }; properties: { timestamp: string } }>;
+    };
+    const shown = exported.features.map((f) =>
+      key({
+        timestamp: f.properties.timestamp,
+        latitude: f.geometry.coordinates[1],
+        longitude: f.geometry.coordinates[0],
+      }),
+    );
+    expect(shown.sort()).toEqual(truth.map(key).sort());
+
+    // What left the page: only the page's own files and hashed ids. No private key, master
+    // key or secret of either key file, and no coordinate, appears in any URL or body.
+    const secrets = ['backpack', 'wallet'].flatMap((name) =>
+      [...readFileSync(file(`${name}.json`), 'utf8').matchAll(/"([A-Za-z0-9+/]{30,}={0,2})"/g)].map((m) => m[1]!),
+    );
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    const coordinates = truth.slice(0, 50).flatMap((r) => [String(r.latitude), String(r.longitude)]);
+    for (const request of requests) {
+      const sent = `${request.url()} ${request.postData() ?? ''}`;
+      for (const secret of [...secrets, ...coordinates])
+        expect(sent.includes(secret), `${request.url()} carried ${secret}`).toBe(false);
+      expect(new URL(request.url()).origin === new URL(server.url).origin || request.url().startsWith('blob:')).toBe(
+        true,
+      );
+    }
+    expect(requests.filter((r) => r.url().endsWith('/v1/reports/query')).length).toBeGreaterThan(0);
+
+    await page.screenshot({ path: join(ARTIFACTS, 'web-desktop.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(ARTIFACTS, 'web-phone.png') });
+    await context.close();
+  }, 120_000);
+
+  it('refuses an outside script and an inline one (Content-Security-Policy)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    // Runs in the page (a string: this file is type-checked without the DOM's types).
+    const blocked = await page.evaluate<string[]>(`new Promise((resolve) => {
+      const seen = [];
+      document.addEventListener('securitypolicyviolation', (event) => {
+        seen.push(event.effectiveDirective + ' ' + event.blockedURI);
+        if (seen.length === 2) resolve(seen);
+      });
+      const outside = document.createElement('script');
+      outside.src = 'https://scripts.example/steal-keys.js';
+      document.head.append(outside);
+      const inline = document.createElement('script');
+      inline.textContent = 'window.ranInline = true';
+      document.head.append(inline);
+      setTimeout(() => resolve(seen), 3000);
+    })`);
+    expect(blocked.sort()).toEqual(['script-src-elem https://scripts.example/steal-keys.js', 'script-src-elem inline']);
+    expect(await page.evaluate('window.ranInline')).toBeUndefined();
+    await context.close();
+  });
+
+  it('keeps keys in the browser only when asked, encrypted under a passphrase', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('wallet.json')]);
+    await page.check('#remember');
+    await page.fill('#passphrase', 'correct horse battery');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    const stored = await page.evaluate<string>('JSON.stringify(localStorage)');
+    const walletKey = /"([A-Za-z0-9+/]{30,}={0,2})"/.exec(readFileSync(file('wallet.json'), 'utf8'))![1]!;
+    expect(stored).toContain('crowdfind.keys');
+    expect(stored.includes(walletKey)).toBe(false);
+    await page.reload();
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.fill('#passphrase', 'wrong passphrase');
+    await page.click('#unlock');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('does not open');
+    await page.fill('#passphrase', 'correct horse battery');
+    await page.click('#unlock');
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Unlocked 1');
+    await page.selectOption('#window', '72');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    expect(Number(await page.locator('#status').getAttribute('data-reports'))).toBe(truthOf('wallet').length);
+    await context.close();
+  }, 60_000);
+});
