@@ -97,7 +97,9 @@ function tileUrl(env: Environment): string {
   try {
     url = new URL(text.replace(/\{[^}]*\}/g, '0'));
   } catch {
-    throw new Error(`WEB_TILE_URL must be a URL template like ${DEFAULT_CONFIG.webTileUrl}, got ${JSON.stringify(text)}`);
+    throw new Error(
+      `WEB_TILE_URL must be a URL template like ${DEFAULT_CONFIG.webTileUrl}, got ${JSON.stringify(text)}`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('WEB_TILE_URL must be http or https');
   return text;

@@ -5,7 +5,7 @@
 import {
   base64ToBytes,
   bytesToHex,
-  isSelfReport,
+  areSelfReports,
   openReports,
   parseReport,
   type KeyCandidate,
@@ -50,19 +50,22 @@ export function openLocated(
   device: string,
   engine: P224Engine,
 ): LocatedReport[] {
-  const located: LocatedReport[] = [];
-  openReports(payloads, key.privateKey, engine).forEach((opened, i) => {
-    if (!opened) return;
-    const selfReport = isSelfReport(key.privateKey, payloads[i]!, opened, engine);
-    located.push({
-      ...opened,
-      hashedId: key.hashedIdBase64,
-      keyIndex: key.index,
-      keyKind: key.kind,
-      device,
-      selfReport,
-    });
-  });
+  const opened = openReports(payloads, key.privateKey, engine);
+  const kept = opened.flatMap((report, i) => (report ? [{ report, payload: payloads[i]! }] : []));
+  const own = areSelfReports(
+    key.privateKey,
+    kept.map((k) => k.payload),
+    kept.map((k) => k.report),
+    engine,
+  );
+  const located: LocatedReport[] = kept.map(({ report }, i) => ({
+    ...report,
+    hashedId: key.hashedIdBase64,
+    keyIndex: key.index,
+    keyKind: key.kind,
+    device,
+    selfReport: own[i]!,
+  }));
   return located;
 }
 
