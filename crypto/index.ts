@@ -17,3 +17,4 @@ export * from './report.ts';
 export * from './rolling-keys.ts';
 export * from './seal.ts';
 export * from './self-report.ts';
+export * from './share.ts';

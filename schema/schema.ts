@@ -68,3 +68,23 @@ export const notices = sqliteTable('notices', {
   /** When the server stored it, Unix seconds. */
   publishedAt: integer('published_at').notNull(),
 });
+
+/**
+ * Shared item locations (README, "Share a location"): a link's ciphertext, which only holders of
+ * the key in the link's fragment can read, with the hash of the owner's token that may update,
+ * end or revoke it. Deleted on revocation, pruned at expiry.
+ */
+export const shares = sqliteTable('shares', {
+  /** 16 random bytes, the link's public part. */
+  id: blob('id').primaryKey(),
+  /** AES-256-GCM of the locations (docs/protocol.md §16); empty once the owner marks the item found. */
+  ciphertext: blob('ciphertext').notNull(),
+  /** SHA-256 of the owner's token. */
+  tokenHash: blob('token_hash').notNull(),
+  /** Unix seconds, at most 7 days after creation. */
+  expiresAt: integer('expires_at').notNull(),
+  /** When the ciphertext last changed, Unix seconds. */
+  updatedAt: integer('updated_at').notNull(),
+  /** 1 once the owner ended the share as found. */
+  found: integer('found').notNull(),
+});

@@ -33,3 +33,8 @@ export const MAX_SUBSCRIPTION_SECONDS = 86_400;
 export const MAX_SUBSCRIPTIONS_PER_CLIENT = 16;
 /** Event streams open at once on one subscription. */
 export const MAX_STREAMS_PER_SUBSCRIPTION = 2;
+
+/** A share link lives at most this many days. */
+export const MAX_SHARE_DAYS = 7;
+/** Most bytes of one link's ciphertext (about 3,000 positions). */
+export const MAX_SHARE_BYTES = 256 * 1024;

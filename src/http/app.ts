@@ -15,6 +15,7 @@ import { UploadItemError } from '../rules/upload.ts';
 import { SubscriptionHub } from '../notify/hub.ts';
 import { localNotifier, type Notifier } from '../notify/notifier.ts';
 import type { NoticeStore } from '../storage/notices/store.ts';
+import type { ShareStore } from '../storage/shares/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
@@ -28,6 +29,7 @@ import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
+import { SHARE_PATHS, shareRoutes } from './routes/shares.ts';
 import { SUBSCRIPTION_PATHS, subscriptionRoutes } from './routes/subscriptions.ts';
 import { webRoutes, type WebAssets } from './routes/web.ts';
 
@@ -36,6 +38,8 @@ export interface AppDependencies {
   readonly store: ReportStore;
   /** Lost-mode notices, in the same database as the reports. */
   readonly notices: NoticeStore;
+  /** Share links' ciphertexts, likewise. */
+  readonly shares: ShareStore;
   /** Notify-when-found; by default a hub in this process that delivers no webhooks. */
   readonly notifier?: Notifier;
   readonly config: AppConfig;
@@ -60,10 +64,11 @@ const OWNER_QUERIES_WAITING = 64;
 
 /** Routes owners call: CORS for browsers, the query rate limit, and their turns. */
 const OWNER_PATHS = [queryRoute, appleLegacyFetchRoute, appleV2FetchRoute, maclessRoute].map((route) => route.path);
-/** Lost-mode routes: CORS for browsers and the query rate limit, but no turns (they do not read reports). */
+/** Lost-mode and share routes: CORS for browsers and the query rate limit, but no turns (they do not read reports). */
 const LOST_MODE_PATHS = [
   ...[findNoticesRoute, withdrawNoticesRoute, publishNoticesRoute].map((route) => route.path),
   ...SUBSCRIPTION_PATHS,
+  ...SHARE_PATHS,
 ];
 
 /**
@@ -72,6 +77,7 @@ const LOST_MODE_PATHS = [
 export function createApp({
   store,
   notices,
+  shares,
   notifier,
   config,
   clock = Date.now,
@@ -114,6 +120,7 @@ export function createApp({
     nowSeconds: () => Math.floor(clock() / 1000),
     limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
     notices,
+    shares,
     notifier: notifier ?? localNotifier(new SubscriptionHub({ clock })),
     clientOf,
     inBackground: (c, work) => {
@@ -131,6 +138,7 @@ export function createApp({
   maclessRoutes(app, context);
   noticeRoutes(app, context);
   subscriptionRoutes(app, context);
+  shareRoutes(app, context);
   webRoutes(app, context, webAssets);
   metaRoutes(app, context);
 

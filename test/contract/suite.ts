@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, openReport } from '../../crypto/index.ts';
 import { lostModeSuite } from './lost-mode.ts';
+import { shareSuite } from './shares.ts';
 import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from './fixtures.ts';
 
 /** What the suite needs from a runtime. */
@@ -88,6 +89,11 @@ export function contractSuite(target: () => ContractTarget): void {
     return problem;
   };
 
+  shareSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
+    postJson,
+    expectProblem,
+    nowMs: () => nowMs,
+  });
   lostModeSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
     postJson,
     expectProblem,
@@ -107,7 +113,7 @@ export function contractSuite(target: () => ContractTarget): void {
       const policy = response.headers.get('content-security-policy')!;
       expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'");
       expect(policy).toContain("default-src 'none'");
-      expect(policy).toContain('img-src \'self\' data: https://tile.openstreetmap.org');
+      expect(policy).toContain("img-src 'self' data: https://tile.openstreetmap.org");
       const html = await response.text();
       expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son\w+=|\sstyle=/);
       for (const [file, type] of [
@@ -143,6 +149,11 @@ export function contractSuite(target: () => ContractTarget): void {
         ['/v1/subscriptions/{subscription}', 'put'],
         ['/v1/subscriptions/{subscription}', 'delete'],
         ['/v1/subscriptions/{subscription}/events', 'get'],
+        ['/v1/shares', 'post'],
+        ['/v1/shares/{share}', 'get'],
+        ['/v1/shares/{share}', 'put'],
+        ['/v1/shares/{share}/found', 'post'],
+        ['/v1/shares/{share}/revoke', 'post'],
       ] as const) {
         expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       }

@@ -12,6 +12,7 @@ import type { AppConfig } from '../../rules/config.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Notifier } from '../../notify/notifier.ts';
 import type { NoticeStore } from '../../storage/notices/store.ts';
+import type { ShareStore } from '../../storage/shares/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
 import type { ReportLimit } from '../middleware/rate-limit/index.ts';
 import { problemResponse } from '../problem.ts';
@@ -28,6 +29,8 @@ export interface RouteContext {
   readonly limitReports: ReportLimit;
   /** Lost-mode notices. */
   readonly notices: NoticeStore;
+  /** Share links' ciphertexts. */
+  readonly shares: ShareStore;
   /** Notify-when-found: subscriptions and the delivery of new reports to them. */
   readonly notifier: Notifier;
   /** Who is asking, for per-client limits: the peer, or behind a trusted proxy the forwarded client. */

@@ -15,8 +15,9 @@ import { localNotifier } from '../../notify/notifier.ts';
 import { RetryingWebhookSender } from '../../notify/webhook.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import { retentionStart } from '../../rules/retention.ts';
-import { sqliteExecutor } from '../../storage/notices/executor.ts';
+import { sqliteExecutor } from '../../storage/sql-executor.ts';
 import { SqlNoticeStore } from '../../storage/notices/store.ts';
+import { SqlShareStore } from '../../storage/shares/store.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
@@ -139,6 +140,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`),
   );
   const notices = new SqlNoticeStore(sqliteExecutor(db));
+  const shares = new SqlShareStore([sqliteExecutor(db)]);
   const hub = new SubscriptionHub({
     clock,
     webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
@@ -148,6 +150,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const app = createApp({
     store,
     notices,
+    shares,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub),
     config: options.config,
@@ -162,6 +165,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     if (removed > 0) log(`pruned ${removed} expired reports`);
     const expiredNotices = await notices.prune(Math.floor(clock() / 1000));
     if (expiredNotices > 0) log(`pruned ${expiredNotices} expired notices`);
+    const expiredShares = await shares.prune(Math.floor(clock() / 1000));
+    if (expiredShares > 0) log(`pruned ${expiredShares} expired shares`);
     return removed;
   };
   const pruneInBackground = () =>

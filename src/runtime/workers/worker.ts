@@ -13,9 +13,10 @@ import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
 import { ShardedReportStore } from '../../storage/sharded/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
-import { d1Executor } from '../../storage/notices/executor.ts';
+import { d1Executor } from '../../storage/sql-executor.ts';
 import { ShardedNoticeStore } from '../../storage/notices/sharded.ts';
 import { SqlNoticeStore, type NoticeStore } from '../../storage/notices/store.ts';
+import { SqlShareStore } from '../../storage/shares/store.ts';
 import { BindingRateLimiter } from './binding-rate-limiter.ts';
 import { durableNotifier, SubscriptionHubObject } from './subscription-hub.ts';
 
@@ -99,6 +100,7 @@ export function createWorkerApp(
   return createApp({
     store: storeFor(env),
     notices: noticesFor(env),
+    shares: new SqlShareStore(shardDatabases(env).map(d1Executor)),
     ...(env.ASSETS ? { webAssets: bindingAssets(env.ASSETS) } : {}),
     // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
     ...(env.SUBSCRIPTIONS ? { notifier: durableNotifier(env.SUBSCRIPTIONS) } : {}),
@@ -129,7 +131,9 @@ export default {
     const removed = await storeFor(env).prune(
       retentionStart(Math.floor(controller.scheduledTime / 1000), retentionDays),
     );
-    const expiredNotices = await noticesFor(env).prune(Math.floor(controller.scheduledTime / 1000));
-    console.log(`pruned ${removed} expired reports and ${expiredNotices} expired notices`);
+    const now = Math.floor(controller.scheduledTime / 1000);
+    const expiredNotices = await noticesFor(env).prune(now);
+    const expiredShares = await new SqlShareStore(shardDatabases(env).map(d1Executor)).prune(now);
+    console.log(`pruned ${removed} expired reports, ${expiredNotices} notices and ${expiredShares} shares`);
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -1,7 +1,7 @@
 /**
  * Where lost-mode notices live (docs/protocol.md §13). One implementation of the rules, written
  * once in SQL that SQLite and D1 both run (notice-sql.ts); the runtimes differ only in how a
- * batch of statements reaches the database (executor.ts).
+ * batch of statements reaches the database (../sql-executor.ts).
  */
 import { bytesToHex } from '../../../crypto/index.ts';
 import {
@@ -13,7 +13,7 @@ import {
   withdrawNoticesSql,
   type NoticeRow,
 } from './notice-sql.ts';
-import type { SqlExecutor, Statement } from './executor.ts';
+import type { SqlExecutor, Statement } from '../sql-executor.ts';
 
 /** A notice as a finder fetches it. */
 export interface StoredNotice {

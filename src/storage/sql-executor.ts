@@ -1,9 +1,10 @@
 /**
- * How a batch of statements reaches a database: better-sqlite3 runs it in one transaction on
- * its connection, D1 in one `batch()`. Both return each statement's rows.
+ * How a batch of statements reaches a database, for the stores written once in SQL that SQLite
+ * and D1 both run (notices/, shares/): better-sqlite3 runs it in one transaction on its
+ * connection, D1 in one `batch()`. Both return each statement's rows.
  */
 import type Database from 'better-sqlite3';
-import { StoreUnavailableError } from '../store.ts';
+import { StoreUnavailableError } from './store.ts';
 
 export interface Statement {
   readonly sql: string;
@@ -31,7 +32,15 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
     maxParameters: 32_766,
     async batch<Row>(statements: readonly Statement[]) {
       try {
-        return db.transaction(() => statements.map((s) => db.prepare(s.sql).all(...s.params) as Row[])).immediate();
+        return db
+          .transaction(() =>
+            statements.map((s) => {
+              // A statement that returns no rows (an INSERT without RETURNING) is run, not read.
+              const statement = db.prepare(s.sql);
+              return (statement.reader ? statement.all(...s.params) : (statement.run(...s.params), [])) as Row[];
+            }),
+          )
+          .immediate();
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code)) {

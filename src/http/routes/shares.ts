@@ -1,0 +1,141 @@
+/**
+ * Share links (README, "Share a location"): the owner's page stores an item's locations
+ * encrypted under a key that only the link's fragment holds; whoever has the link fetches and
+ * decrypts them. The owner's token (its hash stored) updates, ends as found, or revokes.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+import { base64ToBytes, bytesToBase64, SHARE_ID_LENGTH } from '../../../crypto/index.ts';
+import { MAX_SHARE_BYTES, MAX_SHARE_DAYS } from '../../contract/limits.ts';
+import {
+  CreatedShare,
+  CreateShareRequest,
+  ShareParam,
+  SharedCiphertext,
+  ShareTokenRequest,
+  UpdateShareRequest,
+} from '../../contract/shares.ts';
+import { DAY_SECONDS } from '../../rules/retention.ts';
+import { storageState } from '../../rules/storage-budget.ts';
+import { ProblemError, problemResponse } from '../problem.ts';
+import { BODY_PROBLEMS, jsonAnswer, jsonBody, problem, typedBody, type RouteContext } from './declare.ts';
+import { bodyLimit } from 'hono/body-limit';
+
+const SHARE_BODY_LIMIT = Math.ceil((MAX_SHARE_BYTES * 4) / 3) + 4096;
+const shareBodyLimit = bodyLimit({
+  maxSize: SHARE_BODY_LIMIT,
+  onError: () => problemResponse(413, `the body exceeds ${SHARE_BODY_LIMIT} bytes`),
+});
+export const SHARES_PATH = '/v1/shares';
+const ONE = `${SHARES_PATH}/{share}`;
+const REFUSED = { 403: problem('No live share with that id and token') } as const;
+
+const toBase64Url = (bytes: Uint8Array) =>
+  bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const fromBase64Url = (text: string) => base64ToBytes(text.replace(/-/g, '+').replace(/_/g, '/') + '==');
+
+const createShareRoute = createRoute({
+  method: 'post',
+  path: SHARES_PATH,
+  summary: 'Store an item’s encrypted locations for a share link (at most 7 days)',
+  middleware: [shareBodyLimit, typedBody],
+  request: jsonBody(CreateShareRequest),
+  responses: { 201: jsonAnswer(CreatedShare, 'Stored'), ...BODY_PROBLEMS, 507: problem('Past the storage budget') },
+});
+const getShareRoute = createRoute({
+  method: 'get',
+  path: ONE,
+  summary: 'The encrypted locations behind a share link',
+  request: { params: ShareParam },
+  responses: {
+    200: jsonAnswer(SharedCiphertext, 'The ciphertext; the key is in the link’s fragment'),
+    404: problem('No such share: revoked, expired, or never made'),
+    410: problem('The owner found the item and ended the share'),
+  },
+});
+const updateShareRoute = createRoute({
+  method: 'put',
+  path: ONE,
+  summary: 'Replace a share’s encrypted locations (the owner’s page keeps it current)',
+  middleware: [shareBodyLimit, typedBody],
+  request: { params: ShareParam, ...jsonBody(UpdateShareRequest) },
+  responses: { 200: jsonAnswer(SharedCiphertext.pick({ updatedAt: true }), 'Updated'), ...BODY_PROBLEMS, ...REFUSED },
+});
+const foundShareRoute = createRoute({
+  method: 'post',
+  path: `${ONE}/found`,
+  summary: 'End a share because the item is found; the link says so until it expires',
+  middleware: [typedBody],
+  request: { params: ShareParam, ...jsonBody(ShareTokenRequest) },
+  responses: { 204: { description: 'Ended as found' }, ...BODY_PROBLEMS, ...REFUSED },
+});
+const revokeShareRoute = createRoute({
+  method: 'post',
+  path: `${ONE}/revoke`,
+  summary: 'Revoke a share: its ciphertext is deleted now',
+  middleware: [typedBody],
+  request: { params: ShareParam, ...jsonBody(ShareTokenRequest) },
+  responses: { 204: { description: 'Revoked' }, ...BODY_PROBLEMS, ...REFUSED },
+});
+
+/** The share routes' paths, for CORS and the query rate limit. */
+export const SHARE_PATHS = [
+  SHARES_PATH,
+  `${SHARES_PATH}/:share`,
+  `${SHARES_PATH}/:share/found`,
+  `${SHARES_PATH}/:share/revoke`,
+];
+
+/** @example shareRoutes(app, context) */
+export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSeconds }: RouteContext): void {
+  const refused = () => new ProblemError(403, 'no live share with that id and token');
+  const roomForMore = async () => {
+    const budget = config.storageBudgetBytes;
+    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+  };
+
+  app.openapi(createShareRoute, async (c) => {
+    const { ciphertext, tokenHash, expiresAt } = c.req.valid('json');
+    const now = nowSeconds();
+    if (expiresAt <= now || expiresAt > now + MAX_SHARE_DAYS * DAY_SECONDS)
+      throw new ProblemError(400, `expiresAt: must lie between now and ${MAX_SHARE_DAYS} days ahead`);
+    await roomForMore();
+    const id = randomBytes(SHARE_ID_LENGTH);
+    await shares.create(id, { ciphertext, tokenHash, expiresAt }, now);
+    return c.json({ share: toBase64Url(id), expiresAt }, 201);
+  });
+
+  app.openapi(getShareRoute, async (c) => {
+    const found = await shares.get(fromBase64Url(c.req.valid('param').share), nowSeconds());
+    if (!found) throw new ProblemError(404, 'no such share: it was revoked, has expired, or never existed');
+    if (found.found) throw new ProblemError(410, 'the owner has found the item and ended this share');
+    c.header('cache-control', 'no-store');
+    return c.json(
+      { ciphertext: bytesToBase64(found.ciphertext), expiresAt: found.expiresAt, updatedAt: found.updatedAt },
+      200,
+    );
+  });
+
+  app.openapi(updateShareRoute, async (c) => {
+    const { ciphertext, token } = c.req.valid('json');
+    await roomForMore();
+    const now = nowSeconds();
+    if (!(await shares.update(fromBase64Url(c.req.valid('param').share), sha256(token), ciphertext, now)))
+      throw refused();
+    return c.json({ updatedAt: now }, 200);
+  });
+
+  app.openapi(foundShareRoute, async (c) => {
+    const id = fromBase64Url(c.req.valid('param').share);
+    if (!(await shares.markFound(id, sha256(c.req.valid('json').token), nowSeconds()))) throw refused();
+    return c.body(null, 204);
+  });
+
+  app.openapi(revokeShareRoute, async (c) => {
+    if (!(await shares.revoke(fromBase64Url(c.req.valid('param').share), sha256(c.req.valid('json').token))))
+      throw refused();
+    return c.body(null, 204);
+  });
+}
