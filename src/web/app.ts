@@ -6,6 +6,16 @@
 import { formatReports } from '../sdk/formats.ts';
 import { fetchReportsById, newestFirst, type LocatedReport } from '../sdk/owner.ts';
 import { forgetKeys, hasSavedKeys, loadKeys, saveKeys } from './key-vault.ts';
+import {
+  createLink,
+  endLink,
+  linkAddress,
+  linkInFragment,
+  savedLinks,
+  updateLink,
+  viewLink,
+  type ShareLink,
+} from './sharing.ts';
 import { colourOf, MapView } from './map-view.ts';
 import type { KeyFileInput, OpenGroup } from './worker-messages.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -35,6 +45,11 @@ const ui = {
   timeline: $<HTMLElement>('timeline'),
   slider: $<HTMLInputElement>('slider'),
   sliderTime: $<HTMLOutputElement>('slider-time'),
+  viewer: $<HTMLElement>('viewer'),
+  viewerTitle: $<HTMLElement>('viewer-title'),
+  viewerStatus: $<HTMLParagraphElement>('viewer-status'),
+  linksSection: $<HTMLElement>('links-section'),
+  links: $<HTMLUListElement>('links'),
 };
 
 const params = new URLSearchParams(location.search);
@@ -115,8 +130,61 @@ async function locateAll(): Promise<void> {
   say(
     `${located.length} reports from ${keys.length} keys, decrypted here in ${openMs.toFixed(0)} ms on ${pool.size} worker(s).`,
   );
-  document.body.dataset.state = 'located';
   render(true);
+  await refreshLinks();
+  document.body.dataset.state = 'located';
+}
+
+/** Re-seals this browser's links for the devices just located, and lists them. */
+async function refreshLinks(): Promise<void> {
+  const failures: string[] = [];
+  for (const link of savedLinks())
+    if (shown.devices.includes(link.device))
+      await updateLink(serverBase(), link, shown.located).catch((error: Error) =>
+        failures.push(`${link.device}: ${error.message}`),
+      );
+  listLinks();
+  if (failures.length > 0) say(`Could not update share links (${failures.join('; ')}).`, true);
+}
+
+function listLinks(): void {
+  const links = savedLinks();
+  ui.linksSection.hidden = links.length === 0;
+  ui.links.replaceChildren(
+    ...links.map((link) => {
+      const item = document.createElement('li');
+      const title = document.createElement('div');
+      title.className = 'name';
+      title.textContent = `${link.device}, until ${new Date(link.expiresAt * 1000).toISOString().slice(0, 16)}Z`;
+      const address = document.createElement('input');
+      address.className = 'share-link';
+      address.readOnly = true;
+      address.value = linkAddress(link);
+      const copy = button('Copy', () => navigator.clipboard.writeText(address.value));
+      const found = button('Found it', () => endAndList(link, 'found'));
+      found.className = 'share-found';
+      const revoke = button('Revoke', () => endAndList(link, 'revoke'));
+      revoke.className = 'share-revoke';
+      item.append(title, address, copy, found, revoke);
+      return item;
+    }),
+  );
+}
+
+async function endAndList(link: ShareLink, how: 'revoke' | 'found'): Promise<void> {
+  await endLink(serverBase(), link, how);
+  listLinks();
+  say(
+    how === 'found' ? `The link for ${link.device} now says it is found.` : `The link for ${link.device} is revoked.`,
+  );
+}
+
+function button(label: string, action: () => Promise<unknown> | void): HTMLButtonElement {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.textContent = label;
+  element.addEventListener('click', () => void attempt(async () => void (await action())));
+  return element;
 }
 
 /** Map, slider and list for the reports on show, up to the slider's time. */
@@ -159,6 +227,17 @@ function render(reset = false): void {
         detail.textContent = 'no reports in this window';
       }
       item.append(name, detail);
+      if (newest) {
+        const share = button('Share location for 7 days', async () => {
+          const link = await createLink(serverBase(), device, located, 7);
+          listLinks();
+          say(
+            `Share link for ${device} made: whoever has it sees its positions until ${new Date(link.expiresAt * 1000).toISOString().slice(0, 16)}Z.`,
+          );
+        });
+        share.className = 'share';
+        item.append(share);
+      }
       return item;
     }),
   );
@@ -213,4 +292,52 @@ ui.forget.addEventListener('click', () => {
   say('The saved keys are gone from this browser.');
 });
 addEventListener('resize', () => map.invalidateSize());
-document.body.dataset.state = 'ready';
+
+/** A viewer's page: the link's positions, refreshed every minute, and nothing of the owner's tools. */
+async function showSharedLink(link: { share: string; key: Uint8Array }): Promise<void> {
+  for (const id of ['keys-section', 'locate-section', 'devices-section', 'links-section', 'settings'])
+    $(id).hidden = true;
+  ui.viewer.hidden = false;
+  const view = await viewLink(serverBase(), link);
+  if (view.state === 'ended') {
+    ui.viewerStatus.textContent = view.reason;
+    map.show([], [], Date.now());
+    document.body.dataset.state = 'ended';
+    return;
+  }
+  const { device, reports } = view.locations;
+  const located = reports.map(
+    (r) =>
+      ({
+        device,
+        timestamp: new Date(r.timestamp),
+        latitude: r.latitude,
+        longitude: r.longitude,
+        accuracy: r.accuracy,
+        selfReport: false,
+      }) as LocatedReport,
+  );
+  map.show(located, [device], Infinity);
+  ui.viewerTitle.textContent = `Where ${device} is`;
+  const newest = located.at(-1);
+  if (newest) {
+    ui.viewerStatus.dataset.lat = String(newest.latitude);
+    ui.viewerStatus.dataset.lon = String(newest.longitude);
+  }
+  ui.viewerStatus.textContent = newest
+    ? `Last seen ${newest.timestamp.toISOString().replace('T', ' ').slice(0, 16)} UTC (${ago(newest.timestamp)}) at ${newest.latitude.toFixed(5)}, ${newest.longitude.toFixed(5)} ±${newest.accuracy} m. The link ends ${new Date(view.expiresAt * 1000).toISOString().slice(0, 16)}Z.`
+    : 'No positions yet.';
+  document.body.dataset.state = 'viewing';
+}
+
+const sharedLink = linkInFragment();
+if (sharedLink) {
+  document.body.dataset.mode = 'viewer';
+  const refresh = () =>
+    showSharedLink(sharedLink).catch((error: Error) => (ui.viewerStatus.textContent = error.message));
+  await refresh();
+  setInterval(refresh, 60_000);
+} else {
+  listLinks();
+  document.body.dataset.state = 'ready';
+}

@@ -151,6 +151,47 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await context.close();
   }, 120_000);
 
+  it('shares one item’s positions by a link whose key the server never sees, and revokes it', async () => {
+    const owner = await browser.newContext();
+    const page = await owner.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('backpack.json')]);
+    await page.selectOption('#window', '72');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    await page.click('#devices li[data-device="Backpack"] button.share');
+    const link = await page.locator('#links .share-link').first().inputValue();
+    expect(link).toMatch(/#share=[\w-]{22}\.[\w-]{43}$/);
+    const keyPart = link.split('.').at(-1)!;
+
+    const viewer = await browser.newContext();
+    const view = await viewer.newPage();
+    const sent: string[] = [];
+    view.on('request', (request) => sent.push(`${request.url()} ${request.postData() ?? ''}`));
+    await view.goto(link);
+    await view.locator('body[data-state="viewing"]').waitFor({ timeout: 30_000 });
+    const newest = truthOf('backpack').at(-1)!;
+    const status = view.locator('#viewer-status');
+    expect([Number(await status.getAttribute('data-lat')), Number(await status.getAttribute('data-lon'))]).toEqual([
+      newest.latitude,
+      newest.longitude,
+    ]);
+    expect(await view.locator('path.cf-point').count()).toBe(truthOf('backpack').length);
+    expect(await view.locator('#keys-section').isHidden()).toBe(true);
+    // The fragment stays in the browser: no request carries the link's key.
+    for (const request of sent) expect(request.includes(keyPart), request).toBe(false);
+    await view.screenshot({ path: join(ARTIFACTS, 'web-shared-link.png') });
+
+    await page.click('#links .share-revoke');
+    await expect.poll(() => page.locator('#links li').count()).toBe(0);
+    await view.reload();
+    await view.locator('body[data-state="ended"]').waitFor();
+    expect(await status.textContent()).toContain('no longer shared');
+    await owner.close();
+    await viewer.close();
+  }, 90_000);
+
   it('refuses an outside script and an inline one (Content-Security-Policy)', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -1,0 +1,159 @@
+/**
+ * Share links from the owner's page: a link shows one item's recent positions to whoever holds
+ * it, for at most 7 days. Its key is made here and lives only in the link's fragment (after #),
+ * which browsers never send to a server; the server stores what the page sealed under it. The
+ * page keeps its links (key and owner's token) in this browser and re-seals each one whenever
+ * it has located that item again.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  openShare,
+  SHARE_ID_LENGTH,
+  SHARE_KEY_LENGTH,
+  SHARE_TOKEN_LENGTH,
+  sealShare,
+  type SharedLocations,
+} from '../../crypto/index.ts';
+import type { LocatedReport } from '../sdk/owner.ts';
+
+const STORAGE_KEY = 'crowdfind.shares';
+/** Positions one link carries at most, newest kept. */
+const MAX_SHARED_POSITIONS = 2000;
+const WEEK_MS = 7 * 86_400_000;
+
+/** A link this browser made. */
+export interface ShareLink {
+  readonly share: string;
+  readonly key: string;
+  readonly token: string;
+  readonly device: string;
+  /** Unix seconds. */
+  readonly expiresAt: number;
+}
+
+const toUrl64 = (bytes: Uint8Array) => bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const fromUrl64 = (text: string) =>
+  base64ToBytes(
+    text
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(text.length / 4) * 4, '='),
+  );
+
+/** The links this browser made that have not expired. */
+export function savedLinks(): ShareLink[] {
+  const links = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as ShareLink[];
+  return links.filter((link) => link.expiresAt * 1000 > Date.now());
+}
+
+function saveLinks(links: ShareLink[]): void {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(links));
+}
+
+/** The address that opens a link: this page, with id and key in the fragment. */
+export function linkAddress(link: ShareLink, page = `${location.origin}${location.pathname}`): string {
+  return `${page}#share=${link.share}.${link.key}`;
+}
+
+/** A device's positions as a link carries them: the last 7 days, oldest first. */
+function locationsOf(device: string, reports: readonly LocatedReport[]): SharedLocations {
+  const since = Date.now() - WEEK_MS;
+  const mine = reports
+    .filter((r) => r.device === device && r.timestamp.getTime() >= since)
+    .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+    .slice(-MAX_SHARED_POSITIONS);
+  return {
+    device,
+    reports: mine.map((r) => ({
+      timestamp: r.timestamp.getTime(),
+      latitude: r.latitude,
+      longitude: r.longitude,
+      accuracy: r.accuracy,
+    })),
+    sealedAt: Date.now(),
+  };
+}
+
+async function call(server: string, path: string, init: { method: string; body?: unknown }): Promise<Response> {
+  const response = await fetch(server + path, {
+    method: init.method,
+    ...(init.body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }),
+  });
+  if (!response.ok && response.status !== 204) {
+    const problem = (await response.json().catch(() => ({}))) as { detail?: string };
+    throw new Error(problem.detail ?? `the server answered ${response.status}`);
+  }
+  return response;
+}
+
+/** Makes a link for one device's positions, valid for `days` (at most 7). */
+export async function createLink(
+  server: string,
+  device: string,
+  reports: readonly LocatedReport[],
+  days: number,
+): Promise<ShareLink> {
+  const key = crypto.getRandomValues(new Uint8Array(SHARE_KEY_LENGTH));
+  const token = crypto.getRandomValues(new Uint8Array(SHARE_TOKEN_LENGTH));
+  const expiresAt = Math.floor(Date.now() / 1000) + Math.min(days, 7) * 86_400 - 60;
+  // The server picks the id, which the ciphertext is bound to: store a placeholder, then seal for the id.
+  const created = (await (
+    await call(server, '/v1/shares', {
+      method: 'POST',
+      body: {
+        ciphertext: bytesToBase64(
+          sealShare(key, new Uint8Array(SHARE_ID_LENGTH), { device, reports: [], sealedAt: Date.now() }),
+        ),
+        tokenHash: bytesToBase64(sha256(token)),
+        expiresAt,
+      },
+    })
+  ).json()) as { share: string };
+  const link: ShareLink = { share: created.share, key: toUrl64(key), token: bytesToBase64(token), device, expiresAt };
+  await updateLink(server, link, reports);
+  saveLinks([...savedLinks(), link]);
+  return link;
+}
+
+/** Re-seals a link with the positions located now. */
+export async function updateLink(server: string, link: ShareLink, reports: readonly LocatedReport[]): Promise<void> {
+  const sealed = sealShare(fromUrl64(link.key), fromUrl64(link.share), locationsOf(link.device, reports));
+  await call(server, `/v1/shares/${link.share}`, {
+    method: 'PUT',
+    body: { ciphertext: bytesToBase64(sealed), token: link.token },
+  });
+}
+
+/** Ends a link: `revoke` deletes it, `found` tells its viewers the item is found. */
+export async function endLink(server: string, link: ShareLink, how: 'revoke' | 'found'): Promise<void> {
+  await call(server, `/v1/shares/${link.share}/${how}`, { method: 'POST', body: { token: link.token } });
+  saveLinks(savedLinks().filter((l) => l.share !== link.share));
+}
+
+/** What a viewer's link says, read from this page's fragment; undefined when it holds none. */
+export function linkInFragment(): { share: string; key: Uint8Array } | undefined {
+  const match = /^#share=([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(location.hash);
+  return match ? { share: match[1]!, key: fromUrl64(match[2]!) } : undefined;
+}
+
+/** The viewer's fetch: the positions, or why there are none. */
+export async function viewLink(
+  server: string,
+  link: { share: string; key: Uint8Array },
+): Promise<{ state: 'shown'; locations: SharedLocations; expiresAt: number } | { state: 'ended'; reason: string }> {
+  const response = await fetch(`${server}/v1/shares/${link.share}`, { cache: 'no-store' });
+  if (response.status === 410) return { state: 'ended', reason: 'The owner has found the item; this link has ended.' };
+  if (response.status === 404)
+    return { state: 'ended', reason: 'This link is no longer shared: the owner revoked it, or it expired.' };
+  if (!response.ok) throw new Error(`the server answered ${response.status}`);
+  const body = (await response.json()) as { ciphertext: string; expiresAt: number };
+  return {
+    state: 'shown',
+    locations: openShare(link.key, fromUrl64(link.share), base64ToBytes(body.ciphertext)),
+    expiresAt: body.expiresAt,
+  };
+}
