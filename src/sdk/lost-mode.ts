@@ -125,6 +125,15 @@ export async function markFound(devices: readonly Device[], options: LostModeOpt
   return { keys: items.length, changed, unchanged: items.length - changed };
 }
 
+/**
+ * The period whose keys may carry live notices now: a notice outlives its key by a day and is
+ * published at most MAX_NOTICE_DAYS ahead, so this holds every one `markLost` can have made.
+ * @example await markFound(devices, { server, ...liveNoticeWindow(new Date()) })
+ */
+export function liveNoticeWindow(now: Date): { from: Date; until: Date } {
+  return { from: new Date(now.getTime() - 2 * DAY_MS), until: new Date(now.getTime() + MAX_NOTICE_DAYS * DAY_MS) };
+}
+
 /** Which keys of a period carry a live notice, and what the newest says (the owner can open them too). */
 export interface LostStatus {
   readonly keys: number;

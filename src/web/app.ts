@@ -4,7 +4,9 @@
  * and shows each device's positions on a map with a time slider, a device list and exports.
  */
 import { formatReports } from '../sdk/formats.ts';
+import { readKeyFile } from '../sdk/key-files.ts';
 import { fetchReportsById, newestFirst, type LocatedReport } from '../sdk/owner.ts';
+import { watch } from '../sdk/watch.ts';
 import { forgetKeys, hasSavedKeys, loadKeys, saveKeys } from './key-vault.ts';
 import {
   createLink,
@@ -50,6 +52,7 @@ const ui = {
   viewerStatus: $<HTMLParagraphElement>('viewer-status'),
   linksSection: $<HTMLElement>('links-section'),
   links: $<HTMLUListElement>('links'),
+  live: $<HTMLInputElement>('live'),
 };
 
 const params = new URLSearchParams(location.search);
@@ -64,6 +67,9 @@ const config: { tileUrl?: string } = await fetch(new URL('app/config.json', docu
 const map = new MapView($('map'), config.tileUrl ?? DEFAULT_TILE_URL);
 
 let unlocked: KeyFileInput[] = [];
+/** The key files of the last locate: what lost mode and the live watch act on. */
+let lastFiles: KeyFileInput[] = [];
+let liveWatch: AbortController | undefined;
 let pool: WorkerPool | undefined;
 let shown: { located: LocatedReport[]; devices: string[] } = { located: [], devices: [] };
 
@@ -104,6 +110,7 @@ async function locateAll(): Promise<void> {
   ui.progress.value = 0;
   say('Deriving the keys your devices used…');
   const { devices, keys } = await pool.derive(files, since, until);
+  lastFiles = files;
   const owned = new Map(keys.map((k) => [k.key.hashedIdBase64, k]));
   say(`Fetching reports for ${keys.length} keys of ${devices.length} device(s)…`);
   const payloadsById = await fetchReportsById([...owned.keys()], {
@@ -171,6 +178,73 @@ function listLinks(): void {
   );
 }
 
+/** Lost mode for one device: a notice for finders on every key of the next 7 days, or its end. */
+function lostModeControls(device: string): HTMLElement {
+  const details = document.createElement('details');
+  details.className = 'lost';
+  const summary = document.createElement('summary');
+  summary.textContent = 'Lost mode';
+  const message = document.createElement('input');
+  message.className = 'lost-message';
+  message.placeholder = 'Message for whoever finds it (shown as plain text)';
+  message.maxLength = 200;
+  const contact = document.createElement('input');
+  contact.className = 'lost-contact';
+  contact.placeholder = 'Phone number or e-mail address';
+  const on = button('Mark lost for 7 days', async () => {
+    const result = await pool!.lostMode(lastFiles, {
+      device,
+      server: serverBase(),
+      notice: { message: message.value, contact: contact.value, days: 7 },
+    });
+    say(`${device} is marked lost: a notice for finders on ${result.changed} of its ${result.keys} keys.`);
+    ui.live.checked = true;
+    await startLiveWatch();
+  });
+  on.className = 'lost-on';
+  const off = button('Found: end lost mode', async () => {
+    const result = await pool!.lostMode(lastFiles, { device, server: serverBase() });
+    say(`Lost mode for ${device} ended: ${result.changed} notices withdrawn.`);
+  });
+  off.className = 'lost-off';
+  details.append(summary, message, contact, on, off);
+  return details;
+}
+
+/** Subscribes to the keys of every located device; new reports join the map, with a notification. */
+async function startLiveWatch(): Promise<void> {
+  if (liveWatch || lastFiles.length === 0) return;
+  if ('Notification' in window && Notification.permission === 'default') await Notification.requestPermission();
+  const devices = lastFiles.flatMap((file) => readKeyFile(file.bytes, file.name));
+  liveWatch = new AbortController();
+  const stop = liveWatch;
+  void watch(devices, {
+    server: serverBase(),
+    signal: stop.signal,
+    onStatus: (line) => (ui.live.title = line),
+    onReports: (reports) => {
+      shown = { ...shown, located: newestFirst([...shown.located, ...reports]) };
+      render();
+      const newest = reports.at(-1)!;
+      document.body.dataset.live = String(Number(document.body.dataset.live ?? 0) + reports.length);
+      say(`New: ${newest.device} seen ${newest.timestamp.toISOString().slice(11, 16)} UTC.`);
+      if ('Notification' in window && Notification.permission === 'granted')
+        new Notification('Crowdfind', { body: `${newest.device} was just seen (${ago(newest.timestamp)}).` });
+    },
+  }).catch((error: Error) => {
+    say(`The live watch stopped: ${error.message}`, true);
+    ui.live.checked = false;
+    liveWatch = undefined;
+  });
+  document.body.dataset.watching = 'true';
+}
+
+function stopLiveWatch(): void {
+  liveWatch?.abort();
+  liveWatch = undefined;
+  delete document.body.dataset.watching;
+}
+
 async function endAndList(link: ShareLink, how: 'revoke' | 'found'): Promise<void> {
   await endLink(serverBase(), link, how);
   listLinks();
@@ -227,6 +301,7 @@ function render(reset = false): void {
         detail.textContent = 'no reports in this window';
       }
       item.append(name, detail);
+      item.append(lostModeControls(device));
       if (newest) {
         const share = button('Share location for 7 days', async () => {
           const link = await createLink(serverBase(), device, located, 7);
@@ -271,6 +346,14 @@ async function attempt(work: () => Promise<void>): Promise<void> {
 
 ui.locate.addEventListener('click', () => void attempt(locateAll));
 ui.slider.addEventListener('input', () => render());
+ui.live.addEventListener('change', () =>
+  ui.live.checked
+    ? void attempt(async () => {
+        if (lastFiles.length === 0) throw new Error('Locate first: the watch follows the devices on the map.');
+        await startLiveWatch();
+      })
+    : stopLiveWatch(),
+);
 ui.exportGeojson.addEventListener('click', () =>
   download('crowdfind.geojson', formatReports(shown.located, 'geojson'), 'application/geo+json'),
 );

@@ -12,11 +12,20 @@ export interface OpenGroup extends OwnedKey {
   readonly payloads: Uint8Array[];
 }
 
+/** Lost mode for one device of the key files: on with a notice, or off. */
+export interface LostModeRequest {
+  readonly device: string;
+  readonly server: string;
+  readonly notice?: { readonly message: string; readonly contact: string; readonly days: number };
+}
+
 export type WorkerRequest =
   | { type: 'derive'; id: number; files: KeyFileInput[]; since: Date; until: Date }
-  | { type: 'open'; id: number; groups: OpenGroup[] };
+  | { type: 'open'; id: number; groups: OpenGroup[] }
+  | { type: 'lost'; id: number; files: KeyFileInput[]; request: LostModeRequest };
 
 export type WorkerReply =
   | { type: 'derived'; id: number; devices: string[]; keys: OwnedKey[] }
   | { type: 'opened'; id: number; located: LocatedReport[]; milliseconds: number }
+  | { type: 'lost'; id: number; keys: number; changed: number }
   | { type: 'failed'; id: number; message: string };

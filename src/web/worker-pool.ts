@@ -5,7 +5,7 @@
  * this bundle before it runs: a Worker cannot carry subresource integrity itself.
  */
 import type { LocatedReport, OwnedKey } from '../sdk/owner.ts';
-import type { KeyFileInput, OpenGroup, WorkerReply, WorkerRequest } from './worker-messages.ts';
+import type { KeyFileInput, LostModeRequest, OpenGroup, WorkerReply, WorkerRequest } from './worker-messages.ts';
 
 declare const WORKER_SHA256: string;
 
@@ -55,6 +55,14 @@ export class WorkerPool {
     const reply = await this.#ask(this.#workers[0]!, { type: 'derive', id: this.#nextId++, files, since, until });
     if (reply.type === 'failed') throw new Error(reply.message);
     if (reply.type !== 'derived') throw new Error('unexpected worker reply');
+    return reply;
+  }
+
+  /** Turns lost mode on (publishing a notice on every key of the period) or off, for one device. */
+  async lostMode(files: KeyFileInput[], request: LostModeRequest): Promise<{ keys: number; changed: number }> {
+    const reply = await this.#ask(this.#workers[0]!, { type: 'lost', id: this.#nextId++, files, request });
+    if (reply.type === 'failed') throw new Error(reply.message);
+    if (reply.type !== 'lost') throw new Error('unexpected worker reply');
     return reply;
   }
 

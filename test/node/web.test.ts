@@ -192,6 +192,59 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await viewer.close();
   }, 90_000);
 
+  it('marks an item lost from the page, shows a finder’s report live, and ends lost mode', async () => {
+    const context = await browser.newContext({ permissions: ['notifications'] });
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('backpack.json')]);
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    const item = page.locator('#devices li[data-device="Backpack"]');
+    await item.locator('details.lost summary').click();
+    await item.locator('.lost-message').fill('Black backpack with a laptop. Please call!');
+    await item.locator('.lost-contact').fill('+44 20 7946 0018');
+    await item.locator('.lost-on').click();
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
+      .toMatch(/Backpack is marked lost/);
+    await page.locator('body[data-watching="true"]').waitFor();
+    await page.waitForTimeout(500);
+
+    // A finder passes by: its report shows the owner's notice, and the page hears of the report.
+    const [shown] = JSON.parse(await cli('keys', 'show', '--keys', file('backpack.json'))) as Array<{
+      advertisementKey: string;
+    }>;
+    const found = JSON.parse(
+      await cli(
+        'report',
+        '--key',
+        shown!.advertisementKey,
+        '--lat',
+        '51.5033',
+        '--lon',
+        '-0.1196',
+        '--server',
+        server.url,
+      ),
+    ) as { notice: { status: string; message: string } };
+    expect(found.notice).toMatchObject({ status: 'valid', message: 'Black backpack with a laptop. Please call!' });
+    await page.locator('body[data-live="1"]').waitFor({ timeout: 5000 });
+    expect(await item.getAttribute('data-lat')).toBe('51.5033');
+
+    await page.locator('#devices li[data-device="Backpack"] details.lost summary').click();
+    await page.locator('#devices li[data-device="Backpack"] .lost-off').click();
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
+      .toMatch(/Lost mode for Backpack ended: \d+ notices withdrawn/);
+    expect(JSON.parse(await cli('lost', 'status', '--keys', file('backpack.json'), '--server', server.url))).toEqual({
+      lost: false,
+      liveNotices: 0,
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'web-lost-mode.png') });
+    await context.close();
+  }, 90_000);
+
   it('refuses an outside script and an inline one (Content-Security-Policy)', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -1,20 +1,12 @@
 /** `crowdfind lost on|off|status`: lost mode for the devices in a key file. */
 import { parseContact, parseMessage } from '../../../crypto/index.ts';
 import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
-import { lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
+import { liveNoticeWindow, lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
 import { duration, parse, required, serverOption, UsageError } from '../args.ts';
 import { readDevices, type Command } from '../io.ts';
 import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
 
 const DAY_MS = 86_400_000;
-
-/**
- * The keys whose notices may still be live: a notice outlives its key by a day and is published
- * at most 31 days ahead, so this window holds every one `lost on` can have published.
- */
-function liveNoticeWindow(now: Date) {
-  return { from: new Date(now.getTime() - 2 * DAY_MS), until: new Date(now.getTime() + MAX_NOTICE_DAYS * DAY_MS) };
-}
 
 export const lostOnCommand: Command = {
   help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--watch [watch options]]
