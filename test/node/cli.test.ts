@@ -4,7 +4,16 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytesToBase64, hexToBytes, keyPairOf, RollingAccessory, sealReport } from '../../crypto/index.ts';
+import {
+  bytesToBase64,
+  generatePrivateKey,
+  hexToBytes,
+  keyPairOf,
+  parseContact,
+  RollingAccessory,
+  sealNotice,
+  sealReport,
+} from '../../crypto/index.ts';
 import { firstReceivedOfEachSeal } from '../../src/sdk/owner.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
@@ -140,6 +149,50 @@ describe('owner and finder, end to end', () => {
       const out = await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', format);
       expect(out.stdout, format).toContain(format === 'geojson' ? '151.2093' : '-33.8688');
     }
+  });
+});
+
+describe('a planted lost-mode notice', () => {
+  it('is reported to the finder as forged and its text is never shown', async () => {
+    // Someone who heard the victim's key publishes first for its id, signing with their own key.
+    const victim = keyPairOf(generatePrivateKey());
+    const planter = generatePrivateKey();
+    const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+    const planted = sealNotice(planter, {
+      message: 'Call 0900 123 456 now',
+      contact: parseContact('+449001234567'),
+      expiresAt,
+    });
+    const published = await fetch(`${server.url}/v1/notices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        notices: [
+          {
+            id: bytesToBase64(victim.hashedId),
+            notice: bytesToBase64(planted),
+            expiresAt,
+            withdrawHash: bytesToBase64(new Uint8Array(32)),
+          },
+        ],
+      }),
+    });
+    expect(published.status).toBe(200);
+    const reported = await cli(
+      'report',
+      '--key',
+      bytesToBase64(victim.advertisementKey),
+      '--lat',
+      '1',
+      '--lon',
+      '2',
+      '--server',
+      server.url,
+    );
+    expect(reported.code, reported.stderr).toBe(0);
+    expect(JSON.parse(reported.stdout).notice).toMatchObject({ status: 'forged' });
+    expect(reported.stderr).toMatch(/not the owner's/);
+    expect(reported.stdout + reported.stderr).not.toMatch(/0900|449001234567/);
   });
 });
 
