@@ -37,7 +37,10 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
 });
 try {
-  await runCli(['keys', 'new', '--rolling', '--paired', '8d', '--name', 'tag', '--out', keys], { stdout: () => {}, stderr: () => {} });
+  await runCli(['keys', 'new', '--rolling', '--paired', '8d', '--name', 'tag', '--out', keys], {
+    stdout: () => {},
+    stderr: () => {},
+  });
   await cli('simulate', '--keys', keys, '--server', server.url, '--hours', '168', '--finders', '3');
 
   // Node: the SDK's phases on this thread with the fast engine.
