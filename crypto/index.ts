@@ -6,6 +6,7 @@
 export * from './accessory.ts';
 export * from './advertisement.ts';
 export * from './bytes.ts';
+export * from './channel.ts';
 export * from './engine.ts';
 export * from './errors.ts';
 export * from './fast-p224.ts';

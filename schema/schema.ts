@@ -88,3 +88,30 @@ export const shares = sqliteTable('shares', {
   /** 1 once the owner ended the share as found. */
   found: integer('found').notNull(),
 });
+
+/**
+ * The owner↔device channel's mailboxes (docs/protocol.md §17): sealed messages filed under the
+ * SHA-256 of a capability both paired sides derive, numbered in arrival order. The server can
+ * read none of them.
+ */
+export const mailboxMessages = sqliteTable(
+  'mailbox_messages',
+  {
+    /** SHA-256 of the mailbox capability. */
+    mailbox: blob('mailbox').notNull(),
+    /** 1, 2, … within the mailbox, in arrival order. */
+    seq: integer('seq').notNull(),
+    /** The sealed message as posted. */
+    message: blob('message').notNull(),
+    /** Unix seconds. */
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.mailbox, table.seq] })],
+);
+
+/** A device's lost state: the owner's sealed, signed statement, one per state mailbox (one a day). */
+export const mailboxStates = sqliteTable('mailbox_states', {
+  mailbox: blob('mailbox').primaryKey(),
+  statement: blob('statement').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});

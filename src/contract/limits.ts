@@ -38,3 +38,14 @@ export const MAX_STREAMS_PER_SUBSCRIPTION = 2;
 export const MAX_SHARE_DAYS = 7;
 /** Most bytes of one link's ciphertext (about 3,000 positions). */
 export const MAX_SHARE_BYTES = 256 * 1024;
+
+/** Most bytes of one sealed channel message (a 4 KiB body, padded and sealed, fits). */
+export const MAX_MAILBOX_MESSAGE_BYTES = 8192;
+/** Messages one mailbox holds; past it, posts are refused until they expire. */
+export const MAX_MAILBOX_MESSAGES = 256;
+/** How long a posted message is kept (seconds): a mailbox is in use for a day, read for two more. */
+export const MAILBOX_MESSAGE_SECONDS = 3 * 86_400;
+/** Longest a read waits for a message to arrive (seconds). */
+export const MAX_MAILBOX_WAIT_SECONDS = 25;
+/** State statements one request writes (a month of days). */
+export const MAX_STATE_STATEMENTS = 31;

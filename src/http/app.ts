@@ -16,6 +16,7 @@ import { SubscriptionHub } from '../notify/hub.ts';
 import { localNotifier, type Notifier } from '../notify/notifier.ts';
 import type { NoticeStore } from '../storage/notices/store.ts';
 import type { ShareStore } from '../storage/shares/store.ts';
+import type { MailboxStore } from '../storage/mailboxes/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
@@ -29,6 +30,7 @@ import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
+import { MAILBOX_PATHS, mailboxRoutes } from './routes/mailboxes.ts';
 import { SHARE_PATHS, shareRoutes } from './routes/shares.ts';
 import { SUBSCRIPTION_PATHS, subscriptionRoutes } from './routes/subscriptions.ts';
 import { webRoutes, type WebAssets } from './routes/web.ts';
@@ -40,6 +42,8 @@ export interface AppDependencies {
   readonly notices: NoticeStore;
   /** Share links' ciphertexts, likewise. */
   readonly shares: ShareStore;
+  /** The owner↔device channel's mailboxes, likewise. */
+  readonly mailboxes: MailboxStore;
   /** Notify-when-found; by default a hub in this process that delivers no webhooks. */
   readonly notifier?: Notifier;
   readonly config: AppConfig;
@@ -69,6 +73,7 @@ const LOST_MODE_PATHS = [
   ...[findNoticesRoute, withdrawNoticesRoute, publishNoticesRoute].map((route) => route.path),
   ...SUBSCRIPTION_PATHS,
   ...SHARE_PATHS,
+  ...MAILBOX_PATHS,
 ];
 
 /**
@@ -78,6 +83,7 @@ export function createApp({
   store,
   notices,
   shares,
+  mailboxes,
   notifier,
   config,
   clock = Date.now,
@@ -121,6 +127,7 @@ export function createApp({
     limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
     notices,
     shares,
+    mailboxes,
     notifier: notifier ?? localNotifier(new SubscriptionHub({ clock })),
     clientOf,
     inBackground: (c, work) => {
@@ -139,6 +146,7 @@ export function createApp({
   noticeRoutes(app, context);
   subscriptionRoutes(app, context);
   shareRoutes(app, context);
+  mailboxRoutes(app, context);
   webRoutes(app, context, webAssets);
   metaRoutes(app, context);
 

@@ -1,10 +1,11 @@
 /**
- * What the HTTP app asks of notify-when-found. On Node it is a {@link SubscriptionHub} in the
+ * What the HTTP app asks of notify-when-found and of mailbox long-polls. On Node it is a {@link SubscriptionHub} in the
  * server process (localNotifier); on Workers every call goes to the one Durable Object that holds
  * the hub and its streams (runtime/workers/subscription-hub.ts).
  */
 import type { StoredReport } from '../storage/store.ts';
 import type { SubscribeOptions, SubscriptionHub, SubscriptionInfo } from './hub.ts';
+import { MailWaiters } from './mail-waiters.ts';
 
 export interface Notifier {
   subscribe(options: SubscribeOptions): Promise<SubscriptionInfo>;
@@ -13,14 +14,20 @@ export interface Notifier {
   events(name: string): Promise<ReadableStream<Uint8Array>>;
   /** Offers newly stored reports; returns once they are handed over (delivery goes on after). */
   publish(reports: readonly StoredReport[]): Promise<void>;
+  /** Resolves when a message is posted to the mailbox (hex id), or after `ms`. */
+  waitForMail(mailbox: string, ms: number): Promise<void>;
+  /** Tells reads waiting on the mailbox (hex id) that a message arrived. */
+  mailArrived(mailbox: string): Promise<void>;
 }
 
 /**
  * A hub in this process as a {@link Notifier}.
  * @example createApp({ store, notices, notifier: localNotifier(new SubscriptionHub()), config })
  */
-export function localNotifier(hub: SubscriptionHub): Notifier {
+export function localNotifier(hub: SubscriptionHub, waiters = new MailWaiters()): Notifier {
   return {
+    waitForMail: (mailbox, ms) => waiters.wait(mailbox, ms),
+    mailArrived: async (mailbox) => waiters.wake(mailbox),
     subscribe: async (options) => hub.subscribe(options),
     renew: async (name, options) => hub.renew(name, options),
     cancel: async (name) => hub.cancel(name),

@@ -13,6 +13,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Notifier } from '../../notify/notifier.ts';
 import type { NoticeStore } from '../../storage/notices/store.ts';
 import type { ShareStore } from '../../storage/shares/store.ts';
+import type { MailboxStore } from '../../storage/mailboxes/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
 import type { ReportLimit } from '../middleware/rate-limit/index.ts';
 import { problemResponse } from '../problem.ts';
@@ -31,6 +32,8 @@ export interface RouteContext {
   readonly notices: NoticeStore;
   /** Share links' ciphertexts. */
   readonly shares: ShareStore;
+  /** The owner↔device channel's mailboxes. */
+  readonly mailboxes: MailboxStore;
   /** Notify-when-found: subscriptions and the delivery of new reports to them. */
   readonly notifier: Notifier;
   /** Who is asking, for per-client limits: the peer, or behind a trusted proxy the forwarded client. */

@@ -18,6 +18,7 @@ import { retentionStart } from '../../rules/retention.ts';
 import { sqliteExecutor } from '../../storage/sql-executor.ts';
 import { SqlNoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
+import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
@@ -141,6 +142,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   );
   const notices = new SqlNoticeStore(sqliteExecutor(db));
   const shares = new SqlShareStore([sqliteExecutor(db)]);
+  const mailboxes = new SqlMailboxStore([sqliteExecutor(db)]);
   const hub = new SubscriptionHub({
     clock,
     webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
@@ -151,6 +153,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     store,
     notices,
     shares,
+    mailboxes,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub),
     config: options.config,
@@ -167,6 +170,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     if (expiredNotices > 0) log(`pruned ${expiredNotices} expired notices`);
     const expiredShares = await shares.prune(Math.floor(clock() / 1000));
     if (expiredShares > 0) log(`pruned ${expiredShares} expired shares`);
+    const expiredMail = await mailboxes.prune(Math.floor(clock() / 1000));
+    if (expiredMail > 0) log(`pruned ${expiredMail} expired mailbox messages and states`);
     return removed;
   };
   const pruneInBackground = () =>

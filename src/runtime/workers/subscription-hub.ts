@@ -1,12 +1,13 @@
 /**
- * Notify-when-found on Workers: one Durable Object holds the subscription hub, its event streams
- * and its webhook retries, because every isolate that takes an upload must reach the same
+ * Notify-when-found and mailbox long-polls on Workers: one Durable Object holds the subscription
+ * hub, its event streams, its webhook retries and the parked mailbox reads, because every isolate that takes an upload must reach the same
  * subscriptions. The Worker talks to it through {@link durableNotifier}: RPC for the calls, a
  * fetch for the event stream. Subscriptions live in the object's memory, as they do in the Node
  * process: a restart ends them, and clients subscribe again (their stream's 404 says so).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { SubscriptionError, SubscriptionHub, type SubscribeOptions, type SubscriptionInfo } from '../../notify/hub.ts';
+import { MailWaiters } from '../../notify/mail-waiters.ts';
 import type { Notifier } from '../../notify/notifier.ts';
 import { RetryingWebhookSender } from '../../notify/webhook.ts';
 import { configFromEnv, type Environment } from '../../rules/config.ts';
@@ -36,6 +37,7 @@ function unwrap<T>(answer: Answer<T>): T {
 /** The Durable Object class (bound as SUBSCRIPTIONS in wrangler.toml). */
 export class SubscriptionHubObject extends DurableObject {
   readonly #hub: SubscriptionHub;
+  readonly #waiters = new MailWaiters();
 
   constructor(state: DurableObjectState, env: Environment) {
     super(state, env);
@@ -68,6 +70,14 @@ export class SubscriptionHubObject extends DurableObject {
 
   publish(reports: StoredReport[]): void {
     this.#hub.publish(reports);
+  }
+
+  waitForMail(mailbox: string, ms: number): Promise<void> {
+    return this.#waiters.wait(mailbox, ms);
+  }
+
+  mailArrived(mailbox: string): void {
+    this.#waiters.wake(mailbox);
   }
 
   /** The event stream of the subscription named in the path's last segment. */
@@ -105,6 +115,12 @@ export function durableNotifier(namespace: DurableObjectNamespace<SubscriptionHu
     },
     publish: async (reports) => {
       await hub().publish([...reports]);
+    },
+    waitForMail: async (mailbox, ms) => {
+      await hub().waitForMail(mailbox, ms);
+    },
+    mailArrived: async (mailbox) => {
+      await hub().mailArrived(mailbox);
     },
   };
 }

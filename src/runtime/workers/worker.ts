@@ -17,6 +17,7 @@ import { d1Executor } from '../../storage/sql-executor.ts';
 import { ShardedNoticeStore } from '../../storage/notices/sharded.ts';
 import { SqlNoticeStore, type NoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
+import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
 import { BindingRateLimiter } from './binding-rate-limiter.ts';
 import { durableNotifier, SubscriptionHubObject } from './subscription-hub.ts';
 
@@ -101,6 +102,7 @@ export function createWorkerApp(
     store: storeFor(env),
     notices: noticesFor(env),
     shares: new SqlShareStore(shardDatabases(env).map(d1Executor)),
+    mailboxes: new SqlMailboxStore(shardDatabases(env).map(d1Executor)),
     ...(env.ASSETS ? { webAssets: bindingAssets(env.ASSETS) } : {}),
     // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
     ...(env.SUBSCRIPTIONS ? { notifier: durableNotifier(env.SUBSCRIPTIONS) } : {}),
@@ -134,6 +136,9 @@ export default {
     const now = Math.floor(controller.scheduledTime / 1000);
     const expiredNotices = await noticesFor(env).prune(now);
     const expiredShares = await new SqlShareStore(shardDatabases(env).map(d1Executor)).prune(now);
-    console.log(`pruned ${removed} expired reports, ${expiredNotices} notices and ${expiredShares} shares`);
+    const expiredMail = await new SqlMailboxStore(shardDatabases(env).map(d1Executor)).prune(now);
+    console.log(
+      `pruned ${removed} expired reports, ${expiredNotices} notices, ${expiredShares} shares and ${expiredMail} mailbox rows`,
+    );
   },
 } satisfies ExportedHandler<WorkerEnv>;

@@ -1,0 +1,75 @@
+/** The shapes of the owner↔device channel's routes (docs/protocol.md §17). */
+import { z } from '@hono/zod-openapi';
+import { decodeBase64, MAILBOX_KEY_LENGTH } from '../../crypto/index.ts';
+import { MAX_MAILBOX_MESSAGE_BYTES, MAX_MAILBOX_WAIT_SECONDS, MAX_STATE_STATEMENTS } from './limits.ts';
+import { decoded } from './schemas.ts';
+
+/** Standard base64 of 1 to `max` bytes (or exactly `exact`). */
+const bytes = (what: string, check: (length: number) => string | undefined) =>
+  decoded((text) => {
+    const value = decodeBase64(text);
+    if (typeof value === 'string') return value;
+    return check(value.length) ?? value;
+  });
+
+const Capability = bytes('a mailbox capability', (n) =>
+  n === MAILBOX_KEY_LENGTH ? undefined : `a mailbox capability is ${MAILBOX_KEY_LENGTH} bytes, got ${n}`,
+).openapi({
+  type: 'string',
+  description: 'Standard base64 of the 32-byte capability both paired sides derive; the server files by its SHA-256',
+});
+const Sealed = (max: number) =>
+  bytes('a sealed message', (n) =>
+    n >= 48 && n <= max ? undefined : `a sealed message is 48 to ${max} bytes, got ${n}`,
+  ).openapi({
+    type: 'string',
+    description: `Standard base64 of a sealed channel message, at most ${max} bytes`,
+  });
+
+export const PostMessageRequest = z
+  .object({ capability: Capability, message: Sealed(MAX_MAILBOX_MESSAGE_BYTES) })
+  .openapi('PostMessageRequest');
+export const PostedMessage = z.object({ seq: z.number().int() }).openapi('PostedMessage');
+
+export const ReadMessagesRequest = z
+  .object({
+    capability: Capability,
+    after: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .openapi({ description: 'Only messages after this seq; default 0' }),
+    waitSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_MAILBOX_WAIT_SECONDS)
+      .optional()
+      .openapi({
+        description: `When none: wait this long for one (long-poll), at most ${MAX_MAILBOX_WAIT_SECONDS}; default 0`,
+      }),
+  })
+  .openapi('ReadMessagesRequest');
+export const MailboxMessages = z
+  .object({ messages: z.array(z.object({ seq: z.number().int(), message: z.string() })) })
+  .openapi('MailboxMessages');
+
+export const SetStatesRequest = z
+  .object({
+    states: z
+      .array(
+        z.object({
+          capability: Capability,
+          statement: Sealed(2048),
+          expiresAt: z.number().int().nonnegative().openapi({ description: 'Unix seconds, at most 31 days ahead' }),
+        }),
+      )
+      .min(1)
+      .max(MAX_STATE_STATEMENTS),
+  })
+  .openapi('SetStatesRequest');
+export const ReadStateRequest = z.object({ capability: Capability }).openapi('ReadStateRequest');
+export const MailboxState = z
+  .object({ statement: z.string().nullable().openapi({ description: 'The sealed statement, or null' }) })
+  .openapi('MailboxState');

@@ -1,0 +1,131 @@
+/**
+ * The owner↔device channel (docs/protocol.md §17): sealed messages posted to and read from
+ * mailboxes, and a device's lost state. A request presents a mailbox's capability; the server
+ * files by its SHA-256, so the ids it keeps do not let anyone post or read, and without the
+ * pairing nobody can name a paired device's mailbox at all. Reads may wait for a message
+ * (long-poll), parked without a query until a post wakes them.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { bytesToBase64, bytesToHex, mailboxIdOf } from '../../../crypto/index.ts';
+import { MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, MAX_NOTICE_DAYS } from '../../contract/limits.ts';
+import {
+  MailboxMessages,
+  MailboxState,
+  PostedMessage,
+  PostMessageRequest,
+  ReadMessagesRequest,
+  ReadStateRequest,
+  SetStatesRequest,
+} from '../../contract/mailboxes.ts';
+import { DAY_SECONDS } from '../../rules/retention.ts';
+import { storageState } from '../../rules/storage-budget.ts';
+import { ProblemError } from '../problem.ts';
+import {
+  BODY_PROBLEMS,
+  idRequestBodyLimit,
+  jsonAnswer,
+  jsonBody,
+  problem,
+  typedBody,
+  type RouteContext,
+} from './declare.ts';
+
+/** Messages one read returns at most. */
+const READ_LIMIT = 100;
+
+const postRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/messages',
+  summary: 'Post a sealed message to a mailbox',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(PostMessageRequest),
+  responses: {
+    201: jsonAnswer(PostedMessage, 'Filed; its number in the mailbox'),
+    ...BODY_PROBLEMS,
+    507: problem(`The mailbox holds ${MAX_MAILBOX_MESSAGES} messages, or the database is past its storage budget`),
+  },
+});
+const readRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/messages/read',
+  summary: 'Read a mailbox’s messages after a number, waiting for one if asked (long-poll)',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(ReadMessagesRequest),
+  responses: {
+    200: jsonAnswer(MailboxMessages, 'Messages, oldest first; empty when none came in time'),
+    ...BODY_PROBLEMS,
+  },
+});
+const setStatesRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/states',
+  summary: 'Set a device’s lost state: the owner’s sealed statement, one per day’s state mailbox',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(SetStatesRequest),
+  responses: { 204: { description: 'Set' }, ...BODY_PROBLEMS, 507: problem('Past the storage budget') },
+});
+const readStateRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/states/read',
+  summary: 'A device asks whether it is lost: the statement in its state mailbox, if any',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(ReadStateRequest),
+  responses: { 200: jsonAnswer(MailboxState, 'The statement or null'), ...BODY_PROBLEMS },
+});
+
+/** The channel's paths, for CORS and the query rate limit. */
+export const MAILBOX_PATHS = [postRoute, readRoute, setStatesRoute, readStateRoute].map((route) => route.path);
+
+/** @example mailboxRoutes(app, context) */
+export function mailboxRoutes(
+  app: OpenAPIHono,
+  { mailboxes, notifier, store, config, nowSeconds }: RouteContext,
+): void {
+  const roomForMore = async () => {
+    const budget = config.storageBudgetBytes;
+    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+  };
+
+  app.openapi(postRoute, async (c) => {
+    const { capability, message } = c.req.valid('json');
+    await roomForMore();
+    const mailbox = mailboxIdOf(capability);
+    const now = nowSeconds();
+    const seq = await mailboxes.post(mailbox, message, now + MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, now);
+    if (seq === undefined)
+      throw new ProblemError(507, `the mailbox holds ${MAX_MAILBOX_MESSAGES} messages; they expire after 3 days`);
+    await notifier.mailArrived(bytesToHex(mailbox));
+    return c.json({ seq }, 201);
+  });
+
+  app.openapi(readRoute, async (c) => {
+    const { capability, after = 0, waitSeconds = 0 } = c.req.valid('json');
+    const mailbox = mailboxIdOf(capability);
+    let messages = await mailboxes.read(mailbox, after, READ_LIMIT, nowSeconds());
+    if (messages.length === 0 && waitSeconds > 0) {
+      await notifier.waitForMail(bytesToHex(mailbox), waitSeconds * 1000);
+      messages = await mailboxes.read(mailbox, after, READ_LIMIT, nowSeconds());
+    }
+    return c.json({ messages: messages.map((m) => ({ seq: m.seq, message: bytesToBase64(m.message) })) }, 200);
+  });
+
+  app.openapi(setStatesRoute, async (c) => {
+    const now = nowSeconds();
+    const states = c.req.valid('json').states;
+    states.forEach((state, i) => {
+      if (state.expiresAt <= now || state.expiresAt > now + MAX_NOTICE_DAYS * DAY_SECONDS)
+        throw new ProblemError(400, `states.${i}.expiresAt: must lie between now and ${MAX_NOTICE_DAYS} days ahead`);
+    });
+    await roomForMore();
+    await mailboxes.setStates(
+      states.map((s) => ({ mailbox: mailboxIdOf(s.capability), statement: s.statement, expiresAt: s.expiresAt })),
+    );
+    return c.body(null, 204);
+  });
+
+  app.openapi(readStateRoute, async (c) => {
+    const statement = await mailboxes.state(mailboxIdOf(c.req.valid('json').capability), nowSeconds());
+    return c.json({ statement: statement ? bytesToBase64(statement) : null }, 200);
+  });
+}

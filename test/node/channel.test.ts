@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AuthenticationError,
+  bytesToHex,
+  mailboxCapability,
+  mailboxIdOf,
+  newChannelKeys,
+  openChannelMessage,
+  publicKeysOf,
+  sealChannelMessage,
+} from '../../crypto/index.ts';
+
+describe('the owner↔device channel', () => {
+  const secret = new Uint8Array(32).fill(7);
+  const owner = newChannelKeys();
+  const device = newChannelKeys();
+  const mailbox = mailboxIdOf(mailboxCapability(secret, 'to-device', 20_000));
+
+  it('derives mailbox capabilities as the protocol states (computed with openssl)', () => {
+    // printf 'crowdfind mailbox v1to-device\x00\x00\x4e\x20' | openssl dgst -sha256 -mac HMAC -macopt hexkey:0707…07
+    expect(bytesToHex(mailboxCapability(secret, 'to-device', 20_000))).toBe(
+      '679297e69dcc9aaf2d3bdcc0ebf7f51982444de79140ed5cfcc55a80d56de1b0',
+    );
+  });
+
+  it('opens what the other side sealed for this mailbox', async () => {
+    const sealed = await sealChannelMessage({ type: 'ring', seq: 1 }, mailbox, owner, publicKeysOf(device));
+    expect(sealed.length % 256).toBe(48 % 256); // enc (32) + tag (16) beside a padded plaintext
+    expect(await openChannelMessage(sealed, mailbox, device, publicKeysOf(owner))).toEqual({ type: 'ring', seq: 1 });
+  });
+
+  it('refuses a message signed by another key, sealed for another mailbox or recipient, or altered', async () => {
+    const stranger = newChannelKeys();
+    const forged = await sealChannelMessage({ type: 'photo' }, mailbox, stranger, publicKeysOf(device));
+    await expect(openChannelMessage(forged, mailbox, device, publicKeysOf(owner))).rejects.toThrow(/not signed by/);
+    const genuine = await sealChannelMessage({ type: 'photo' }, mailbox, owner, publicKeysOf(device));
+    const otherMailbox = mailboxIdOf(mailboxCapability(secret, 'to-device', 20_001));
+    await expect(openChannelMessage(genuine, otherMailbox, device, publicKeysOf(owner))).rejects.toThrow(
+      AuthenticationError,
+    );
+    await expect(openChannelMessage(genuine, mailbox, stranger, publicKeysOf(owner))).rejects.toThrow(
+      AuthenticationError,
+    );
+    const altered = genuine.slice();
+    altered[60]! ^= 1;
+    await expect(openChannelMessage(altered, mailbox, device, publicKeysOf(owner))).rejects.toThrow(
+      AuthenticationError,
+    );
+  });
+});
