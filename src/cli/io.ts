@@ -5,6 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
+import { readPairing, type Pairing } from '../sdk/pairing.ts';
 import { UsageError } from './args.ts';
 
 /** Where the CLI writes; tests capture it. */
@@ -56,6 +57,16 @@ export function readInput(path: string): Buffer {
 /** The devices in a key file, named after the file where it names none. */
 export function readDevices(path: string): Device[] {
   return readKeyFile(new Uint8Array(readInput(path)), basename(path).replace(/\.[^.]+$/, ''));
+}
+
+/** The --pairing file of a command, which must be the given side's. */
+export function readPairingFile(values: Record<string, unknown>, role: Pairing['role']): Pairing {
+  const path = values.pairing;
+  if (typeof path !== 'string') throw new UsageError('--pairing is required');
+  const pairing = readPairing(readInput(path).toString('utf8'));
+  if (pairing.role !== role)
+    throw new UsageError(`${path} is the ${pairing.role}'s side of the pairing; this command takes the ${role}'s`);
+  return pairing;
 }
 
 /** Writes `text` to the file at `path`, or to stdout without one. */

@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
 import { UsageError } from './args.ts';
 import { beaconCommand } from './commands/beacon.ts';
+import { commandCommand } from './commands/command.ts';
+import { deviceRunCommand } from './commands/device-run.ts';
+import { inboxCommand } from './commands/inbox.ts';
+import { pairCommand } from './commands/pair.ts';
 import { keysNewCommand } from './commands/keys-new.ts';
 import { keysShowCommand } from './commands/keys-show.ts';
 import { locateCommand } from './commands/locate.ts';
@@ -32,6 +36,10 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   lost on|off|status
                  owner: mark devices lost with a message for finders, end it, or check it
   beacon         a lost device with a connection reporting its own position
+  pair           pair yourself with a phone: two key files, one for each side
+  command        owner: ask a paired phone to locate, ring, show a message, take a photo, lost, found
+  inbox          owner: what a paired phone answered, opened and checked
+  device run     a stand-in for a paired phone in lost mode
   serve          run the server (configured as npm start)
 
 Global: --debug shows stack traces; --version prints the version.
@@ -53,8 +61,12 @@ const LOST_USAGE = `crowdfind lost — lost mode
 
 crowdfind lost <on|off|status> --help for details.`;
 
+const DEVICE_USAGE = `crowdfind device — a stand-in for a paired phone
+
+  device run     answer the owner's commands (crowdfind device run --help)`;
+
 /** Help for names that are not commands themselves. */
-const HELP_OF: Record<string, string> = { keys: KEYS_USAGE, lost: LOST_USAGE };
+const HELP_OF: Record<string, string> = { keys: KEYS_USAGE, lost: LOST_USAGE, device: DEVICE_USAGE };
 /** Names that group subcommands: `keys new`, `lost on`. */
 const GROUPS = new Set(Object.keys(HELP_OF));
 
@@ -69,6 +81,10 @@ const COMMANDS: Record<string, Command> = {
   'lost off': lostOffCommand,
   'lost status': lostStatusCommand,
   beacon: beaconCommand,
+  pair: pairCommand,
+  command: commandCommand,
+  inbox: inboxCommand,
+  'device run': deviceRunCommand,
   serve: serveCommand,
 };
 

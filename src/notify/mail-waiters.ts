@@ -36,6 +36,11 @@ export class MailWaiters {
     for (const done of [...(this.#waiting.get(mailbox) ?? [])]) done();
   }
 
+  /** Answers every parked read now (server shutdown). */
+  releaseAll(): void {
+    for (const mailbox of [...this.#waiting.keys()]) this.wake(mailbox);
+  }
+
   /** Reads parked now. */
   get size(): number {
     return this.#count;

@@ -14,3 +14,6 @@ export * from './server-sent-events.ts';
 export * from './watch.ts';
 export * from './beacon.ts';
 export * from './home-assistant.ts';
+export * from './channel.ts';
+export * from './pairing.ts';
+export * from './device-agent.ts';

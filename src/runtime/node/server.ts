@@ -11,6 +11,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { compileP224Module, fastP224 } from '../../../crypto/index.ts';
 import { createApp } from '../../http/app.ts';
 import { SubscriptionHub } from '../../notify/hub.ts';
+import { MailWaiters } from '../../notify/mail-waiters.ts';
 import { localNotifier } from '../../notify/notifier.ts';
 import { RetryingWebhookSender } from '../../notify/webhook.ts';
 import type { AppConfig } from '../../rules/config.ts';
@@ -143,6 +144,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const notices = new SqlNoticeStore(sqliteExecutor(db));
   const shares = new SqlShareStore([sqliteExecutor(db)]);
   const mailboxes = new SqlMailboxStore([sqliteExecutor(db)]);
+  const waiters = new MailWaiters();
   const hub = new SubscriptionHub({
     clock,
     webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
@@ -155,7 +157,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     shares,
     mailboxes,
     ...(webAssets ? { webAssets } : {}),
-    notifier: localNotifier(hub),
+    notifier: localNotifier(hub, waiters),
     config: options.config,
     clock,
     log,
@@ -231,8 +233,10 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         shuttingDown = true;
-        // Event streams never end by themselves: end them, or the server waits out its grace.
+        // Event streams and parked mailbox reads do not end by themselves: end them, or the
+        // server waits out its grace.
         hub.close();
+        waiters.releaseAll();
         const force = setTimeout(
           () => 'closeAllConnections' in server && server.closeAllConnections(),
           SHUTDOWN_GRACE_MS,

@@ -30,8 +30,8 @@ export interface MailboxStore {
 }
 
 const POST_SQL = `INSERT INTO mailbox_messages (mailbox, seq, message, expires_at)
-  SELECT ?1, (SELECT coalesce(max(seq), 0) + 1 FROM mailbox_messages WHERE mailbox = ?1), ?2, ?3
-  WHERE (SELECT count(*) FROM mailbox_messages WHERE mailbox = ?1 AND expires_at > ?5) < ?4
+  SELECT ?, (SELECT coalesce(max(seq), 0) + 1 FROM mailbox_messages WHERE mailbox = ?), ?, ?
+  WHERE (SELECT count(*) FROM mailbox_messages WHERE mailbox = ? AND expires_at > ?) < ?
   RETURNING seq`;
 const READ_SQL = `SELECT seq, message FROM mailbox_messages
   WHERE mailbox = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?`;
@@ -53,7 +53,7 @@ export class SqlMailboxStore implements MailboxStore {
 
   async post(mailbox: Uint8Array, message: Uint8Array, expiresAt: number, capacity: number, now: number) {
     const [rows] = await this.#shard(mailbox).batch<{ seq: number }>([
-      { sql: POST_SQL, params: [mailbox, message, expiresAt, capacity, now] },
+      { sql: POST_SQL, params: [mailbox, mailbox, message, expiresAt, mailbox, now, capacity] },
     ]);
     return rows![0]?.seq;
   }

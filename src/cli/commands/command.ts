@@ -1,0 +1,77 @@
+/** `crowdfind command`: the owner asks a paired phone to do something. */
+import { channelDay } from '../../../crypto/index.ts';
+import {
+  COMMANDS,
+  readFromPeer,
+  sendToPeer,
+  setLostState,
+  type ChannelBody,
+  type CommandType,
+} from '../../sdk/channel.ts';
+import type { Pairing } from '../../sdk/pairing.ts';
+import { duration, parse, serverOption, UsageError } from '../args.ts';
+import { readPairingFile, type Command } from '../io.ts';
+
+export const commandCommand: Command = {
+  help: `crowdfind command <${COMMANDS.join('|')}> --pairing FILE --server URL
+                 [--text TEXT] [--callback NUMBER] [--expires 10m] [--wait 30s]
+
+Signs the command with your key, seals it to the phone and posts it to the phone's mailbox of
+the day. message and lost take --text (shown on the lock screen) and --callback (a number to
+call); lost also stores the lost state for 31 days, so a phone that was reset and still has its
+pairing finds itself lost on start; found clears it. The phone refuses the command after
+--expires (default 10m) and refuses any copy of it. --wait waits for the phone's answer and
+prints it.`,
+
+  async run(args, io) {
+    const [type, ...rest] = args;
+    if (!COMMANDS.includes(type as CommandType))
+      throw new UsageError(`name a command: ${COMMANDS.join(', ')} (crowdfind command --help)`);
+    const values = parse(rest, {
+      pairing: { type: 'string' },
+      server: { type: 'string' },
+      text: { type: 'string' },
+      callback: { type: 'string' },
+      expires: { type: 'string' },
+      wait: { type: 'string' },
+    });
+    const pairing = readPairingFile(values, 'owner');
+    const server = serverOption(values);
+    const now = io.now?.().getTime() ?? Date.now();
+    const body: ChannelBody = {
+      type: type!,
+      seq: now,
+      expiresAt: Math.floor((now + duration(values, 'expires', '10m')) / 1000),
+      ...(values.text ? { message: values.text } : {}),
+      ...(values.callback ? { callback: values.callback } : {}),
+    };
+    const seq = await sendToPeer(pairing, body, { server, now });
+    if (type === 'lost' || type === 'found')
+      await setLostState(pairing, { ...body, expiresAt: Math.floor(now / 1000) + 31 * 86_400 - 120 }, { server, now });
+    io.stdout(JSON.stringify({ sent: type, to: pairing.name, seq: body.seq, mailboxSeq: seq }) + '\n');
+    if (values.wait !== undefined) await waitForAnswer(pairing, server, body.seq, duration(values, 'wait', '30s'), io);
+  },
+};
+
+/** Prints the phone's answer to `seq`, or says none came in time (exit 1). */
+async function waitForAnswer(
+  pairing: Pairing,
+  server: string,
+  seq: number,
+  ms: number,
+  io: { stdout: (t: string) => void },
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  let after = 0;
+  while (Date.now() < deadline) {
+    const wait = Math.min(25, Math.ceil((deadline - Date.now()) / 1000));
+    for (const message of await readFromPeer(pairing, channelDay(Date.now()), after, wait, { server })) {
+      after = message.seq;
+      if ('body' in message && message.body.inReplyTo === seq) {
+        io.stdout(JSON.stringify(message.body) + '\n');
+        return;
+      }
+    }
+  }
+  throw new Error(`no answer from ${pairing.name} within ${ms / 1000} s (it may be off or out of reach)`);
+}

@@ -1,0 +1,78 @@
+/** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { runDeviceAgent } from '../../sdk/device-agent.ts';
+import { positionAt } from '../../sdk/simulate.ts';
+import { number, parse, serverOption, UsageError } from '../args.ts';
+import { readPairingFile, type Command } from '../io.ts';
+import { readRoute } from '../route-file.ts';
+
+export const deviceRunCommand: Command = {
+  help: `crowdfind device run --pairing FILE --server URL (--route FILE.geojson [--hours H] | --lat --lon)
+                 [--log FILE] [--state FILE] [--sim-changed] [--count N]
+
+Stands in for a phone in lost mode: asks on start whether it is lost (a reset phone with its
+pairing re-enters lost mode), then waits for its owner's commands, obeys those signed by the
+owner, new and unexpired, and answers sealed to the owner: locate with its position on the
+route (walked over H hours, default 1) or at --lat/--lon, ring, message and lost/found by
+saying what a phone would show. Every obeyed command is appended to --log (default FILE.log),
+which no command can erase. What it has obeyed is kept in --state (default FILE.state), so a
+restart neither repeats nor misses a command; a phone without that record (reset) skips the
+commands already waiting rather than obey any twice. --sim-changed reports a SIM change at
+start; --count stops after N messages (0: after start-up).`,
+
+  async run(args, io) {
+    const values = parse(args, {
+      pairing: { type: 'string' },
+      server: { type: 'string' },
+      route: { type: 'string' },
+      hours: { type: 'string' },
+      lat: { type: 'string' },
+      lon: { type: 'string' },
+      log: { type: 'string' },
+      state: { type: 'string' },
+      'sim-changed': { type: 'boolean' },
+      count: { type: 'string' },
+    });
+    const pairing = readPairingFile(values, 'device');
+    const server = serverOption(values);
+    const start = io.now?.() ?? new Date();
+    let position: (time: Date) => { latitude: number; longitude: number; accuracy: number };
+    if (values.route !== undefined) {
+      const route = readRoute(values.route as string);
+      const span = number(values, 'hours', 1) * 3_600_000;
+      position = (time) => {
+        const [longitude, latitude] = positionAt(route, Math.min(1, (time.getTime() - start.getTime()) / span));
+        return { latitude, longitude, accuracy: 10 };
+      };
+    } else if (values.lat !== undefined && values.lon !== undefined) {
+      const fix = { latitude: number(values, 'lat'), longitude: number(values, 'lon'), accuracy: 10 };
+      position = () => fix;
+    } else throw new UsageError('give --route, or --lat and --lon');
+    const count = values.count === undefined ? undefined : number(values, 'count');
+    const log = (values.log as string | undefined) ?? `${values.pairing as string}.log`;
+    const memoryFile = (values.state as string | undefined) ?? `${values.pairing as string}.state`;
+    const stop = new AbortController();
+    const interrupt = () => stop.abort();
+    process.once('SIGINT', interrupt);
+    try {
+      const state = await runDeviceAgent({
+        server,
+        pairing,
+        position,
+        say: (line) => io.stdout(`${line}\n`),
+        // Appended and never truncated: no command of the owner's reaches this file.
+        obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
+        simChanged: values['sim-changed'] === true,
+        memory: {
+          load: () => (existsSync(memoryFile) ? JSON.parse(readFileSync(memoryFile, 'utf8')) : undefined),
+          save: (memory) => writeFileSync(memoryFile, JSON.stringify(memory), { mode: 0o600 }),
+        },
+        signal: stop.signal,
+        ...(count === undefined ? {} : { count }),
+      });
+      io.stdout(`stopped; lost mode ${state.lost ? 'on' : 'off'}\n`);
+    } finally {
+      process.off('SIGINT', interrupt);
+    }
+  },
+};
