@@ -1,5 +1,5 @@
-// Lost mode end to end on the Worker, served by `wrangler dev` (workerd, local D1, the
-// subscription Durable Object) as a real HTTP server, with the same scenario as on Node.
+// Lost mode and the owner↔device channel end to end on the Worker, served by `wrangler dev`
+// (workerd, local D1, the Durable Object) as a real HTTP server, with the same scenarios as on Node.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/spawn-server.ts';
+import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE } from '../e2e/channel-scenario.ts';
 import { MOSQUITTO, CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,8 +27,7 @@ let url: string;
 let broker: Awaited<ReturnType<typeof startBroker>>;
 
 beforeAll(async () => {
-  if (!MOSQUITTO) return;
-  broker = await startBroker();
+  if (MOSQUITTO) broker = await startBroker();
   const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
     cwd: root,
     env,
@@ -48,6 +48,9 @@ beforeAll(async () => {
       persist,
       '--var',
       'WEBHOOK_ALLOW_PRIVATE:1',
+      // Both scenarios come from one address; the limits are tested elsewhere.
+      '--var',
+      'RATE_LIMIT_QUERIES:0',
       '--show-interactive-dev-session=false',
     ],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -73,6 +76,20 @@ function allBytes(path: string): Buffer {
   if (statSync(path).isFile()) return readFileSync(path);
   return Buffer.concat(readdirSync(path).map((name) => allBytes(join(path, name))));
 }
+
+describe('the owner↔device channel on the Worker (wrangler dev)', () => {
+  it('pair, every command answered, forgeries, replays and expired commands refused, a reset phone lost', async () => {
+    await channelScenario(url, folder);
+  }, 120_000);
+
+  it('leaves no command text, message or location in local D1 or the Worker’s log', () => {
+    const stored = allBytes(persist);
+    for (const secret of [LOCK_SCREEN, CALLBACK, String(PHONE_LATITUDE)]) {
+      expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
+      expect(output.includes(secret), secret).toBe(false);
+    }
+  });
+});
 
 describe.skipIf(!MOSQUITTO)('lost mode on the Worker (wrangler dev)', () => {
   it('notice, finder, SSE, webhook, watch, MQTT, beacon and withdrawal, end to end', async () => {
