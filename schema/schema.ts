@@ -115,3 +115,23 @@ export const mailboxStates = sqliteTable('mailbox_states', {
   statement: blob('statement').notNull(),
   expiresAt: integer('expires_at').notNull(),
 });
+
+/**
+ * Photos and other attachments of the channel, on Node (Workers keep them in R2): fixed-size
+ * chunks of what the device encrypted, filed under the mailbox they were posted to. The key is
+ * in a sealed message; the server holds ciphertext only.
+ */
+export const attachmentChunks = sqliteTable(
+  'attachment_chunks',
+  {
+    mailbox: blob('mailbox').notNull(),
+    /** 16 bytes the device chose. */
+    attachment: blob('attachment').notNull(),
+    /** 0, 1, … of `count`. */
+    idx: integer('idx').notNull(),
+    /** Exactly ATTACHMENT_CHUNK_BYTES. */
+    chunk: blob('chunk').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.mailbox, table.attachment, table.idx] })],
+);

@@ -47,5 +47,13 @@ export const MAX_MAILBOX_MESSAGES = 256;
 export const MAILBOX_MESSAGE_SECONDS = 3 * 86_400;
 /** Longest a read waits for a message to arrive (seconds). */
 export const MAX_MAILBOX_WAIT_SECONDS = 25;
-/** State statements one request writes (a month of days). */
+/** State statements one request writes (a month of days), and how far ahead the last may expire. */
 export const MAX_STATE_STATEMENTS = 31;
+export const MAX_STATE_DAYS = 31;
+
+/** Every attachment chunk is exactly this long (the last one padded), so sizes say little. */
+export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
+/** Chunks of one attachment at most (10 MiB). */
+export const MAX_ATTACHMENT_CHUNKS = 160;
+/** Chunks one mailbox (one device's answers of one day) holds at most (32 MiB). */
+export const MAX_MAILBOX_CHUNKS = 512;

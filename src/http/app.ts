@@ -17,6 +17,7 @@ import { localNotifier, type Notifier } from '../notify/notifier.ts';
 import type { NoticeStore } from '../storage/notices/store.ts';
 import type { ShareStore } from '../storage/shares/store.ts';
 import type { MailboxStore } from '../storage/mailboxes/store.ts';
+import type { AttachmentStore } from '../storage/attachments/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
@@ -44,6 +45,8 @@ export interface AppDependencies {
   readonly shares: ShareStore;
   /** The owner↔device channel's mailboxes, likewise. */
   readonly mailboxes: MailboxStore;
+  /** Their attachments' chunks (the SQLite file on Node, R2 on Workers). */
+  readonly attachments: AttachmentStore;
   /** Notify-when-found; by default a hub in this process that delivers no webhooks. */
   readonly notifier?: Notifier;
   readonly config: AppConfig;
@@ -84,6 +87,7 @@ export function createApp({
   notices,
   shares,
   mailboxes,
+  attachments,
   notifier,
   config,
   clock = Date.now,
@@ -128,6 +132,7 @@ export function createApp({
     notices,
     shares,
     mailboxes,
+    attachments,
     notifier: notifier ?? localNotifier(new SubscriptionHub({ clock })),
     clientOf,
     inBackground: (c, work) => {

@@ -46,11 +46,19 @@ function direction(pairing: Pairing): { out: MailboxKind; in: MailboxKind } {
 }
 
 /**
+ * The capability of the mailbox this side posts to (`out`) or reads (`in`) on a day.
+ * @example mailboxOf(device, 'out', channelDay(Date.now()))
+ */
+export function mailboxOf(pairing: Pairing, way: 'out' | 'in', day: number): Uint8Array {
+  return mailboxCapability(pairing.secret, direction(pairing)[way], day);
+}
+
+/**
  * Seals `body` for the other side and posts it to today's mailbox; resolves to its number there.
  * @example await sendToPeer(owner, { type: 'ring', seq: Date.now(), expiresAt }, { server })
  */
 export async function sendToPeer(pairing: Pairing, body: ChannelBody, options: ChannelOptions): Promise<number> {
-  const capability = mailboxCapability(pairing.secret, direction(pairing).out, channelDay(options.now ?? Date.now()));
+  const capability = mailboxOf(pairing, 'out', channelDay(options.now ?? Date.now()));
   const message = await sealChannelMessage(body, mailboxIdOf(capability), pairing.keys, pairing.peer);
   const answer = (await post(
     options.server,
@@ -79,7 +87,7 @@ export async function readFromPeer(
   waitSeconds: number,
   options: ChannelOptions,
 ): Promise<Received[]> {
-  const capability = mailboxCapability(pairing.secret, direction(pairing).in, day);
+  const capability = mailboxOf(pairing, 'in', day);
   const mailbox = mailboxIdOf(capability);
   const answer = (await post(
     options.server,

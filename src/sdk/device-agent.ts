@@ -16,6 +16,7 @@ import {
   type ChannelOptions,
 } from './channel.ts';
 import type { Pairing } from './pairing.ts';
+import { uploadAttachment } from './attachments.ts';
 import type { PositionFix } from './beacon.ts';
 
 /** A long-poll waits this long for a command. */
@@ -31,6 +32,8 @@ export interface DeviceAgentOptions extends ChannelOptions {
   readonly say: (line: string) => void;
   /** Appends one line to the log of obeyed commands. */
   readonly obeyed: (line: string) => void;
+  /** The camera: the next photo it takes, or undefined when it has none. */
+  readonly camera?: () => { name: string; bytes: Uint8Array } | undefined;
   /** Report a SIM change once, at start. */
   readonly simChanged?: boolean;
   /** Stop after handling this many messages (0: right after start-up); default: until `signal` aborts. */
@@ -172,6 +175,18 @@ async function obey(
       );
       await answer({ type: 'done', inReplyTo, command: 'message' });
       return;
+    case 'photo': {
+      const photo = options.camera?.();
+      if (!photo) {
+        options.say('no camera');
+        await answer({ type: 'failed', inReplyTo, command: 'photo', reason: 'this phone has no camera' });
+        return;
+      }
+      const ref = await uploadAttachment(options.pairing, photo.bytes, options);
+      options.say(`took a photo (${photo.bytes.length} bytes) and sent it encrypted`);
+      await answer({ type: 'photo', inReplyTo, name: photo.name, ...ref });
+      return;
+    }
     case 'lost':
       enterLostMode(state, body, options, 'a command');
       await answer({ type: 'done', inReplyTo, command: 'lost' });

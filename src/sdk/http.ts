@@ -49,7 +49,7 @@ export function post(
 }
 
 /**
- * Any request with the same retries; the parsed JSON answer, or undefined for 204.
+ * Any request with the same retries; the parsed JSON answer, or undefined when the answer has no body.
  * @example await request(server, `/v1/subscriptions/${name}`, { method: 'DELETE' })
  */
 export async function request(
@@ -74,8 +74,10 @@ export async function request(
       await pause(attempt);
       continue;
     }
-    if (response.status === 204) return undefined;
-    if (response.ok) return response.json();
+    if (response.ok) {
+      const text = await response.text();
+      return text === '' ? undefined : JSON.parse(text);
+    }
     const retriable = response.status === 429 || response.status >= 500;
     if (!retriable || attempt >= retries)
       throw new ServerError(

@@ -17,3 +17,4 @@ export * from './home-assistant.ts';
 export * from './channel.ts';
 export * from './pairing.ts';
 export * from './device-agent.ts';
+export * from './attachments.ts';

@@ -1,9 +1,10 @@
 /**
  * The owner↔device channel end to end against a running server, the same for every runtime:
- * pair; a stand-in phone answers every command; forged, replayed and expired commands and posts
+ * pair; a stand-in phone answers every command, a photo arriving byte for byte; forged, replayed and expired commands and posts
  * without the pairing are refused; a reset phone finds itself lost.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import {
@@ -20,9 +21,13 @@ import { cli } from './lost-mode-scenario.ts';
 export const LOCK_SCREEN = 'This phone is lost, please call';
 export const CALLBACK = '+15550123';
 export const PHONE_LATITUDE = 48.8583701;
+/** The photo the stand-in phone's camera takes: 200 kB of random bytes, so four chunks. */
+export const PHOTO = new Uint8Array(randomBytes(200_000));
 
 /** Runs the stand-in phone until it has handled `count` messages; resolves to what it printed. */
 function phone(server: string, folder: string, count: number, extra: string[] = []) {
+  mkdirSync(join(folder, 'camera'), { recursive: true });
+  writeFileSync(join(folder, 'camera', 'front.jpg'), PHOTO);
   return cli(
     'device',
     'run',
@@ -38,6 +43,8 @@ function phone(server: string, folder: string, count: number, extra: string[] = 
     join(folder, 'phone.log'),
     '--count',
     String(count),
+    '--camera',
+    join(folder, 'camera'),
     ...extra,
   );
 }
@@ -58,10 +65,17 @@ export async function channelScenario(server: string, folder: string) {
     cli('command', ...args, '--pairing', ownerFile, '--server', server, '--wait', '20s');
 
   // Every command, each answered.
-  const running = phone(server, folder, 5, ['--sim-changed']);
+  const running = phone(server, folder, 6, ['--sim-changed']);
   const located = await command('locate');
   expect(located.code, located.stderr).toBe(0);
   expect(JSON.parse(located.stdout.split('\n')[1]!)).toMatchObject({ type: 'location', latitude: PHONE_LATITUDE });
+  const photographed = await command('photo');
+  expect(photographed.code, photographed.stderr).toBe(0);
+  expect(JSON.parse(photographed.stdout.split('\n')[1]!), photographed.stdout).toMatchObject({
+    type: 'photo',
+    name: 'front.jpg',
+    count: 4,
+  });
   for (const args of [
     ['ring'],
     ['message', '--text', 'Call me', '--callback', CALLBACK],
@@ -79,11 +93,16 @@ export async function channelScenario(server: string, folder: string) {
   expect(phoneSaid.stdout).toContain(
     `LOST MODE (from a command): the lock screen shows "${LOCK_SCREEN}", call ${CALLBACK}`,
   );
-  const inbox = (await cli('inbox', '--pairing', ownerFile, '--server', server)).stdout
+  const inboxRun = await cli('inbox', '--pairing', ownerFile, '--server', server, '--out', join(folder, 'inbox'));
+  expect(inboxRun.code, inboxRun.stderr).toBe(0);
+  const inbox = inboxRun.stdout
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
-  expect(inbox.map((m) => m.type)).toEqual(['event', 'location', 'done', 'done', 'done', 'done']);
+  expect(inbox.map((m) => m.type)).toEqual(['event', 'location', 'photo', 'done', 'done', 'done', 'done']);
+  // The photo arrives byte for byte; its key is never printed.
+  expect(inbox[2].key).toBeUndefined();
+  expect(readFileSync(inbox[2].savedTo).equals(Buffer.from(PHOTO))).toBe(true);
   expect(inbox[0]).toMatchObject({ event: 'sim-changed' });
 
   // Refused: signed by another key, replayed, expired; and a post without the pairing never arrives.
@@ -127,7 +146,15 @@ export async function channelScenario(server: string, folder: string) {
 
   // The log of obeyed commands holds every command obeyed, and nothing refused.
   const log = readFileSync(join(folder, 'phone.log'), 'utf8').trim().split('\n');
-  expect(log.map((line) => line.split(' ')[2])).toEqual(['locate', 'ring', 'message', 'lost', 'found', 'ring']);
+  expect(log.map((line) => line.split(' ')[2])).toEqual([
+    'locate',
+    'photo',
+    'ring',
+    'message',
+    'lost',
+    'found',
+    'ring',
+  ]);
 
   // A reset phone, with only its pairing, asks on start whether it is lost.
   expect((await cli('command', 'lost', '--pairing', ownerFile, '--server', server, '--text', LOCK_SCREEN)).code).toBe(

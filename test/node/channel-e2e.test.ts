@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
-import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE } from '../e2e/channel-scenario.ts';
+import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE, PHOTO } from '../e2e/channel-scenario.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-channel-'));
 const log: string[] = [];
@@ -30,7 +30,7 @@ describe('the owner↔device channel on Node', () => {
     await channelScenario(server.url, folder);
   }, 120_000);
 
-  it('leaves no command text, message or location in the database files or the log', () => {
+  it('leaves no command text, message, location or photo bytes in the database files or the log', () => {
     const stored = Buffer.concat(
       readdirSync(folder)
         .filter((name) => name.startsWith('reports.db'))
@@ -41,5 +41,7 @@ describe('the owner↔device channel on Node', () => {
       expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
       expect(logged.includes(secret), secret).toBe(false);
     }
+    for (const at of [0, 65_536, 150_000])
+      expect(stored.includes(Buffer.from(PHOTO.subarray(at, at + 64)))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/spawn-server.ts';
-import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE } from '../e2e/channel-scenario.ts';
+import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE, PHOTO } from '../e2e/channel-scenario.ts';
 import { MOSQUITTO, CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,12 +82,15 @@ describe('the owner↔device channel on the Worker (wrangler dev)', () => {
     await channelScenario(url, folder);
   }, 120_000);
 
-  it('leaves no command text, message or location in local D1 or the Worker’s log', () => {
+  it('leaves no command text, message, location or photo bytes in local D1, R2 or the Worker’s log', () => {
     const stored = allBytes(persist);
     for (const secret of [LOCK_SCREEN, CALLBACK, String(PHONE_LATITUDE)]) {
       expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
       expect(output.includes(secret), secret).toBe(false);
     }
+    // Local D1 and the local R2 bucket are both under the persist folder.
+    for (const at of [0, 65_536, 150_000])
+      expect(stored.includes(Buffer.from(PHOTO.subarray(at, at + 64)))).toBe(false);
   });
 });
 

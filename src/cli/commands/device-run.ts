@@ -1,5 +1,6 @@
 /** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { runDeviceAgent } from '../../sdk/device-agent.ts';
 import { positionAt } from '../../sdk/simulate.ts';
 import { number, parse, serverOption, UsageError } from '../args.ts';
@@ -8,7 +9,7 @@ import { readRoute } from '../route-file.ts';
 
 export const deviceRunCommand: Command = {
   help: `crowdfind device run --pairing FILE --server URL (--route FILE.geojson [--hours H] | --lat --lon)
-                 [--log FILE] [--state FILE] [--sim-changed] [--count N]
+                 [--camera DIR] [--log FILE] [--state FILE] [--sim-changed] [--count N]
 
 Stands in for a phone in lost mode: asks on start whether it is lost (a reset phone with its
 pairing re-enters lost mode), then waits for its owner's commands, obeys those signed by the
@@ -30,6 +31,7 @@ start; --count stops after N messages (0: after start-up).`,
       lon: { type: 'string' },
       log: { type: 'string' },
       state: { type: 'string' },
+      camera: { type: 'string' },
       'sim-changed': { type: 'boolean' },
       count: { type: 'string' },
     });
@@ -63,6 +65,7 @@ start; --count stops after N messages (0: after start-up).`,
         // Appended and never truncated: no command of the owner's reaches this file.
         obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
         simChanged: values['sim-changed'] === true,
+        ...(values.camera ? { camera: cameraOf(values.camera as string) } : {}),
         memory: {
           load: () => (existsSync(memoryFile) ? JSON.parse(readFileSync(memoryFile, 'utf8')) : undefined),
           save: (memory) => writeFileSync(memoryFile, JSON.stringify(memory), { mode: 0o600 }),
@@ -76,3 +79,16 @@ start; --count stops after N messages (0: after start-up).`,
     }
   },
 };
+
+/** A camera that "takes" the files of a folder in name order, round and round. */
+function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } | undefined {
+  const files = readdirSync(folder)
+    .filter((name) => !name.startsWith('.'))
+    .sort();
+  let next = 0;
+  return () => {
+    if (files.length === 0) return undefined;
+    const path = join(folder, files[next++ % files.length]!);
+    return { name: basename(path), bytes: new Uint8Array(readFileSync(path)) };
+  };
+}

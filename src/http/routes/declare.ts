@@ -14,6 +14,7 @@ import type { Notifier } from '../../notify/notifier.ts';
 import type { NoticeStore } from '../../storage/notices/store.ts';
 import type { ShareStore } from '../../storage/shares/store.ts';
 import type { MailboxStore } from '../../storage/mailboxes/store.ts';
+import type { AttachmentStore } from '../../storage/attachments/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
 import type { ReportLimit } from '../middleware/rate-limit/index.ts';
 import { problemResponse } from '../problem.ts';
@@ -34,6 +35,8 @@ export interface RouteContext {
   readonly shares: ShareStore;
   /** The owner↔device channel's mailboxes. */
   readonly mailboxes: MailboxStore;
+  /** Its attachments' chunks. */
+  readonly attachments: AttachmentStore;
   /** Notify-when-found: subscriptions and the delivery of new reports to them. */
   readonly notifier: Notifier;
   /** Who is asking, for per-client limits: the peer, or behind a trusted proxy the forwarded client. */

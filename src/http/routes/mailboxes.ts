@@ -7,9 +7,17 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { bytesToBase64, bytesToHex, mailboxIdOf } from '../../../crypto/index.ts';
-import { MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, MAX_NOTICE_DAYS } from '../../contract/limits.ts';
 import {
+  ATTACHMENT_CHUNK_BYTES,
+  MAILBOX_MESSAGE_SECONDS,
+  MAX_MAILBOX_CHUNKS,
+  MAX_MAILBOX_MESSAGES,
+  MAX_STATE_DAYS,
+} from '../../contract/limits.ts';
+import {
+  GetChunkRequest,
   MailboxMessages,
+  PutChunkRequest,
   MailboxState,
   PostedMessage,
   PostMessageRequest,
@@ -19,7 +27,8 @@ import {
 } from '../../contract/mailboxes.ts';
 import { DAY_SECONDS } from '../../rules/retention.ts';
 import { storageState } from '../../rules/storage-budget.ts';
-import { ProblemError } from '../problem.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { ProblemError, problemResponse } from '../problem.ts';
 import {
   BODY_PROBLEMS,
   idRequestBodyLimit,
@@ -73,13 +82,49 @@ const readStateRoute = createRoute({
   responses: { 200: jsonAnswer(MailboxState, 'The statement or null'), ...BODY_PROBLEMS },
 });
 
+/** A chunk's JSON body: its base64 and a little more. */
+const CHUNK_BODY_LIMIT = Math.ceil((ATTACHMENT_CHUNK_BYTES * 4) / 3) + 1024;
+const chunkBodyLimit = bodyLimit({
+  maxSize: CHUNK_BODY_LIMIT,
+  onError: () => problemResponse(413, `the body exceeds ${CHUNK_BODY_LIMIT} bytes`),
+});
+const putChunkRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/attachments',
+  summary: 'Upload one fixed-size chunk of an encrypted attachment (a photo) to a mailbox',
+  middleware: [chunkBodyLimit, typedBody],
+  request: jsonBody(PutChunkRequest),
+  responses: {
+    201: { description: 'Stored' },
+    ...BODY_PROBLEMS,
+    507: problem(`The mailbox holds ${MAX_MAILBOX_CHUNKS} chunks (32 MiB a day), or the database is past its budget`),
+  },
+});
+const getChunkRoute = createRoute({
+  method: 'post',
+  path: '/v1/mailboxes/attachments/read',
+  summary: 'Download one chunk of an attachment',
+  middleware: [idRequestBodyLimit, typedBody],
+  request: jsonBody(GetChunkRequest),
+  responses: {
+    200: {
+      description: 'The chunk',
+      content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    },
+    ...BODY_PROBLEMS,
+    404: problem('No such chunk in this mailbox (or it expired)'),
+  },
+});
+
 /** The channel's paths, for CORS and the query rate limit. */
-export const MAILBOX_PATHS = [postRoute, readRoute, setStatesRoute, readStateRoute].map((route) => route.path);
+export const MAILBOX_PATHS = [postRoute, readRoute, setStatesRoute, readStateRoute, putChunkRoute, getChunkRoute].map(
+  (route) => route.path,
+);
 
 /** @example mailboxRoutes(app, context) */
 export function mailboxRoutes(
   app: OpenAPIHono,
-  { mailboxes, notifier, store, config, nowSeconds }: RouteContext,
+  { mailboxes, attachments, notifier, store, config, nowSeconds }: RouteContext,
 ): void {
   const roomForMore = async () => {
     const budget = config.storageBudgetBytes;
@@ -114,8 +159,8 @@ export function mailboxRoutes(
     const now = nowSeconds();
     const states = c.req.valid('json').states;
     states.forEach((state, i) => {
-      if (state.expiresAt <= now || state.expiresAt > now + MAX_NOTICE_DAYS * DAY_SECONDS)
-        throw new ProblemError(400, `states.${i}.expiresAt: must lie between now and ${MAX_NOTICE_DAYS} days ahead`);
+      if (state.expiresAt <= now || state.expiresAt > now + MAX_STATE_DAYS * DAY_SECONDS)
+        throw new ProblemError(400, `states.${i}.expiresAt: must lie between now and ${MAX_STATE_DAYS} days ahead`);
     });
     await roomForMore();
     await mailboxes.setStates(
@@ -127,5 +172,27 @@ export function mailboxRoutes(
   app.openapi(readStateRoute, async (c) => {
     const statement = await mailboxes.state(mailboxIdOf(c.req.valid('json').capability), nowSeconds());
     return c.json({ statement: statement ? bytesToBase64(statement) : null }, 200);
+  });
+
+  app.openapi(putChunkRoute, async (c) => {
+    const { capability, attachment, index, chunk } = c.req.valid('json');
+    await roomForMore();
+    const now = nowSeconds();
+    const stored = await attachments.put(
+      { mailbox: mailboxIdOf(capability), attachment, index },
+      chunk,
+      now + MAILBOX_MESSAGE_SECONDS,
+      MAX_MAILBOX_CHUNKS,
+    );
+    if (!stored)
+      throw new ProblemError(507, `the mailbox holds ${MAX_MAILBOX_CHUNKS} chunks; they expire after 3 days`);
+    return c.body(null, 201);
+  });
+
+  app.openapi(getChunkRoute, async (c) => {
+    const { capability, attachment, index } = c.req.valid('json');
+    const chunk = await attachments.get({ mailbox: mailboxIdOf(capability), attachment, index }, nowSeconds());
+    if (!chunk) throw new ProblemError(404, 'no such chunk in this mailbox (or it expired)');
+    return new Response(chunk as BodyInit, { headers: { 'content-type': 'application/octet-stream' } }) as never;
   });
 }

@@ -20,6 +20,7 @@ import { sqliteExecutor } from '../../storage/sql-executor.ts';
 import { SqlNoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
 import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
+import { SqlAttachmentStore } from '../../storage/attachments/sql.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
@@ -144,6 +145,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const notices = new SqlNoticeStore(sqliteExecutor(db));
   const shares = new SqlShareStore([sqliteExecutor(db)]);
   const mailboxes = new SqlMailboxStore([sqliteExecutor(db)]);
+  const attachments = new SqlAttachmentStore(sqliteExecutor(db));
   const waiters = new MailWaiters();
   const hub = new SubscriptionHub({
     clock,
@@ -156,6 +158,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     notices,
     shares,
     mailboxes,
+    attachments,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub, waiters),
     config: options.config,
@@ -172,8 +175,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     if (expiredNotices > 0) log(`pruned ${expiredNotices} expired notices`);
     const expiredShares = await shares.prune(Math.floor(clock() / 1000));
     if (expiredShares > 0) log(`pruned ${expiredShares} expired shares`);
-    const expiredMail = await mailboxes.prune(Math.floor(clock() / 1000));
-    if (expiredMail > 0) log(`pruned ${expiredMail} expired mailbox messages and states`);
+    const expiredMail =
+      (await mailboxes.prune(Math.floor(clock() / 1000))) + (await attachments.prune(Math.floor(clock() / 1000)));
+    if (expiredMail > 0) log(`pruned ${expiredMail} expired mailbox messages, states and attachment chunks`);
     return removed;
   };
   const pruneInBackground = () =>

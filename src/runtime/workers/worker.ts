@@ -12,12 +12,14 @@ import { configFromEnv, envText, type Environment } from '../../rules/config.ts'
 import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
 import { ShardedReportStore } from '../../storage/sharded/store.ts';
-import type { ReportStore } from '../../storage/store.ts';
 import { d1Executor } from '../../storage/sql-executor.ts';
 import { ShardedNoticeStore } from '../../storage/notices/sharded.ts';
 import { SqlNoticeStore, type NoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
 import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
+import { R2AttachmentStore } from '../../storage/attachments/r2.ts';
+import type { AttachmentStore } from '../../storage/attachments/store.ts';
+import { StoreUnavailableError, type ReportStore } from '../../storage/store.ts';
 import { BindingRateLimiter } from './binding-rate-limiter.ts';
 import { durableNotifier, SubscriptionHubObject } from './subscription-hub.ts';
 
@@ -35,6 +37,8 @@ export interface WorkerEnv {
   /** Optional `[[ratelimits]]` bindings; without them the limits are kept per isolate. */
   readonly UPLOAD_RATE_LIMITER?: RateLimit;
   readonly QUERY_RATE_LIMITER?: RateLimit;
+  /** The channel's attachment chunks (photos). */
+  readonly ATTACHMENTS?: R2Bucket;
   /** The built owner's page ([assets] in wrangler.toml). */
   readonly ASSETS?: Fetcher;
   /** The Durable Object that holds notify-when-found subscriptions. */
@@ -73,6 +77,15 @@ function noticesFor(env: WorkerEnv): NoticeStore {
   return stores.length === 1 ? stores[0]! : new ShardedNoticeStore(stores);
 }
 
+/** Attachment chunks in R2; a deployment without the bucket refuses them (503). */
+function attachmentsFor(env: WorkerEnv): AttachmentStore {
+  if (env.ATTACHMENTS) return new R2AttachmentStore(env.ATTACHMENTS);
+  const missing = async (): Promise<never> => {
+    throw new StoreUnavailableError('this deployment has no R2 bucket bound as ATTACHMENTS');
+  };
+  return { put: missing, get: missing, prune: async () => 0 };
+}
+
 /** The page's files through the assets binding. */
 function bindingAssets(assets: Fetcher): WebAssets {
   return {
@@ -103,6 +116,7 @@ export function createWorkerApp(
     notices: noticesFor(env),
     shares: new SqlShareStore(shardDatabases(env).map(d1Executor)),
     mailboxes: new SqlMailboxStore(shardDatabases(env).map(d1Executor)),
+    attachments: attachmentsFor(env),
     ...(env.ASSETS ? { webAssets: bindingAssets(env.ASSETS) } : {}),
     // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
     ...(env.SUBSCRIPTIONS ? { notifier: durableNotifier(env.SUBSCRIPTIONS) } : {}),
@@ -136,7 +150,9 @@ export default {
     const now = Math.floor(controller.scheduledTime / 1000);
     const expiredNotices = await noticesFor(env).prune(now);
     const expiredShares = await new SqlShareStore(shardDatabases(env).map(d1Executor)).prune(now);
-    const expiredMail = await new SqlMailboxStore(shardDatabases(env).map(d1Executor)).prune(now);
+    const expiredMail =
+      (await new SqlMailboxStore(shardDatabases(env).map(d1Executor)).prune(now)) +
+      (await attachmentsFor(env).prune(now));
     console.log(
       `pruned ${removed} expired reports, ${expiredNotices} notices, ${expiredShares} shares and ${expiredMail} mailbox rows`,
     );

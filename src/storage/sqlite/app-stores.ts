@@ -7,6 +7,7 @@ import { sqliteExecutor } from '../sql-executor.ts';
 import { SqlNoticeStore } from '../notices/store.ts';
 import { SqlShareStore } from '../shares/store.ts';
 import { SqlMailboxStore } from '../mailboxes/store.ts';
+import { SqlAttachmentStore } from '../attachments/sql.ts';
 import { SqliteReportStore } from './store.ts';
 
 /** @example createApp({ ...appStores(openDatabase(':memory:')), config: DEFAULT_CONFIG }) */
@@ -17,5 +18,6 @@ export function appStores(db: Database.Database) {
     notices: new SqlNoticeStore(sql),
     shares: new SqlShareStore([sql]),
     mailboxes: new SqlMailboxStore([sql]),
+    attachments: new SqlAttachmentStore(sql),
   };
 }
