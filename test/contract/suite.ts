@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { base64ToBytes, openReport } from '../../crypto/index.ts';
 import { lostModeSuite } from './lost-mode.ts';
+import { mailboxSuite } from './mailboxes.ts';
 import { shareSuite } from './shares.ts';
 import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from './fixtures.ts';
 
@@ -89,6 +90,7 @@ export function contractSuite(target: () => ContractTarget): void {
     return problem;
   };
 
+  mailboxSuite({ postJson, expectProblem });
   shareSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
     postJson,
     expectProblem,
@@ -150,6 +152,12 @@ export function contractSuite(target: () => ContractTarget): void {
         ['/v1/subscriptions/{subscription}', 'delete'],
         ['/v1/subscriptions/{subscription}/events', 'get'],
         ['/v1/shares', 'post'],
+        ['/v1/mailboxes/messages', 'post'],
+        ['/v1/mailboxes/messages/read', 'post'],
+        ['/v1/mailboxes/states', 'post'],
+        ['/v1/mailboxes/states/read', 'post'],
+        ['/v1/mailboxes/attachments', 'post'],
+        ['/v1/mailboxes/attachments/read', 'post'],
         ['/v1/shares/{share}', 'get'],
         ['/v1/shares/{share}', 'put'],
         ['/v1/shares/{share}/found', 'post'],
