@@ -41,6 +41,14 @@ const ROUTES = [
   `/v1/subscriptions/${'A'.repeat(22)}`,
   `/v1/subscriptions/${'A'.repeat(22)}/events`,
   '/v1/subscriptions/%00%0a/events',
+  '/v1/shares',
+  `/v1/shares/${'A'.repeat(22)}`,
+  '/v1/mailboxes/messages',
+  '/v1/mailboxes/messages/read',
+  '/v1/mailboxes/states',
+  '/v1/mailboxes/states/read',
+  '/v1/mailboxes/attachments',
+  '/v1/mailboxes/attachments/read',
   '/openapi.json',
   '/docs',
   '/nowhere',
@@ -140,6 +148,31 @@ const jsonBody = fc.oneof(
         ids: fc.array(fc.oneof(fc.constant(id), fc.string()), { maxLength: 3 }),
         ttlSeconds: fc.oneof(fc.integer(), fc.constant(120)),
         webhook: fc.record({ url: fc.oneof(fc.webUrl(), fc.string()), secret: fc.string({ maxLength: 40 }) }),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v)),
+  fc
+    .record(
+      {
+        capability: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(32)))),
+        message: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(64)))),
+        // Never a valid wait: a read that waits would hold the fuzzer for its timeout.
+        waitSeconds: fc.constantFrom(-1, 26, 'x', 1.5),
+        after: fc.oneof(fc.integer(), fc.string()),
+        attachment: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(16)))),
+        index: fc.oneof(fc.integer(), fc.constant(0)),
+        chunk: fc.base64String(),
+        states: fc.array(
+          fc.record({ capability: fc.base64String(), statement: fc.base64String(), expiresAt: fc.integer() }),
+          {
+            maxLength: 3,
+          },
+        ),
+        ciphertext: fc.base64String(),
+        tokenHash: fc.base64String(),
+        token: fc.base64String(),
+        expiresAt: fc.integer(),
       },
       { requiredKeys: [] },
     )
