@@ -1,9 +1,10 @@
 """
-Computes the lost-mode vectors of docs/vectors.json, notices (docs/protocol.md §13) and
-self-reports (§14), with Python's `cryptography` (OpenSSL), an implementation independent of
-crypto/, so that the vectors check the TypeScript code rather than repeat it. Prints the
-`notices` and `self_reports` entries of docs/vectors.json:
+Computes the lost-mode vectors of docs/vectors.json, notices (docs/protocol.md §13),
+self-reports (§14) and a channel message (§17), with Python's `cryptography` (OpenSSL), an
+implementation independent of crypto/, so that the vectors check the TypeScript code rather
+than repeat it. Prints the `notices`, `self_reports` and `channel` entries of docs/vectors.json:
     python3 scripts/lost-mode-vectors.py
+(The channel message's HPKE encapsulation is random: each run prints another, equally valid one.)
 """
 import base64
 import hashlib
@@ -111,6 +112,53 @@ def self_report_vector(private_key_hex: str, timestamp: int, latitude: float, lo
     }
 
 
+def channel_vector():
+    from cryptography.hazmat.primitives import hpke, serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    import hmac as hmac_module
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    seed = lambda label: hashlib.sha256(label.encode()).digest()
+    secret = bytes([7]) * 32
+    owner_signing = Ed25519PrivateKey.from_private_bytes(seed("owner signing"))
+    owner_encryption = X25519PrivateKey.from_private_bytes(seed("owner encryption"))
+    device_signing = Ed25519PrivateKey.from_private_bytes(seed("device signing"))
+    device_encryption = X25519PrivateKey.from_private_bytes(seed("device encryption"))
+    day = 20000
+    capability = hmac_module.new(secret, b"crowdfind mailbox v1" + b"to-device" + struct.pack(">I", day), hashlib.sha256).digest()
+    mailbox = hashlib.sha256(capability).digest()
+    body = json.dumps({"type": "ring", "seq": 1767225600000, "expiresAt": 1767226200}, separators=(",", ":")).encode()
+    device_public = device_encryption.public_key().public_bytes(*raw)
+    signature = owner_signing.sign(b"crowdfind channel v1" + mailbox + hashlib.sha256(device_public).digest() + body)
+    plaintext = struct.pack(">H", len(body)) + body + signature
+    plaintext += bytes(-len(plaintext) % 256)
+    suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+    sealed = suite.encrypt(plaintext, device_encryption.public_key(), info=b"crowdfind channel v1" + mailbox)
+    return {
+        "name": "C1",
+        "inputs": {
+            "secret_hex": secret.hex(),
+            "kind": "to-device",
+            "day": day,
+            "owner_signing_key_hex": seed("owner signing").hex(),
+            "owner_encryption_key_hex": seed("owner encryption").hex(),
+            "device_signing_key_hex": seed("device signing").hex(),
+            "device_encryption_key_hex": seed("device encryption").hex(),
+            "body": body.decode(),
+        },
+        "intermediate": {
+            "capability_hex": capability.hex(),
+            "mailbox_id_hex": mailbox.hex(),
+            "owner_signing_public_hex": owner_signing.public_key().public_bytes(*raw).hex(),
+            "owner_encryption_public_hex": owner_encryption.public_key().public_bytes(*raw).hex(),
+            "device_encryption_public_hex": device_public.hex(),
+            "signature_hex": signature.hex(),
+        },
+        "sealed_hex": sealed.hex(),
+    }
+
+
 if __name__ == "__main__":
     keys = json.load(open("docs/vectors.json"))["keys"]
     vector = notice_vector(
@@ -122,4 +170,4 @@ if __name__ == "__main__":
         "000102030405060708090a0b",
     )
     self_report = self_report_vector(keys[1]["private_key_hex"], 1767225600, 52.5200066, 13.404954, 12)
-    print(json.dumps({"notices": [vector], "self_reports": [self_report]}, indent=2, ensure_ascii=False))
+    print(json.dumps({"notices": [vector], "self_reports": [self_report], "channel": [channel_vector()]}, indent=2, ensure_ascii=False))

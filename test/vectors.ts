@@ -123,8 +123,33 @@ export interface SelfReportVector {
   payload_88_hex: string;
 }
 
+/** A channel message (docs/protocol.md §17), sealed by scripts/lost-mode-vectors.py with Python's HPKE. */
+export interface ChannelVector {
+  name: string;
+  inputs: {
+    secret_hex: string;
+    kind: 'to-device';
+    day: number;
+    owner_signing_key_hex: string;
+    owner_encryption_key_hex: string;
+    device_signing_key_hex: string;
+    device_encryption_key_hex: string;
+    body: string;
+  };
+  intermediate: {
+    capability_hex: string;
+    mailbox_id_hex: string;
+    owner_signing_public_hex: string;
+    owner_encryption_public_hex: string;
+    device_encryption_public_hex: string;
+    signature_hex: string;
+  };
+  sealed_hex: string;
+}
+
 export interface Vectors {
   keys: KeyVector[];
+  channel: ChannelVector[];
   notices: NoticeVector[];
   self_reports: SelfReportVector[];
   upstream_key_vectors: Array<{

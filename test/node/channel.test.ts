@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   bytesToHex,
+  hexToBytes,
   mailboxCapability,
   mailboxIdOf,
   newChannelKeys,
@@ -9,6 +10,40 @@ import {
   publicKeysOf,
   sealChannelMessage,
 } from '../../crypto/index.ts';
+import { vectors } from './vectors.ts';
+
+describe('channel vectors (sealed with Python cryptography’s HPKE and Ed25519)', () => {
+  for (const v of vectors.channel) {
+    const owner = {
+      signingKey: hexToBytes(v.inputs.owner_signing_key_hex),
+      encryptionKey: hexToBytes(v.inputs.owner_encryption_key_hex),
+    };
+    const device = {
+      signingKey: hexToBytes(v.inputs.device_signing_key_hex),
+      encryptionKey: hexToBytes(v.inputs.device_encryption_key_hex),
+    };
+
+    it(`${v.name}: derives the keys, capability and mailbox id`, () => {
+      const ownerPublic = publicKeysOf(owner);
+      expect(bytesToHex(ownerPublic.signingPublicKey)).toBe(v.intermediate.owner_signing_public_hex);
+      expect(bytesToHex(ownerPublic.encryptionPublicKey)).toBe(v.intermediate.owner_encryption_public_hex);
+      expect(bytesToHex(publicKeysOf(device).encryptionPublicKey)).toBe(v.intermediate.device_encryption_public_hex);
+      const capability = mailboxCapability(hexToBytes(v.inputs.secret_hex), v.inputs.kind, v.inputs.day);
+      expect(bytesToHex(capability)).toBe(v.intermediate.capability_hex);
+      expect(bytesToHex(mailboxIdOf(capability))).toBe(v.intermediate.mailbox_id_hex);
+    });
+
+    it(`${v.name}: opens the message and checks the owner's signature`, async () => {
+      const body = await openChannelMessage(
+        hexToBytes(v.sealed_hex),
+        hexToBytes(v.intermediate.mailbox_id_hex),
+        device,
+        publicKeysOf(owner),
+      );
+      expect(body).toEqual(JSON.parse(v.inputs.body));
+    });
+  }
+});
 
 describe('the owner↔device channel', () => {
   const secret = new Uint8Array(32).fill(7);
