@@ -171,3 +171,27 @@ export function refusalOf(body: ChannelBody, lastSeq: number, now: number): stri
   if (body.seq <= lastSeq) return `replayed: sequence ${body.seq} is not after ${lastSeq}`;
   return undefined;
 }
+
+/**
+ * Waits up to `ms` for the other side's answer to the message numbered `seq` (its `inReplyTo`),
+ * reading this side's mailbox with long-polls; undefined when none came in time.
+ * @example const answer = await awaitAnswer(owner, command.seq, 30_000, { server })
+ */
+export async function awaitAnswer(
+  pairing: Pairing,
+  seq: number,
+  ms: number,
+  options: ChannelOptions,
+): Promise<ChannelBody | undefined> {
+  const deadline = Date.now() + ms;
+  const after = new Map<number, number>();
+  while (Date.now() < deadline) {
+    const day = channelDay(Date.now());
+    const wait = Math.max(0, Math.min(25, Math.ceil((deadline - Date.now()) / 1000)));
+    for (const message of await readFromPeer(pairing, day, after.get(day) ?? 0, wait, options)) {
+      after.set(day, message.seq);
+      if ('body' in message && message.body.inReplyTo === seq) return message.body;
+    }
+  }
+  return undefined;
+}

@@ -19,6 +19,7 @@ import {
   type ShareLink,
 } from './sharing.ts';
 import { colourOf, MapView } from './map-view.ts';
+import { phoneItem, readPairingFiles } from './phones.ts';
 import type { KeyFileInput, OpenGroup } from './worker-messages.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -53,6 +54,8 @@ const ui = {
   linksSection: $<HTMLElement>('links-section'),
   links: $<HTMLUListElement>('links'),
   live: $<HTMLInputElement>('live'),
+  pairingFiles: $<HTMLInputElement>('pairing-files'),
+  phones: $<HTMLUListElement>('phones'),
 };
 
 const params = new URLSearchParams(location.search);
@@ -70,6 +73,8 @@ let unlocked: KeyFileInput[] = [];
 /** The key files of the last locate: what lost mode and the live watch act on. */
 let lastFiles: KeyFileInput[] = [];
 let liveWatch: AbortController | undefined;
+/** Devices of the key files located last (a paired phone's answers add devices that are not). */
+let keyDevices = new Set<string>();
 let pool: WorkerPool | undefined;
 let shown: { located: LocatedReport[]; devices: string[] } = { located: [], devices: [] };
 
@@ -111,6 +116,7 @@ async function locateAll(): Promise<void> {
   say('Deriving the keys your devices used…');
   const { devices, keys } = await pool.derive(files, since, until);
   lastFiles = files;
+  keyDevices = new Set(devices);
   const owned = new Map(keys.map((k) => [k.key.hashedIdBase64, k]));
   say(`Fetching reports for ${keys.length} keys of ${devices.length} device(s)…`);
   const payloadsById = await fetchReportsById([...owned.keys()], {
@@ -295,12 +301,17 @@ function render(reset = false): void {
         detail.textContent =
           `last seen ${newest.timestamp.toISOString().replace('T', ' ').slice(0, 16)} UTC (${ago(newest.timestamp)}), ` +
           `${newest.latitude.toFixed(5)}, ${newest.longitude.toFixed(5)} ±${newest.accuracy} m; ` +
-          `${mine.length} reports${mine.some((r) => r.selfReport) ? `, ${mine.filter((r) => r.selfReport).length} from the device itself` : ''}; ` +
-          `status ${newest.status} (battery ${battery}, if the accessory follows the specification)`;
+          `${mine.length} reports${mine.some((r) => r.selfReport) ? `, ${mine.filter((r) => r.selfReport).length} from the device itself` : ''}` +
+          // A paired phone's answer has no status byte; a report always does.
+          (typeof newest.status === 'number'
+            ? `; status ${newest.status} (battery ${battery}, if the accessory follows the specification)`
+            : '');
       } else {
         detail.textContent = 'no reports in this window';
       }
       item.append(name, detail);
+      // Lost mode and share links work on the keys of a key file: not for a phone known only by its pairing.
+      if (!keyDevices.has(device)) return item;
       item.append(lostModeControls(device));
       if (newest) {
         const share = button('Share location for 7 days', async () => {
@@ -375,6 +386,34 @@ ui.forget.addEventListener('click', () => {
   say('The saved keys are gone from this browser.');
 });
 addEventListener('resize', () => map.invalidateSize());
+ui.pairingFiles.addEventListener(
+  'change',
+  () =>
+    void attempt(async () => {
+      const pairings = await readPairingFiles(ui.pairingFiles.files!);
+      ui.phones.replaceChildren(
+        ...pairings.map((pairing) =>
+          phoneItem(pairing, {
+            server: serverBase,
+            say,
+            located: (phone, latitude, longitude, accuracy, at) => {
+              const report = {
+                device: phone,
+                timestamp: at,
+                latitude,
+                longitude,
+                accuracy,
+                selfReport: true,
+              } as LocatedReport;
+              const devices = shown.devices.includes(phone) ? shown.devices : [...shown.devices, phone];
+              shown = { devices, located: newestFirst([...shown.located, report]) };
+              render();
+            },
+          }),
+        ),
+      );
+    }),
+);
 
 /** A viewer's page: the link's positions, refreshed every minute, and nothing of the owner's tools. */
 async function showSharedLink(link: { share: string; key: Uint8Array }): Promise<void> {

@@ -115,7 +115,7 @@ export function contractSuite(target: () => ContractTarget): void {
       const policy = response.headers.get('content-security-policy')!;
       expect(policy).toContain("script-src 'self' 'wasm-unsafe-eval'");
       expect(policy).toContain("default-src 'none'");
-      expect(policy).toContain("img-src 'self' data: https://tile.openstreetmap.org");
+      expect(policy).toContain("img-src 'self' data: blob: https://tile.openstreetmap.org");
       const html = await response.text();
       expect(html).not.toMatch(/<script>|<script [^>]*>[^<]|\son\w+=|\sstyle=/);
       for (const [file, type] of [

@@ -1,7 +1,8 @@
 // The owner's page in a real browser (Debian's Chromium, driven by playwright-core), against a
 // real Node server filled by `crowdfind simulate`: the positions the page shows are the truth
 // file's, no request carries a key or a location, and the page's policy stops outside scripts.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Request } from 'playwright-core';
@@ -242,6 +243,52 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       liveNotices: 0,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'web-lost-mode.png') });
+    await context.close();
+  }, 90_000);
+
+  it('sends a paired phone commands and shows its location and its photo, byte for byte', async () => {
+    await cli('pair', '--name', 'Phone', '--owner', file('phone.owner.json'), '--device', file('phone.device.json'));
+    mkdirSync(file('camera'), { recursive: true });
+    const photo = new Uint8Array(randomBytes(150_000));
+    writeFileSync(file('camera/front.jpg'), photo);
+    const phone = cli(
+      'device',
+      'run',
+      '--pairing',
+      file('phone.device.json'),
+      '--server',
+      server.url,
+      '--lat',
+      '47.3769',
+      '--lon',
+      '8.5417',
+      '--camera',
+      file('camera'),
+      '--count',
+      '2',
+    );
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#pairing-files', [file('phone.owner.json')]);
+    const item = page.locator('#phones li[data-phone="Phone"]');
+    await item.locator('button.command-locate').click();
+    const location = item.locator('.answer-location');
+    await location.waitFor({ timeout: 30_000 });
+    expect([await location.getAttribute('data-lat'), await location.getAttribute('data-lon')]).toEqual([
+      '47.3769',
+      '8.5417',
+    ]);
+    await item.locator('button.command-photo').click();
+    const image = item.locator('img.phone-photo');
+    await image.waitFor({ timeout: 30_000 });
+    // The page decrypted the photo and checked it against the hash the phone sealed with it; that
+    // hash is the camera file's.
+    const shown = await item.locator('.answer-photo').getAttribute('data-sha256');
+    expect(shown).toBe(createHash('sha256').update(photo).digest('hex'));
+    await page.screenshot({ path: join(ARTIFACTS, 'web-paired-phone.png') });
+    expect(await phone).toContain('took a photo (150000 bytes)');
     await context.close();
   }, 90_000);
 

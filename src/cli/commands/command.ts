@@ -1,14 +1,12 @@
 /** `crowdfind command`: the owner asks a paired phone to do something. */
-import { channelDay } from '../../../crypto/index.ts';
 import {
+  awaitAnswer,
   COMMANDS,
-  readFromPeer,
   sendToPeer,
   setLostState,
   type ChannelBody,
   type CommandType,
 } from '../../sdk/channel.ts';
-import type { Pairing } from '../../sdk/pairing.ts';
 import { duration, parse, serverOption, UsageError } from '../args.ts';
 import { readPairingFile, type Command } from '../io.ts';
 
@@ -49,29 +47,11 @@ prints it.`,
     if (type === 'lost' || type === 'found')
       await setLostState(pairing, { ...body, expiresAt: Math.floor(now / 1000) + 31 * 86_400 - 120 }, { server, now });
     io.stdout(JSON.stringify({ sent: type, to: pairing.name, seq: body.seq, mailboxSeq: seq }) + '\n');
-    if (values.wait !== undefined) await waitForAnswer(pairing, server, body.seq, duration(values, 'wait', '30s'), io);
+    if (values.wait === undefined) return;
+    const ms = duration(values, 'wait', '30s');
+    const answer = await awaitAnswer(pairing, body.seq, ms, { server });
+    if (!answer)
+      throw new Error(`no answer from ${pairing.name} within ${ms / 1000} s (it may be off or out of reach)`);
+    io.stdout(JSON.stringify(answer) + '\n');
   },
 };
-
-/** Prints the phone's answer to `seq`, or says none came in time (exit 1). */
-async function waitForAnswer(
-  pairing: Pairing,
-  server: string,
-  seq: number,
-  ms: number,
-  io: { stdout: (t: string) => void },
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  let after = 0;
-  while (Date.now() < deadline) {
-    const wait = Math.min(25, Math.ceil((deadline - Date.now()) / 1000));
-    for (const message of await readFromPeer(pairing, channelDay(Date.now()), after, wait, { server })) {
-      after = message.seq;
-      if ('body' in message && message.body.inReplyTo === seq) {
-        io.stdout(JSON.stringify(message.body) + '\n');
-        return;
-      }
-    }
-  }
-  throw new Error(`no answer from ${pairing.name} within ${ms / 1000} s (it may be off or out of reach)`);
-}

@@ -37,7 +37,8 @@ export function contentSecurityPolicy(tileUrl: string): string {
     "script-src 'self' 'wasm-unsafe-eval'",
     'worker-src blob:',
     "style-src 'self'",
-    `img-src 'self' data:${tiles}`,
+    // blob: for photos a paired phone sent, decrypted in the page.
+    `img-src 'self' data: blob:${tiles}`,
     "connect-src 'self'",
     "base-uri 'none'",
     "form-action 'none'",
