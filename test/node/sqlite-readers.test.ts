@@ -51,9 +51,9 @@ describe('SqliteReaders', () => {
 
   it('fails as unavailable when a reader stops holding a statement, and runs alone once closed', async () => {
     const readers = await startedReaders();
-    // This thread spends ~1 s on one statement; meanwhile the reader takes the other, twelve times
+    // This thread spends ~1 s on one statement; meanwhile the reader takes the other, six times
     // longer, so that it is still running at close even on a machine busy with other work.
-    const pending = readers.share([slow(1, 5_000_000), slow(2, 60_000_000)], runHere);
+    const pending = readers.share([slow(1, 5_000_000), slow(2, 30_000_000)], runHere);
     await readers.close();
     await expect(pending).rejects.toThrow(StoreUnavailableError);
     expect(readers.size).toBe(0);
