@@ -176,6 +176,12 @@ async function obey(
       await answer({ type: 'done', inReplyTo, command: 'message' });
       return;
     case 'photo': {
+      // A phone takes photos for its owner only while it is lost: never as a quiet everyday feature.
+      if (!state.lost) {
+        options.say('refused to take a photo: not in lost mode');
+        await answer({ type: 'failed', inReplyTo, command: 'photo', reason: 'photos are taken only in lost mode' });
+        return;
+      }
       const photo = options.camera?.();
       if (!photo) {
         options.say('no camera');

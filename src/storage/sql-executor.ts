@@ -4,6 +4,7 @@
  * connection, D1 in one `batch()`. Both return each statement's rows.
  */
 import type Database from 'better-sqlite3';
+import { shardOf } from './sharded/store.ts';
 import { StoreUnavailableError } from './store.ts';
 
 export interface Statement {
@@ -25,7 +26,7 @@ export const D1_MAX_PARAMETERS = 100;
 
 /**
  * Statements on a better-sqlite3 connection, in one immediate transaction.
- * @example new SqlNoticeStore(sqliteExecutor(db))
+ * @example new SqlNoticeStore([sqliteExecutor(db)])
  */
 export function sqliteExecutor(db: Database.Database): SqlExecutor {
   return {
@@ -55,7 +56,7 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
 
 /**
  * Statements on D1, in one `batch()` (which D1 runs atomically).
- * @example new SqlNoticeStore(d1Executor(env.DB))
+ * @example new SqlNoticeStore([d1Executor(env.DB)])
  */
 export function d1Executor(db: D1Database): SqlExecutor {
   return {
@@ -71,4 +72,23 @@ export function d1Executor(db: D1Database): SqlExecutor {
     },
     bytes: (value) => (value instanceof ArrayBuffer ? new Uint8Array(value) : (value as Uint8Array)),
   };
+}
+
+/**
+ * Items grouped by the shard their id routes to (sharded/store.ts), keeping their order.
+ * @example for (const [shard, part] of byShard(shards, notices, (n) => n.hashedId)) await shard.batch(…)
+ */
+export function byShard<T>(
+  shards: readonly SqlExecutor[],
+  items: readonly T[],
+  idOf: (item: T) => Uint8Array,
+): Map<SqlExecutor, T[]> {
+  const parts = new Map<SqlExecutor, T[]>();
+  for (const item of items) {
+    const shard = shards[shardOf(idOf(item), shards.length)]!;
+    const part = parts.get(shard);
+    if (part) part.push(item);
+    else parts.set(shard, [item]);
+  }
+  return parts;
 }

@@ -26,11 +26,11 @@ export function mailboxSuite(helpers: {
       expect(other.messages).toEqual([]);
     });
 
-    it('refuses a full mailbox with 507 and stores nothing more', async () => {
+    it('refuses a full mailbox with 429 and stores nothing more', async () => {
       const full = capability();
       for (let i = 0; i < MAX_MAILBOX_MESSAGES; i++)
         await postJson('/v1/mailboxes/messages', { capability: full, message: sealed(48) });
-      await expectProblem(await postJson('/v1/mailboxes/messages', { capability: full, message: sealed(48) }), 507);
+      await expectProblem(await postJson('/v1/mailboxes/messages', { capability: full, message: sealed(48) }), 429);
       const read = (await (
         await postJson('/v1/mailboxes/messages/read', { capability: full, after: MAX_MAILBOX_MESSAGES - 1 })
       ).json()) as {

@@ -64,28 +64,26 @@ export async function channelScenario(server: string, folder: string) {
   const command = (...args: string[]) =>
     cli('command', ...args, '--pairing', ownerFile, '--server', server, '--wait', '20s');
 
-  // Every command, each answered.
-  const running = phone(server, folder, 6, ['--sim-changed']);
-  const located = await command('locate');
-  expect(located.code, located.stderr).toBe(0);
-  expect(JSON.parse(located.stdout.split('\n')[1]!)).toMatchObject({ type: 'location', latitude: PHONE_LATITUDE });
-  const photographed = await command('photo');
-  expect(photographed.code, photographed.stderr).toBe(0);
-  expect(JSON.parse(photographed.stdout.split('\n')[1]!), photographed.stdout).toMatchObject({
-    type: 'photo',
-    name: 'front.jpg',
-    count: 4,
+  // Every command, each answered; a photo only once the phone is in lost mode.
+  const running = phone(server, folder, 8, ['--sim-changed']);
+  const answerTo = async (...args: string[]) => {
+    const sent = await command(...args);
+    expect(sent.code, sent.stderr).toBe(0);
+    return JSON.parse(sent.stdout.split('\n')[1]!) as Record<string, unknown>;
+  };
+  expect(await answerTo('locate')).toMatchObject({ type: 'location', latitude: PHONE_LATITUDE });
+  expect(await answerTo('photo')).toMatchObject({ type: 'failed', reason: 'photos are taken only in lost mode' });
+  expect(await answerTo('lost', '--text', LOCK_SCREEN, '--callback', CALLBACK)).toMatchObject({
+    type: 'done',
+    command: 'lost',
   });
-  for (const args of [
-    ['ring'],
-    ['message', '--text', 'Call me', '--callback', CALLBACK],
-    ['lost', '--text', LOCK_SCREEN, '--callback', CALLBACK],
-    ['found'],
-  ]) {
-    const done = await command(...args);
-    expect(done.code, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout.split('\n')[1]!)).toMatchObject({ type: 'done', command: args[0] });
-  }
+  expect(await answerTo('photo')).toMatchObject({ type: 'photo', name: 'front.jpg', count: 4 });
+  expect(await answerTo('ring')).toMatchObject({ type: 'done', command: 'ring' });
+  expect(await answerTo('message', '--text', 'Call me', '--callback', CALLBACK)).toMatchObject({
+    type: 'done',
+    command: 'message',
+  });
+  expect(await answerTo('found')).toMatchObject({ type: 'done', command: 'found' });
   const phoneSaid = await running;
   expect(phoneSaid.code, phoneSaid.stderr).toBe(0);
   expect(phoneSaid.stdout).toContain('RINGING');
@@ -99,10 +97,10 @@ export async function channelScenario(server: string, folder: string) {
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line));
-  expect(inbox.map((m) => m.type)).toEqual(['event', 'location', 'photo', 'done', 'done', 'done', 'done']);
+  expect(inbox.map((m) => m.type)).toEqual(['event', 'location', 'failed', 'done', 'photo', 'done', 'done', 'done']);
   // The photo arrives byte for byte; its key is never printed.
-  expect(inbox[2].key).toBeUndefined();
-  expect(readFileSync(inbox[2].savedTo).equals(Buffer.from(PHOTO))).toBe(true);
+  expect(inbox[4].key).toBeUndefined();
+  expect(readFileSync(inbox[4].savedTo).equals(Buffer.from(PHOTO))).toBe(true);
   expect(inbox[0]).toMatchObject({ event: 'sim-changed' });
 
   // Refused: signed by another key, replayed, expired; and a post without the pairing never arrives.
@@ -135,9 +133,22 @@ export async function channelScenario(server: string, folder: string) {
     owner.peer,
   );
   const stranger = crypto.getRandomValues(new Uint8Array(32));
-  const sentByStranger = await postSealed(genuine, stranger);
-  expect(sentByStranger.status).toBe(201); // filed, but under the stranger's own capability: not this phone's mailbox
+  const inMailbox = async () =>
+    (
+      (await (
+        await fetch(`${server}/v1/mailboxes/messages/read`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ capability: bytesToBase64(capability) }),
+        })
+      ).json()) as { messages: unknown[] }
+    ).messages.length;
+  const before = await inMailbox();
+  // A stranger, without the pairing, can only name a mailbox of its own.
+  expect((await postSealed(genuine, stranger)).status).toBe(201);
   for (const message of [genuine, genuine, forged, expired]) expect((await postSealed(message)).status).toBe(201);
+  // The stranger's post is not among them: without the pairing, nothing reaches this mailbox.
+  expect(await inMailbox()).toBe(before + 4);
   const refusals = await phone(server, folder, 4);
   expect(refusals.stdout.match(/RINGING/g)).toHaveLength(1);
   expect(refusals.stdout).toMatch(/refused ring: replayed/);
@@ -149,9 +160,10 @@ export async function channelScenario(server: string, folder: string) {
   expect(log.map((line) => line.split(' ')[2])).toEqual([
     'locate',
     'photo',
+    'lost',
+    'photo',
     'ring',
     'message',
-    'lost',
     'found',
     'ring',
   ]);

@@ -265,7 +265,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       '--camera',
       file('camera'),
       '--count',
-      '2',
+      '3',
     );
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -280,6 +280,10 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       '47.3769',
       '8.5417',
     ]);
+    // Photos only in lost mode.
+    await item.locator('.phone-text').fill('Lost phone, please call');
+    await item.locator('button.command-lost').click();
+    await item.locator('.answer-done').waitFor({ timeout: 30_000 });
     await item.locator('button.command-photo').click();
     const image = item.locator('img.phone-photo');
     await image.waitFor({ timeout: 30_000 });

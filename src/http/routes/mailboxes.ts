@@ -51,7 +51,8 @@ const postRoute = createRoute({
   responses: {
     201: jsonAnswer(PostedMessage, 'Filed; its number in the mailbox'),
     ...BODY_PROBLEMS,
-    507: problem(`The mailbox holds ${MAX_MAILBOX_MESSAGES} messages, or the database is past its storage budget`),
+    429: problem(`The mailbox holds ${MAX_MAILBOX_MESSAGES} messages; more when they expire`),
+    507: problem('The database is past its storage budget'),
   },
 });
 const readRoute = createRoute({
@@ -97,7 +98,8 @@ const putChunkRoute = createRoute({
   responses: {
     201: { description: 'Stored' },
     ...BODY_PROBLEMS,
-    507: problem(`The mailbox holds ${MAX_MAILBOX_CHUNKS} chunks (32 MiB a day), or the database is past its budget`),
+    429: problem(`The mailbox holds ${MAX_MAILBOX_CHUNKS} chunks (32 MiB a day); more when they expire`),
+    507: problem('The database is past its storage budget'),
   },
 });
 const getChunkRoute = createRoute({
@@ -139,7 +141,7 @@ export function mailboxRoutes(
     const now = nowSeconds();
     const seq = await mailboxes.post(mailbox, message, now + MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, now);
     if (seq === undefined)
-      throw new ProblemError(507, `the mailbox holds ${MAX_MAILBOX_MESSAGES} messages; they expire after 3 days`);
+      throw new ProblemError(429, `the mailbox holds ${MAX_MAILBOX_MESSAGES} messages; they expire after 3 days`);
     await notifier.mailArrived(bytesToHex(mailbox));
     return c.json({ seq }, 201);
   });
@@ -185,7 +187,7 @@ export function mailboxRoutes(
       MAX_MAILBOX_CHUNKS,
     );
     if (!stored)
-      throw new ProblemError(507, `the mailbox holds ${MAX_MAILBOX_CHUNKS} chunks; they expire after 3 days`);
+      throw new ProblemError(429, `the mailbox holds ${MAX_MAILBOX_CHUNKS} chunks; they expire after 3 days`);
     return c.body(null, 201);
   });
 

@@ -142,10 +142,12 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       read > 0 &&
       log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`),
   );
-  const notices = new SqlNoticeStore(sqliteExecutor(db));
-  const shares = new SqlShareStore([sqliteExecutor(db)]);
-  const mailboxes = new SqlMailboxStore([sqliteExecutor(db)]);
-  const attachments = new SqlAttachmentStore(sqliteExecutor(db));
+  // Notices, shares, mailboxes and attachments: small, rare writes on this thread's connection.
+  const sql = sqliteExecutor(db);
+  const notices = new SqlNoticeStore([sql]);
+  const shares = new SqlShareStore([sql]);
+  const mailboxes = new SqlMailboxStore([sql]);
+  const attachments = new SqlAttachmentStore(sql);
   const waiters = new MailWaiters();
   const hub = new SubscriptionHub({
     clock,

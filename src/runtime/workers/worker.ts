@@ -13,7 +13,6 @@ import { retentionStart } from '../../rules/retention.ts';
 import { D1ReportStore } from '../../storage/d1/store.ts';
 import { ShardedReportStore } from '../../storage/sharded/store.ts';
 import { d1Executor } from '../../storage/sql-executor.ts';
-import { ShardedNoticeStore } from '../../storage/notices/sharded.ts';
 import { SqlNoticeStore, type NoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
 import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
@@ -71,10 +70,14 @@ function storeFor(env: WorkerEnv): ReportStore {
     : new ShardedReportStore(databases.map((db) => new D1ReportStore(db)));
 }
 
+/** The shard databases as SQL executors, for the stores written once for SQLite and D1. */
+function executorsFor(env: WorkerEnv) {
+  return shardDatabases(env).map((db) => d1Executor(db));
+}
+
 /** Notices beside the reports: in the shard their id routes to. */
 function noticesFor(env: WorkerEnv): NoticeStore {
-  const stores = shardDatabases(env).map((db) => new SqlNoticeStore(d1Executor(db)));
-  return stores.length === 1 ? stores[0]! : new ShardedNoticeStore(stores);
+  return new SqlNoticeStore(executorsFor(env));
 }
 
 /** Attachment chunks in R2; a deployment without the bucket refuses them (503). */
@@ -114,8 +117,8 @@ export function createWorkerApp(
   return createApp({
     store: storeFor(env),
     notices: noticesFor(env),
-    shares: new SqlShareStore(shardDatabases(env).map(d1Executor)),
-    mailboxes: new SqlMailboxStore(shardDatabases(env).map(d1Executor)),
+    shares: new SqlShareStore(executorsFor(env)),
+    mailboxes: new SqlMailboxStore(executorsFor(env)),
     attachments: attachmentsFor(env),
     ...(env.ASSETS ? { webAssets: bindingAssets(env.ASSETS) } : {}),
     // Without the Durable Object binding each isolate keeps its own subscriptions (wrangler dev, tests).
@@ -149,10 +152,9 @@ export default {
     );
     const now = Math.floor(controller.scheduledTime / 1000);
     const expiredNotices = await noticesFor(env).prune(now);
-    const expiredShares = await new SqlShareStore(shardDatabases(env).map(d1Executor)).prune(now);
+    const expiredShares = await new SqlShareStore(executorsFor(env)).prune(now);
     const expiredMail =
-      (await new SqlMailboxStore(shardDatabases(env).map(d1Executor)).prune(now)) +
-      (await attachmentsFor(env).prune(now));
+      (await new SqlMailboxStore(executorsFor(env)).prune(now)) + (await attachmentsFor(env).prune(now));
     console.log(
       `pruned ${removed} expired reports, ${expiredNotices} notices, ${expiredShares} shares and ${expiredMail} mailbox rows`,
     );

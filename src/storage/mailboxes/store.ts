@@ -4,7 +4,7 @@
  * capability, only the ids derived from one.
  */
 import { shardOf } from '../sharded/store.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import { byShard, type SqlExecutor } from '../sql-executor.ts';
 
 export interface MailboxMessage {
   readonly seq: number;
@@ -67,13 +67,8 @@ export class SqlMailboxStore implements MailboxStore {
   }
 
   async setStates(states: ReadonlyArray<{ mailbox: Uint8Array; statement: Uint8Array; expiresAt: number }>) {
-    const byShard = new Map<SqlExecutor, typeof states extends ReadonlyArray<infer T> ? T[] : never>();
-    for (const state of states) {
-      const shard = this.#shard(state.mailbox);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), state]);
-    }
     await Promise.all(
-      [...byShard].map(([shard, part]) =>
+      [...byShard(this.#shards, states, (s) => s.mailbox)].map(([shard, part]) =>
         shard.batch(part.map((s) => ({ sql: SET_STATE_SQL, params: [s.mailbox, s.statement, s.expiresAt] }))),
       ),
     );

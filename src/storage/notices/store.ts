@@ -1,7 +1,8 @@
 /**
  * Where lost-mode notices live (docs/protocol.md §13). One implementation of the rules, written
  * once in SQL that SQLite and D1 both run (notice-sql.ts); the runtimes differ only in how a
- * batch of statements reaches the database (../sql-executor.ts).
+ * batch of statements reaches the database (../sql-executor.ts). A notice lives in the shard its
+ * hashed id's reports live in.
  */
 import { bytesToHex } from '../../../crypto/index.ts';
 import {
@@ -13,7 +14,7 @@ import {
   withdrawNoticesSql,
   type NoticeRow,
 } from './notice-sql.ts';
-import type { SqlExecutor, Statement } from '../sql-executor.ts';
+import { byShard, type SqlExecutor, type Statement } from '../sql-executor.ts';
 
 /** A notice as a finder fetches it. */
 export interface StoredNotice {
@@ -52,58 +53,87 @@ export interface NoticeStore {
 }
 
 /**
- * @example const notices = new SqlNoticeStore(sqliteExecutor(db)); await notices.find([hashedId], now);
+ * @example const notices = new SqlNoticeStore([sqliteExecutor(db)]); await notices.find([hashedId], now);
  */
 export class SqlNoticeStore implements NoticeStore {
-  readonly #sql: SqlExecutor;
+  readonly #shards: readonly SqlExecutor[];
 
-  constructor(executor: SqlExecutor) {
-    this.#sql = executor;
+  /** One executor per shard, in routing order. */
+  constructor(shards: readonly SqlExecutor[]) {
+    if (shards.length === 0) throw new RangeError('a notice store needs at least one database');
+    this.#shards = shards;
   }
 
   async publish(notices: readonly PublishedNotice[], now: number): Promise<Uint8Array[]> {
     // An id twice in one statement would make its upsert act twice: the first of a request stays.
     const unique = new Map<string, PublishedNotice>();
     for (const n of notices) if (!unique.has(bytesToHex(n.hashedId))) unique.set(bytesToHex(n.hashedId), n);
-    const rows = this.#chunks([...unique.values()], NOTICE_PARAMETERS_PER_ROW, (part) => ({
-      sql: publishNoticesSql(part.length),
-      params: part.flatMap((n) => [n.hashedId, n.notice, n.expiresAt, n.withdrawHash, now]),
-    }));
-    return (await this.#sql.batch<{ hashed_id: unknown }>(rows)).flat().map((row) => this.#sql.bytes(row.hashed_id));
+    return this.#each(
+      [...unique.values()],
+      (n) => n.hashedId,
+      NOTICE_PARAMETERS_PER_ROW,
+      (part) => ({
+        sql: publishNoticesSql(part.length),
+        params: part.flatMap((n) => [n.hashedId, n.notice, n.expiresAt, n.withdrawHash, now]),
+      }),
+      (shard, row: { hashed_id: unknown }) => shard.bytes(row.hashed_id),
+    );
   }
 
   async find(hashedIds: readonly Uint8Array[], now: number): Promise<StoredNotice[]> {
-    const statements = this.#chunks(hashedIds, 1, (part) => ({
-      sql: findNoticesSql(part.length),
-      params: [now, ...part],
-    }));
-    return (await this.#sql.batch<NoticeRow>(statements)).flat().map((row) => ({
-      hashedId: this.#sql.bytes(row.hashed_id),
-      notice: this.#sql.bytes(row.notice),
-      expiresAt: row.expires_at,
-    }));
+    return this.#each(
+      hashedIds,
+      (id) => id,
+      1,
+      (part) => ({ sql: findNoticesSql(part.length), params: [now, ...part] }),
+      (shard, row: NoticeRow) => ({
+        hashedId: shard.bytes(row.hashed_id),
+        notice: shard.bytes(row.notice),
+        expiresAt: row.expires_at,
+      }),
+    );
   }
 
   async withdraw(withdrawals: readonly Withdrawal[]): Promise<Uint8Array[]> {
-    const statements = this.#chunks(withdrawals, WITHDRAW_PARAMETERS_PER_ROW, (part) => ({
-      sql: withdrawNoticesSql(part.length),
-      params: part.flatMap((w) => [w.hashedId, w.withdrawHash]),
-    }));
-    return (await this.#sql.batch<{ hashed_id: unknown }>(statements))
-      .flat()
-      .map((row) => this.#sql.bytes(row.hashed_id));
+    return this.#each(
+      withdrawals,
+      (w) => w.hashedId,
+      WITHDRAW_PARAMETERS_PER_ROW,
+      (part) => ({
+        sql: withdrawNoticesSql(part.length),
+        params: part.flatMap((w) => [w.hashedId, w.withdrawHash]),
+      }),
+      (shard, row: { hashed_id: unknown }) => shard.bytes(row.hashed_id),
+    );
   }
 
   async prune(now: number): Promise<number> {
-    const [deleted] = await this.#sql.batch<{ hashed_id: unknown }>([{ sql: PRUNE_NOTICES_SQL, params: [now] }]);
-    return deleted!.length;
+    const counts = await Promise.all(
+      this.#shards.map(async (shard) => (await shard.batch([{ sql: PRUNE_NOTICES_SQL, params: [now] }]))[0]!.length),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  /** Statements over `items` in parts that keep each under the executor's parameter limit (one is fixed). */
-  #chunks<T>(items: readonly T[], perItem: number, statement: (part: readonly T[]) => Statement): Statement[] {
-    const size = Math.floor((this.#sql.maxParameters - 1) / perItem);
-    const statements: Statement[] = [];
-    for (let i = 0; i < items.length; i += size) statements.push(statement(items.slice(i, i + size)));
-    return statements;
+  /**
+   * Runs the statements for `items` on the shards their ids route to, each shard's part split so
+   * that no statement passes its executor's parameter limit (one parameter may be fixed), and
+   * maps every returned row.
+   */
+  async #each<T, Row, R>(
+    items: readonly T[],
+    idOf: (item: T) => Uint8Array,
+    perItem: number,
+    statement: (part: readonly T[]) => Statement,
+    rowOf: (shard: SqlExecutor, row: Row) => R,
+  ): Promise<R[]> {
+    const results = await Promise.all(
+      [...byShard(this.#shards, items, idOf)].map(async ([shard, part]) => {
+        const size = Math.floor((shard.maxParameters - 1) / perItem);
+        const statements: Statement[] = [];
+        for (let i = 0; i < part.length; i += size) statements.push(statement(part.slice(i, i + size)));
+        return (await shard.batch<Row>(statements)).flat().map((row) => rowOf(shard, row));
+      }),
+    );
+    return results.flat();
   }
 }

@@ -15,7 +15,7 @@ export function appStores(db: Database.Database) {
   const sql = sqliteExecutor(db);
   return {
     store: new SqliteReportStore(db),
-    notices: new SqlNoticeStore(sql),
+    notices: new SqlNoticeStore([sql]),
     shares: new SqlShareStore([sql]),
     mailboxes: new SqlMailboxStore([sql]),
     attachments: new SqlAttachmentStore(sql),
