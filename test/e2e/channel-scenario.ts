@@ -65,7 +65,7 @@ export async function channelScenario(server: string, folder: string) {
     cli('command', ...args, '--pairing', ownerFile, '--server', server, '--wait', '20s');
 
   // Every command, each answered; a photo only once the phone is in lost mode.
-  const running = phone(server, folder, 8, ['--sim-changed']);
+  const running = phone(server, folder, 7, ['--sim-changed']);
   const answerTo = async (...args: string[]) => {
     const sent = await command(...args);
     expect(sent.code, sent.stderr).toBe(0);
