@@ -17,7 +17,9 @@ import type { MailboxStore } from '../../storage/mailboxes/store.ts';
 import type { AttachmentStore } from '../../storage/attachments/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
 import type { ReportLimit } from '../middleware/rate-limit/index.ts';
-import { problemResponse } from '../problem.ts';
+import { ProblemError, problemResponse } from '../problem.ts';
+import { DAY_SECONDS } from '../../rules/retention.ts';
+import { storageState } from '../../rules/storage-budget.ts';
 
 /** What route handlers are built from (createApp passes it to every route module). */
 export interface RouteContext {
@@ -75,11 +77,43 @@ export const STORAGE_PROBLEMS = { 503: UNAVAILABLE } as const;
 /** Body cap for requests that carry only ids (2,048 ids are about 100 KB of JSON). */
 const ID_REQUEST_BODY_LIMIT = 256 * 1024;
 
+/**
+ * A body cap that answers 413 as problem+json, naming the cap (and, given, what sets it).
+ * @example limitBody(512 * 1024)
+ */
+export function limitBody(maxSize: number, setBy = ''): MiddlewareHandler {
+  return bodyLimit({
+    maxSize,
+    onError: () => problemResponse(413, `the body exceeds ${maxSize} bytes${setBy ? ` (${setBy})` : ''}`),
+  });
+}
+
 /** Applied to every owner route: their bodies carry only ids and a few numbers. */
-export const idRequestBodyLimit = bodyLimit({
-  maxSize: ID_REQUEST_BODY_LIMIT,
-  onError: () => problemResponse(413, `the body exceeds ${ID_REQUEST_BODY_LIMIT} bytes`),
-});
+export const idRequestBodyLimit = limitBody(ID_REQUEST_BODY_LIMIT);
+
+/**
+ * How the database stands against its storage budget (STORAGE_BUDGET_MB; D1 cannot tell).
+ * @example (await storageOf(context)).state // 'ok' | 'warning' | 'full'
+ */
+export async function storageOf({ store, config }: Pick<RouteContext, 'store' | 'config'>) {
+  const budget = config.storageBudgetBytes;
+  return storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+}
+
+/**
+ * Refuses (400, naming the field) an expiry that is not after now or lies more than `days` ahead.
+ * @example checkExpiry('notices.0.expiresAt', item.expiresAt, nowSeconds(), MAX_NOTICE_DAYS)
+ */
+export function checkExpiry(field: string, expiresAt: number, now: number, days: number): void {
+  if (expiresAt <= now || expiresAt > now + days * DAY_SECONDS)
+    throw new ProblemError(400, `${field}: must lie between now and ${days} days ahead`);
+}
+
+/** Refuses a write with 507 once the database is past its storage budget. */
+export async function refuseWhenFull(context: Pick<RouteContext, 'store' | 'config'>): Promise<void> {
+  const storage = await storageOf(context);
+  if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+}
 
 /**
  * Refuses a request without a content type as one of the wrong type (415): the declarations'

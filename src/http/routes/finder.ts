@@ -4,17 +4,15 @@
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { FormatError } from '../../../crypto/index.ts';
 import { BINARY_RECORD_LENGTH, binaryRecordCount } from '../../contract/binary-upload.ts';
 import { batchTooLarge } from '../../contract/limits.ts';
 import { UploadItem, UploadResult, uploadRequest } from '../../contract/schemas.ts';
 import { retainedWindow } from '../../rules/retention.ts';
-import { storageState } from '../../rules/storage-budget.ts';
 import { UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
 import type { ObservedReport } from '../../storage/store.ts';
 import { invalidRequest, ProblemError, problemResponse } from '../problem.ts';
-import { BODY_PROBLEMS, jsonAnswer, typedBody, type RouteContext } from './declare.ts';
+import { BODY_PROBLEMS, jsonAnswer, limitBody, refuseWhenFull, typedBody, type RouteContext } from './declare.ts';
 
 /**
  * The binary body, described for OpenAPI only: binaryUpload reads it before validation, so no
@@ -58,22 +56,12 @@ export function finderRoutes(
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
   const maxBytes = config.maxBatch * Math.max(JSON_BYTES_PER_UPLOAD_ITEM, BINARY_RECORD_LENGTH) + 1024;
-  app.use(
-    UPLOAD_PATH,
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: () => problemResponse(413, `the body exceeds ${maxBytes} bytes (MAX_BATCH ${config.maxBatch})`),
-    }),
-  );
+  app.use(UPLOAD_PATH, limitBody(maxBytes, `MAX_BATCH ${config.maxBatch}`));
 
   /** Lets an upload of `count` reports go on, or throws why not: its client's report limit, the storage budget. */
   const admit = async (c: Context, count: number) => {
     await limitReports(c, count);
-    const storage = storageState(
-      config.storageBudgetBytes > 0 ? await store.storageBytes() : undefined,
-      config.storageBudgetBytes,
-    );
-    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+    await refuseWhenFull({ store, config });
   };
   const stored = async (c: Context, reports: ObservedReport[]) => {
     const receivedAt = nowSeconds();

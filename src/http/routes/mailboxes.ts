@@ -25,16 +25,16 @@ import {
   ReadStateRequest,
   SetStatesRequest,
 } from '../../contract/mailboxes.ts';
-import { DAY_SECONDS } from '../../rules/retention.ts';
-import { storageState } from '../../rules/storage-budget.ts';
-import { bodyLimit } from 'hono/body-limit';
-import { ProblemError, problemResponse } from '../problem.ts';
+import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
+  checkExpiry,
   idRequestBodyLimit,
   jsonAnswer,
   jsonBody,
+  limitBody,
   problem,
+  refuseWhenFull,
   typedBody,
   type RouteContext,
 } from './declare.ts';
@@ -84,11 +84,7 @@ const readStateRoute = createRoute({
 });
 
 /** A chunk's JSON body: its base64 and a little more. */
-const CHUNK_BODY_LIMIT = Math.ceil((ATTACHMENT_CHUNK_BYTES * 4) / 3) + 1024;
-const chunkBodyLimit = bodyLimit({
-  maxSize: CHUNK_BODY_LIMIT,
-  onError: () => problemResponse(413, `the body exceeds ${CHUNK_BODY_LIMIT} bytes`),
-});
+const chunkBodyLimit = limitBody(Math.ceil((ATTACHMENT_CHUNK_BYTES * 4) / 3) + 1024);
 const putChunkRoute = createRoute({
   method: 'post',
   path: '/v1/mailboxes/attachments',
@@ -128,15 +124,9 @@ export function mailboxRoutes(
   app: OpenAPIHono,
   { mailboxes, attachments, notifier, store, config, nowSeconds }: RouteContext,
 ): void {
-  const roomForMore = async () => {
-    const budget = config.storageBudgetBytes;
-    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
-    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
-  };
-
   app.openapi(postRoute, async (c) => {
     const { capability, message } = c.req.valid('json');
-    await roomForMore();
+    await refuseWhenFull({ store, config });
     const mailbox = mailboxIdOf(capability);
     const now = nowSeconds();
     const seq = await mailboxes.post(mailbox, message, now + MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, now);
@@ -160,11 +150,8 @@ export function mailboxRoutes(
   app.openapi(setStatesRoute, async (c) => {
     const now = nowSeconds();
     const states = c.req.valid('json').states;
-    states.forEach((state, i) => {
-      if (state.expiresAt <= now || state.expiresAt > now + MAX_STATE_DAYS * DAY_SECONDS)
-        throw new ProblemError(400, `states.${i}.expiresAt: must lie between now and ${MAX_STATE_DAYS} days ahead`);
-    });
-    await roomForMore();
+    states.forEach((state, i) => checkExpiry(`states.${i}.expiresAt`, state.expiresAt, now, MAX_STATE_DAYS));
+    await refuseWhenFull({ store, config });
     await mailboxes.setStates(
       states.map((s) => ({ mailbox: mailboxIdOf(s.capability), statement: s.statement, expiresAt: s.expiresAt })),
     );
@@ -178,7 +165,7 @@ export function mailboxRoutes(
 
   app.openapi(putChunkRoute, async (c) => {
     const { capability, attachment, index, chunk } = c.req.valid('json');
-    await roomForMore();
+    await refuseWhenFull({ store, config });
     const now = nowSeconds();
     const stored = await attachments.put(
       { mailbox: mailboxIdOf(capability), attachment, index },

@@ -4,10 +4,9 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { Health } from '../../contract/schemas.ts';
-import { storageState } from '../../rules/storage-budget.ts';
 import { renderDocs } from '../docs.ts';
 import { ProblemError } from '../problem.ts';
-import { jsonAnswer, STORAGE_PROBLEMS, type RouteContext } from './declare.ts';
+import { jsonAnswer, storageOf, STORAGE_PROBLEMS, type RouteContext } from './declare.ts';
 
 const healthRoute = createRoute({
   method: 'get',
@@ -29,8 +28,7 @@ const OPENAPI_CONFIG = {
 export function metaRoutes(app: OpenAPIHono, { store, config }: RouteContext): void {
   app.openapi(healthRoute, async (c) => {
     await store.ping();
-    const budget = config.storageBudgetBytes;
-    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+    const storage = await storageOf({ store, config });
     if (storage.state === 'full') throw new ProblemError(503, storage.detail);
     return c.json(
       storage.state === 'warning' ? { status: 'ok' as const, warning: storage.detail } : { status: 'ok' as const },

@@ -14,19 +14,21 @@ import {
   WithdrawNoticesRequest,
   WithdrawNoticesResponse,
 } from '../../contract/lost-mode.ts';
-import { DAY_SECONDS } from '../../rules/retention.ts';
-import { storageState } from '../../rules/storage-budget.ts';
 import { ProblemError } from '../problem.ts';
-import { BODY_PROBLEMS, jsonAnswer, jsonBody, problem, typedBody, type RouteContext } from './declare.ts';
-import { bodyLimit } from 'hono/body-limit';
-import { problemResponse } from '../problem.ts';
+import {
+  BODY_PROBLEMS,
+  checkExpiry,
+  jsonAnswer,
+  jsonBody,
+  limitBody,
+  problem,
+  refuseWhenFull,
+  typedBody,
+  type RouteContext,
+} from './declare.ts';
 
 /** A full publish request is about 700 × 600 bytes of JSON. */
-const NOTICE_BODY_LIMIT = 512 * 1024;
-const noticeBodyLimit = bodyLimit({
-  maxSize: NOTICE_BODY_LIMIT,
-  onError: () => problemResponse(413, `the body exceeds ${NOTICE_BODY_LIMIT} bytes`),
-});
+const noticeBodyLimit = limitBody(512 * 1024);
 
 export const publishNoticesRoute = createRoute({
   method: 'post',
@@ -67,18 +69,9 @@ export const withdrawNoticesRoute = createRoute({
 export function noticeRoutes(app: OpenAPIHono, { notices, store, config, nowSeconds }: RouteContext): void {
   app.openapi(publishNoticesRoute, async (c) => {
     const now = nowSeconds();
-    const latest = now + MAX_NOTICE_DAYS * DAY_SECONDS;
     const items = c.req.valid('json').notices;
-    items.forEach((item, i) => {
-      if (item.expiresAt <= now || item.expiresAt > latest) {
-        throw new ProblemError(400, `notices.${i}.expiresAt: must lie between now and ${MAX_NOTICE_DAYS} days ahead`);
-      }
-    });
-    const storage = storageState(
-      config.storageBudgetBytes > 0 ? await store.storageBytes() : undefined,
-      config.storageBudgetBytes,
-    );
-    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+    items.forEach((item, i) => checkExpiry(`notices.${i}.expiresAt`, item.expiresAt, now, MAX_NOTICE_DAYS));
+    await refuseWhenFull({ store, config });
     const stored = new Set(
       (
         await notices.publish(

@@ -16,17 +16,21 @@ import {
   ShareTokenRequest,
   UpdateShareRequest,
 } from '../../contract/shares.ts';
-import { DAY_SECONDS } from '../../rules/retention.ts';
-import { storageState } from '../../rules/storage-budget.ts';
-import { ProblemError, problemResponse } from '../problem.ts';
-import { BODY_PROBLEMS, jsonAnswer, jsonBody, problem, typedBody, type RouteContext } from './declare.ts';
-import { bodyLimit } from 'hono/body-limit';
+import { ProblemError } from '../problem.ts';
+import {
+  BODY_PROBLEMS,
+  checkExpiry,
+  jsonAnswer,
+  jsonBody,
+  limitBody,
+  problem,
+  refuseWhenFull,
+  typedBody,
+  type RouteContext,
+} from './declare.ts';
 
-const SHARE_BODY_LIMIT = Math.ceil((MAX_SHARE_BYTES * 4) / 3) + 4096;
-const shareBodyLimit = bodyLimit({
-  maxSize: SHARE_BODY_LIMIT,
-  onError: () => problemResponse(413, `the body exceeds ${SHARE_BODY_LIMIT} bytes`),
-});
+/** The ciphertext's base64 and a little more. */
+const shareBodyLimit = limitBody(Math.ceil((MAX_SHARE_BYTES * 4) / 3) + 4096);
 export const SHARES_PATH = '/v1/shares';
 const ONE = `${SHARES_PATH}/{share}`;
 const REFUSED = { 403: problem('No live share with that id and token') } as const;
@@ -90,18 +94,12 @@ export const SHARE_PATHS = [
 /** @example shareRoutes(app, context) */
 export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSeconds }: RouteContext): void {
   const refused = () => new ProblemError(403, 'no live share with that id and token');
-  const roomForMore = async () => {
-    const budget = config.storageBudgetBytes;
-    const storage = storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
-    if (storage.state === 'full') throw new ProblemError(507, storage.detail);
-  };
 
   app.openapi(createShareRoute, async (c) => {
     const { ciphertext, tokenHash, expiresAt } = c.req.valid('json');
     const now = nowSeconds();
-    if (expiresAt <= now || expiresAt > now + MAX_SHARE_DAYS * DAY_SECONDS)
-      throw new ProblemError(400, `expiresAt: must lie between now and ${MAX_SHARE_DAYS} days ahead`);
-    await roomForMore();
+    checkExpiry('expiresAt', expiresAt, now, MAX_SHARE_DAYS);
+    await refuseWhenFull({ store, config });
     const id = randomBytes(SHARE_ID_LENGTH);
     await shares.create(id, { ciphertext, tokenHash, expiresAt }, now);
     return c.json({ share: toBase64Url(id), expiresAt }, 201);
@@ -120,7 +118,7 @@ export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSecond
 
   app.openapi(updateShareRoute, async (c) => {
     const { ciphertext, token } = c.req.valid('json');
-    await roomForMore();
+    await refuseWhenFull({ store, config });
     const now = nowSeconds();
     if (!(await shares.update(fromBase64Url(c.req.valid('param').share), sha256(token), ciphertext, now)))
       throw refused();
