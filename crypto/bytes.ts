@@ -16,6 +16,24 @@ export function base64Length(byteLength: number): number {
 }
 
 /**
+ * Base64url without padding (RFC 4648 §5): how ids travel in URL paths and fragments.
+ * @example bytesToBase64Url(new Uint8Array(16)) // 'AAAAAAAAAAAAAAAAAAAAAA'
+ */
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/**
+ * Reads base64url with or without padding; anything else is a {@link FormatError}.
+ * @example base64UrlToBytes('AAAAAAAAAAAAAAAAAAAAAA').length // 16
+ */
+export function base64UrlToBytes(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(text)) throw new FormatError('not base64url');
+  const standard = text.replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
+  return base64ToBytes(standard.padEnd(Math.ceil(standard.length / 4) * 4, '='));
+}
+
+/**
  * Writes the standard base64 of `bytes`, as ASCII codes, into `target` at `offset`, and returns
  * the offset after it. Lets a server write thousands of ids and payloads straight into a
  * response body instead of building a string for each.

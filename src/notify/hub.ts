@@ -6,7 +6,7 @@
  * Worker holds one in a Durable Object (runtime/workers/subscription-hub.ts).
  */
 import { randomBytes } from '@noble/hashes/utils.js';
-import { bytesToBase64, bytesToHex } from '../../crypto/index.ts';
+import { bytesToBase64, bytesToBase64Url, bytesToHex } from '../../crypto/index.ts';
 import {
   DEFAULT_SUBSCRIPTION_SECONDS,
   MAX_STREAMS_PER_SUBSCRIPTION,
@@ -120,7 +120,7 @@ export class SubscriptionHub {
     if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) {
       throw new SubscriptionError(429, 'the server holds as many subscriptions as it takes; try later');
     }
-    const name = bytesToBase64(randomBytes(16)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const name = bytesToBase64Url(randomBytes(16));
     const subscription: Subscription = {
       name,
       client,

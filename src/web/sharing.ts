@@ -8,7 +8,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
   base64ToBytes,
+  base64UrlToBytes,
   bytesToBase64,
+  bytesToBase64Url,
   openShare,
   SHARE_ID_LENGTH,
   SHARE_KEY_LENGTH,
@@ -32,15 +34,6 @@ export interface ShareLink {
   /** Unix seconds. */
   readonly expiresAt: number;
 }
-
-const toUrl64 = (bytes: Uint8Array) => bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-const fromUrl64 = (text: string) =>
-  base64ToBytes(
-    text
-      .replace(/-/g, '+')
-      .replace(/_/g, '/')
-      .padEnd(Math.ceil(text.length / 4) * 4, '='),
-  );
 
 /** The links this browser made that have not expired. */
 export function savedLinks(): ShareLink[] {
@@ -113,7 +106,13 @@ export async function createLink(
       },
     })
   ).json()) as { share: string };
-  const link: ShareLink = { share: created.share, key: toUrl64(key), token: bytesToBase64(token), device, expiresAt };
+  const link: ShareLink = {
+    share: created.share,
+    key: bytesToBase64Url(key),
+    token: bytesToBase64(token),
+    device,
+    expiresAt,
+  };
   await updateLink(server, link, reports);
   saveLinks([...savedLinks(), link]);
   return link;
@@ -121,7 +120,7 @@ export async function createLink(
 
 /** Re-seals a link with the positions located now. */
 export async function updateLink(server: string, link: ShareLink, reports: readonly LocatedReport[]): Promise<void> {
-  const sealed = sealShare(fromUrl64(link.key), fromUrl64(link.share), locationsOf(link.device, reports));
+  const sealed = sealShare(base64UrlToBytes(link.key), base64UrlToBytes(link.share), locationsOf(link.device, reports));
   await call(server, `/v1/shares/${link.share}`, {
     method: 'PUT',
     body: { ciphertext: bytesToBase64(sealed), token: link.token },
@@ -137,7 +136,7 @@ export async function endLink(server: string, link: ShareLink, how: 'revoke' | '
 /** What a viewer's link says, read from this page's fragment; undefined when it holds none. */
 export function linkInFragment(): { share: string; key: Uint8Array } | undefined {
   const match = /^#share=([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/.exec(location.hash);
-  return match ? { share: match[1]!, key: fromUrl64(match[2]!) } : undefined;
+  return match ? { share: match[1]!, key: base64UrlToBytes(match[2]!) } : undefined;
 }
 
 /** The viewer's fetch: the positions, or why there are none. */
@@ -153,7 +152,7 @@ export async function viewLink(
   const body = (await response.json()) as { ciphertext: string; expiresAt: number };
   return {
     state: 'shown',
-    locations: openShare(link.key, fromUrl64(link.share), base64ToBytes(body.ciphertext)),
+    locations: openShare(link.key, base64UrlToBytes(link.share), base64ToBytes(body.ciphertext)),
     expiresAt: body.expiresAt,
   };
 }

@@ -1,7 +1,14 @@
 /** The share-link contract, run by contractSuite against every runtime. */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, openShare, sealShare, type SharedLocations } from '../../crypto/index.ts';
+import {
+  base64ToBytes,
+  base64UrlToBytes,
+  bytesToBase64,
+  openShare,
+  sealShare,
+  type SharedLocations,
+} from '../../crypto/index.ts';
 import type { ContractTarget } from './suite.ts';
 
 const DAY_S = 86_400;
@@ -32,7 +39,7 @@ export function shareSuite(
     });
     expect(response.status, await response.clone().text()).toBe(201);
     const { share } = (await response.json()) as { share: string };
-    const id = base64ToBytes(share.replace(/-/g, '+').replace(/_/g, '/') + '==');
+    const id = base64UrlToBytes(share);
     const put = (ciphertext: Uint8Array, withToken = token) =>
       target().request(`/v1/shares/${share}`, {
         method: 'PUT',

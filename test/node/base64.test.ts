@@ -2,7 +2,15 @@
 // the strict decoder must accept exactly the canonical texts, nothing more, nothing less.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Length, base64ToBytes, bytesToBase64, FormatError, writeBase64 } from '../../crypto/index.ts';
+import {
+  base64Length,
+  base64ToBytes,
+  base64UrlToBytes,
+  bytesToBase64,
+  bytesToBase64Url,
+  FormatError,
+  writeBase64,
+} from '../../crypto/index.ts';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -54,5 +62,17 @@ describe('strict base64 decoding', () => {
     expect(() => base64ToBytes('AQJ=')).toThrow('non-zero padding bits');
     expect(base64ToBytes('AQ==')).toEqual(Uint8Array.of(1));
     expect(base64ToBytes('')).toEqual(new Uint8Array(0));
+  });
+});
+
+describe('base64url', () => {
+  it('round-trips every length without padding, and refuses other alphabets', () => {
+    for (let length = 0; length < 40; length++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length));
+      const text = bytesToBase64Url(bytes);
+      expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+      expect(base64UrlToBytes(text)).toEqual(bytes);
+    }
+    expect(() => base64UrlToBytes('ab+/')).toThrow(FormatError);
   });
 });

@@ -6,7 +6,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { base64ToBytes, bytesToBase64, SHARE_ID_LENGTH } from '../../../crypto/index.ts';
+import { base64UrlToBytes, bytesToBase64, bytesToBase64Url, SHARE_ID_LENGTH } from '../../../crypto/index.ts';
 import { MAX_SHARE_BYTES, MAX_SHARE_DAYS } from '../../contract/limits.ts';
 import {
   CreatedShare,
@@ -34,10 +34,6 @@ const shareBodyLimit = limitBody(Math.ceil((MAX_SHARE_BYTES * 4) / 3) + 4096);
 export const SHARES_PATH = '/v1/shares';
 const ONE = `${SHARES_PATH}/{share}`;
 const REFUSED = { 403: problem('No live share with that id and token') } as const;
-
-const toBase64Url = (bytes: Uint8Array) =>
-  bytesToBase64(bytes).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-const fromBase64Url = (text: string) => base64ToBytes(text.replace(/-/g, '+').replace(/_/g, '/') + '==');
 
 const createShareRoute = createRoute({
   method: 'post',
@@ -102,11 +98,11 @@ export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSecond
     await refuseWhenFull({ store, config });
     const id = randomBytes(SHARE_ID_LENGTH);
     await shares.create(id, { ciphertext, tokenHash, expiresAt }, now);
-    return c.json({ share: toBase64Url(id), expiresAt }, 201);
+    return c.json({ share: bytesToBase64Url(id), expiresAt }, 201);
   });
 
   app.openapi(getShareRoute, async (c) => {
-    const found = await shares.get(fromBase64Url(c.req.valid('param').share), nowSeconds());
+    const found = await shares.get(base64UrlToBytes(c.req.valid('param').share), nowSeconds());
     if (!found) throw new ProblemError(404, 'no such share: it was revoked, has expired, or never existed');
     if (found.found) throw new ProblemError(410, 'the owner has found the item and ended this share');
     c.header('cache-control', 'no-store');
@@ -120,19 +116,19 @@ export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSecond
     const { ciphertext, token } = c.req.valid('json');
     await refuseWhenFull({ store, config });
     const now = nowSeconds();
-    if (!(await shares.update(fromBase64Url(c.req.valid('param').share), sha256(token), ciphertext, now)))
+    if (!(await shares.update(base64UrlToBytes(c.req.valid('param').share), sha256(token), ciphertext, now)))
       throw refused();
     return c.json({ updatedAt: now }, 200);
   });
 
   app.openapi(foundShareRoute, async (c) => {
-    const id = fromBase64Url(c.req.valid('param').share);
+    const id = base64UrlToBytes(c.req.valid('param').share);
     if (!(await shares.markFound(id, sha256(c.req.valid('json').token), nowSeconds()))) throw refused();
     return c.body(null, 204);
   });
 
   app.openapi(revokeShareRoute, async (c) => {
-    if (!(await shares.revoke(fromBase64Url(c.req.valid('param').share), sha256(c.req.valid('json').token))))
+    if (!(await shares.revoke(base64UrlToBytes(c.req.valid('param').share), sha256(c.req.valid('json').token))))
       throw refused();
     return c.body(null, 204);
   });
