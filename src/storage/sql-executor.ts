@@ -4,6 +4,7 @@
  * connection, D1 in one `batch()`. Both return each statement's rows.
  */
 import type Database from 'better-sqlite3';
+import type { SqliteWriter } from './sqlite/writer.ts';
 import { shardOf } from './sharded/store.ts';
 import { StoreUnavailableError } from './store.ts';
 
@@ -24,15 +25,31 @@ export interface SqlExecutor {
 /** D1's limit on bound parameters per statement. */
 export const D1_MAX_PARAMETERS = 100;
 
+/** SQLite's codes for "not now": the database is busy, locked, full or failing. */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/;
+
+function unavailableOr(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && UNAVAILABLE.test(code)
+    ? new StoreUnavailableError(`SQLite could not take the work now (${code})`)
+    : error;
+}
+
+/** Reads only: a batch of these runs on the connection it is given, never waiting for the writer. */
+const READS_ONLY = (statements: readonly Statement[]) => statements.every((s) => /^\s*SELECT\b/i.test(s.sql));
+
 /**
- * Statements on a better-sqlite3 connection, in one immediate transaction.
- * @example new SqlNoticeStore([sqliteExecutor(db)])
+ * Statements on a better-sqlite3 connection, in one immediate transaction; or, given the writer
+ * thread, every batch that writes goes there (a stalled disk then holds that thread, not the one
+ * answering requests) and only reads run here.
+ * @example new SqlNoticeStore([sqliteExecutor(db, writer)])
  */
-export function sqliteExecutor(db: Database.Database): SqlExecutor {
+export function sqliteExecutor(db: Database.Database, writer?: SqliteWriter): SqlExecutor {
   return {
     maxParameters: 32_766,
     async batch<Row>(statements: readonly Statement[]) {
       try {
+        if (writer && !READS_ONLY(statements)) return (await writer.batch(statements)) as Row[][];
         return db
           .transaction(() =>
             statements.map((s) => {
@@ -43,11 +60,7 @@ export function sqliteExecutor(db: Database.Database): SqlExecutor {
           )
           .immediate();
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code)) {
-          throw new StoreUnavailableError(`SQLite could not take the work now (${code})`);
-        }
-        throw error;
+        throw unavailableOr(error);
       }
     },
     bytes: (value) => value as Uint8Array,

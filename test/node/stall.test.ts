@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshReports } from '../../bench/synthetic-reports.ts';
+import { bytesToBase64, generatePrivateKey, keyPairOf, parseContact, sealNotice } from '../../crypto/index.ts';
 import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 import { spawnServer } from '../../bench/spawn-server.ts';
 
@@ -42,40 +43,66 @@ const upload = (url: string) => {
   });
 };
 
+/** A lost-mode notice for a fresh key: written through the same writer thread as reports. */
+const publishNotice = (url: string) => {
+  const privateKey = generatePrivateKey();
+  const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+  return fetch(`${url}/v1/notices`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      notices: [
+        {
+          id: bytesToBase64(keyPairOf(privateKey).hashedId),
+          notice: bytesToBase64(
+            sealNotice(privateKey, { message: 'x', contact: parseContact('+15550100'), expiresAt }),
+          ),
+          expiresAt,
+          withdrawHash: bytesToBase64(new Uint8Array(32)),
+        },
+      ],
+    }),
+  });
+};
+
 describe('storage that stops answering', () => {
-  it.skipIf(!mounted)(
-    'health answers 503 with the reason while a write waits on a frozen disk',
-    async () => {
-      const server = await spawnServer(join(point, 'reports.db'), { RATE_LIMIT_UPLOADS: '0' });
-      let frozen = false;
-      try {
-        expect((await upload(server.url)).status).toBe(200);
-        execFileSync('fsfreeze', ['-f', point]);
-        frozen = true;
-        const stalled = upload(server.url);
-        let answer: { status: number; detail?: string } | undefined;
-        const deadline = Date.now() + 15_000;
-        while (Date.now() < deadline) {
-          // Every health request must answer promptly, whatever the disk does.
-          const health = await fetch(`${server.url}/v1/health`, { signal: AbortSignal.timeout(2000) });
-          answer = { status: health.status, ...((await health.json()) as { detail?: string }) };
-          if (health.status === 503) break;
-          await new Promise((resolve) => setTimeout(resolve, 250));
+  for (const [what, write] of [
+    ['an upload', upload],
+    ['a notice', publishNotice],
+  ] as const)
+    it.skipIf(!mounted)(
+      `health answers 503 with the reason while ${what} waits on a frozen disk`,
+      async () => {
+        const server = await spawnServer(join(point, 'reports.db'), { RATE_LIMIT_UPLOADS: '0' });
+        let frozen = false;
+        try {
+          expect((await write(server.url)).status).toBe(200);
+          execFileSync('fsfreeze', ['-f', point]);
+          frozen = true;
+          const stalled = write(server.url);
+          let answer: { status: number; detail?: string } | undefined;
+          const deadline = Date.now() + 15_000;
+          while (Date.now() < deadline) {
+            // Every health request must answer promptly, whatever the disk does.
+            const health = await fetch(`${server.url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+            answer = { status: health.status, ...((await health.json()) as { detail?: string }) };
+            if (health.status === 503) break;
+            await new Promise((resolve) => setTimeout(resolve, 250));
+          }
+          expect(answer?.status).toBe(503);
+          expect(answer?.detail).toMatch(/a write has waited \d+ s for the disk: storage is not answering/);
+          execFileSync('fsfreeze', ['-u', point]);
+          frozen = false;
+          expect((await stalled).status).toBe(200);
+          expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
+        } finally {
+          if (frozen) execFileSync('fsfreeze', ['-u', point]);
+          server.child.kill('SIGTERM');
+          await server.exited;
         }
-        expect(answer?.status).toBe(503);
-        expect(answer?.detail).toMatch(/a write has waited \d+ s for the disk: storage is not answering/);
-        execFileSync('fsfreeze', ['-u', point]);
-        frozen = false;
-        expect((await stalled).status).toBe(200);
-        expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
-      } finally {
-        if (frozen) execFileSync('fsfreeze', ['-u', point]);
-        server.child.kill('SIGTERM');
-        await server.exited;
-      }
-    },
-    30_000,
-  );
+      },
+      30_000,
+    );
 
   it('says plainly when this machine cannot freeze a file system to test on', () => {
     if (!mounted) console.log('skipped: a stalled disk needs root to mount and freeze a loop file system');

@@ -142,8 +142,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
       read > 0 &&
       log(`ids of stored reports indexed: ${read} in ${((performance.now() - indexingStarted) / 1000).toFixed(1)} s`),
   );
-  // Notices, shares, mailboxes and attachments: small, rare writes on this thread's connection.
-  const sql = sqliteExecutor(db);
+  // Notices, shares, mailboxes and attachments: their writes go to the writer thread too.
+  const sql = sqliteExecutor(db, writer);
   const notices = new SqlNoticeStore([sql]);
   const shares = new SqlShareStore([sql]);
   const mailboxes = new SqlMailboxStore([sql]);

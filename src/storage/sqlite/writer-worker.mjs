@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * The connection that writes, in a worker thread of writer.ts: every upload group's commit and
- * every prune statement run here, so that a disk that stalls in write() or fsync() holds this
+ * The connection that writes, in a worker thread of writer.ts: every upload group's commit,
+ * every prune statement and the writes of the other stores (notices, shares, mailboxes) run here, so that a disk that stalls in write() or fsync() holds this
  * thread, not the one that answers requests. Plain JavaScript: Node 20 does not run TypeScript
  * in worker threads.
  */
@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { groupWriter } from './write-group.mjs';
 
 /** @typedef {{ path: string, busyTimeoutMs: number, cacheKib: number, sql: import('./write-group.mjs').WriteSql }} WriterOptions */
-/** @typedef {{ id: number, kind: 'write', group: import('./write-group.mjs').Batch[] } | { id: number, kind: 'run', sql: string, params: unknown[] }} WriterRequest */
+/** @typedef {{ id: number, kind: 'write', group: import('./write-group.mjs').Batch[] } | { id: number, kind: 'run', sql: string, params: unknown[] } | { id: number, kind: 'batch', statements: Array<{ sql: string, params: unknown[] }> }} WriterRequest */
 
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const options = /** @type {WriterOptions} */ (workerData);
@@ -34,6 +34,18 @@ port.on('message', (/** @type {WriterRequest} */ request) => {
         'error' in result ? { error: cloneable(result.error) } : result,
       );
       port.postMessage({ id: request.id, results });
+    } else if (request.kind === 'batch') {
+      // Statements of the stores written once for SQLite and D1 (sql-executor.ts), in one
+      // transaction: each answers its rows, or none when it returns none.
+      const rows = db
+        .transaction(() =>
+          request.statements.map(({ sql, params }) => {
+            const statement = db.prepare(sql);
+            return statement.reader ? statement.all(...params) : (statement.run(...params), []);
+          }),
+        )
+        .immediate();
+      port.postMessage({ id: request.id, rows });
     } else {
       port.postMessage({ id: request.id, changes: db.prepare(request.sql).run(...request.params).changes });
     }

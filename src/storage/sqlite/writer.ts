@@ -12,7 +12,11 @@ export interface WriterError {
   readonly code?: unknown;
 }
 
-type Answer = { results: Array<BatchResult | { error: WriterError }> } | { changes: number } | { error: WriterError };
+type Answer =
+  | { results: Array<BatchResult | { error: WriterError }> }
+  | { changes: number }
+  | { rows: unknown[][] }
+  | { error: WriterError };
 
 const WORKER_URL = new URL('./writer-worker.mjs', import.meta.url);
 
@@ -83,6 +87,14 @@ export class SqliteWriter {
     if ('error' in answer) throw writerError(answer.error);
     if (!('changes' in answer)) throw new Error('the writer answered a statement with no count');
     return answer.changes;
+  }
+
+  /** Runs statements in one transaction; the rows each returned (none for a statement that returns none). */
+  async batch(statements: ReadonlyArray<{ sql: string; params: readonly unknown[] }>): Promise<unknown[][]> {
+    const answer = await this.#ask({ kind: 'batch', statements });
+    if ('error' in answer) throw writerError(answer.error);
+    if (!('rows' in answer)) throw new Error('the writer answered a batch with no rows');
+    return answer.rows;
   }
 
   /** Stops the thread once the requests sent are answered. */
