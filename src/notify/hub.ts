@@ -6,13 +6,13 @@
  * Worker holds one in a Durable Object (runtime/workers/subscription-hub.ts).
  */
 import { randomBytes } from '@noble/hashes/utils.js';
-import { bytesToBase64, bytesToBase64Url, bytesToHex } from '../../crypto/index.ts';
+import { bytesToBase64, bytesToBase64Url, bytesToHex, parseReport } from '../../crypto/index.ts';
 import {
   DEFAULT_SUBSCRIPTION_SECONDS,
   MAX_STREAMS_PER_SUBSCRIPTION,
   MAX_SUBSCRIPTIONS_PER_CLIENT,
 } from '../contract/limits.ts';
-import type { StoredReport } from '../storage/store.ts';
+import type { ObservedReport, StoredReport } from '../storage/store.ts';
 import type { WebhookSender } from './webhook.ts';
 
 /** Events of one subscription are at least this far apart: reports arriving in between go out together. */
@@ -83,8 +83,8 @@ const encoder = new TextEncoder();
 const prefixOf = (id: Uint8Array) => ((id[0]! << 24) | (id[1]! << 16) | (id[2]! << 8) | id[3]!) >>> 0;
 
 /** A report's id and seal (schema.ts SEAL_SQL: 8 bytes of its ephemeral key's x), as a set key. */
-function sealKey({ hashedId, payload }: StoredReport): string {
-  return bytesToHex(hashedId) + bytesToHex(payload.subarray(payload.length - 82, payload.length - 74));
+function sealKey({ hashedId, payload }: ObservedReport): string {
+  return bytesToHex(hashedId) + bytesToHex(parseReport(payload).ephemeralPublicKey.subarray(1, 9));
 }
 
 function dropStream(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>): void {
@@ -183,19 +183,22 @@ export class SubscriptionHub {
   }
 
   /**
-   * Offers newly stored reports; those of watched ids are delivered after {@link COALESCE_MS}.
-   * Costs one prefix lookup per report when nothing matches.
+   * Offers the reports an upload stored at `receivedAt` (Unix seconds); those of watched ids
+   * go to their subscriptions (coalesced: see {@link COALESCE_MS}). Costs one prefix lookup per
+   * report when nothing matches.
    */
-  publish(reports: readonly StoredReport[]): void {
+  publish(reports: readonly ObservedReport[], receivedAt: number): void {
     if (this.#prefixes.size === 0) return;
     for (const report of reports) {
       if (!this.#prefixes.has(prefixOf(report.hashedId))) continue;
-      for (const subscription of this.#watchers.get(bytesToHex(report.hashedId)) ?? []) {
-        const seal = sealKey(report);
+      const watchers = this.#watchers.get(bytesToHex(report.hashedId));
+      if (!watchers) continue;
+      const seal = sealKey(report);
+      for (const subscription of watchers) {
         if (subscription.delivered.has(seal)) continue;
         if (subscription.delivered.size >= REMEMBERED_SEALS) subscription.delivered.clear();
         subscription.delivered.add(seal);
-        subscription.pending.push(report);
+        subscription.pending.push({ ...report, receivedAt });
         if (subscription.pending.length >= MAX_REPORTS_PER_EVENT) this.#flush(subscription);
         // The first report after a quiet spell goes out at once; what follows within
         // COALESCE_MS of an event waits for the next one.

@@ -3,7 +3,7 @@
  * server process (localNotifier); on Workers every call goes to the one Durable Object that holds
  * the hub and its streams (runtime/workers/subscription-hub.ts).
  */
-import type { StoredReport } from '../storage/store.ts';
+import type { ObservedReport } from '../storage/store.ts';
 import type { SubscribeOptions, SubscriptionHub, SubscriptionInfo } from './hub.ts';
 import { MailWaiters } from './mail-waiters.ts';
 
@@ -12,8 +12,8 @@ export interface Notifier {
   renew(name: string, options: { hashedIds?: readonly Uint8Array[]; ttlSeconds?: number }): Promise<SubscriptionInfo>;
   cancel(name: string): Promise<void>;
   events(name: string): Promise<ReadableStream<Uint8Array>>;
-  /** Offers newly stored reports; returns once they are handed over (delivery goes on after). */
-  publish(reports: readonly StoredReport[]): Promise<void>;
+  /** Offers the reports an upload stored at `receivedAt` (Unix seconds); returns once they are handed over. */
+  publish(reports: readonly ObservedReport[], receivedAt: number): Promise<void>;
   /** Resolves when a message is posted to the mailbox (hex id), or after `ms`. */
   waitForMail(mailbox: string, ms: number): Promise<void>;
   /** Tells reads waiting on the mailbox (hex id) that a message arrived. */
@@ -32,6 +32,6 @@ export function localNotifier(hub: SubscriptionHub, waiters = new MailWaiters())
     renew: async (name, options) => hub.renew(name, options),
     cancel: async (name) => hub.cancel(name),
     events: async (name) => hub.events(name),
-    publish: async (reports) => hub.publish(reports),
+    publish: async (reports, receivedAt) => hub.publish(reports, receivedAt),
   };
 }

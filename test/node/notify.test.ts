@@ -139,8 +139,8 @@ describe('subscription hub', () => {
     const { subscription } = hub.subscribe({ hashedIds: [owner.hashedId], client: 'a' });
     const events = eventReader(new Response(hub.events(subscription)));
     const burst = [0, 1, 2].map((i) => stored(owner, 1_700_000_000_000 + i * 1000));
-    for (const report of burst) hub.publish([report]);
-    hub.publish([burst[0]!]);
+    for (const report of burst) hub.publish([report], report.receivedAt);
+    hub.publish([burst[0]!], burst[0]!.receivedAt);
     const event = await events.next(1000);
     expect(JSON.parse(event!.data).reports).toHaveLength(3);
     expect(await events.next(300)).toBeUndefined();
@@ -168,7 +168,7 @@ describe('subscription hub', () => {
     const { subscription } = hub.subscribe({ hashedIds: [owner.hashedId], client: 'slow' });
     const stream = hub.events(subscription);
     // Never read: publish until more than a megabyte of events waits (500 reports make an event at once).
-    for (let i = 0; i < 6000; i++) hub.publish([stored(owner, 1_700_000_000_000 + i * 1000)]);
+    for (let i = 0; i < 6000; i++) hub.publish([stored(owner, 1_700_000_000_000 + i * 1000)], 1_700_000_000);
     const reader = stream.getReader();
     await expect(
       (async () => {

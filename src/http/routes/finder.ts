@@ -67,7 +67,7 @@ export function finderRoutes(
     const receivedAt = nowSeconds();
     const { accepted, duplicates, rejected } = await store.insert(reports, receivedAt, config.maxReportsPerIdPerDay);
     // Subscribers hear of uploads that stored something; a batch of duplicates only is a replay.
-    if (accepted > 0) inBackground(c, notifier.publish(reports.map((r) => ({ ...r, receivedAt }))));
+    if (accepted > 0) inBackground(c, notifier.publish(reports, receivedAt));
     // `rejected` appears only when the per-id cap turned reports away.
     return c.json(rejected > 0 ? { accepted, duplicates, rejected } : { accepted, duplicates }, 200);
   };

@@ -11,7 +11,7 @@ import { MailWaiters } from '../../notify/mail-waiters.ts';
 import type { Notifier } from '../../notify/notifier.ts';
 import { RetryingWebhookSender } from '../../notify/webhook.ts';
 import { configFromEnv, type Environment } from '../../rules/config.ts';
-import type { StoredReport } from '../../storage/store.ts';
+import type { ObservedReport } from '../../storage/store.ts';
 import { webhookTarget } from '../../notify/webhook-target.ts';
 
 /** The one hub object's name: all subscriptions meet in it. */
@@ -68,8 +68,8 @@ export class SubscriptionHubObject extends DurableObject {
     return answered(() => this.#hub.cancel(name));
   }
 
-  publish(reports: StoredReport[]): void {
-    this.#hub.publish(reports);
+  publish(reports: ObservedReport[], receivedAt: number): void {
+    this.#hub.publish(reports, receivedAt);
   }
 
   waitForMail(mailbox: string, ms: number): Promise<void> {
@@ -113,8 +113,8 @@ export function durableNotifier(namespace: DurableObjectNamespace<SubscriptionHu
       }
       return response.body!;
     },
-    publish: async (reports) => {
-      await hub().publish([...reports]);
+    publish: async (reports, receivedAt) => {
+      await hub().publish([...reports], receivedAt);
     },
     waitForMail: async (mailbox, ms) => {
       await hub().waitForMail(mailbox, ms);
