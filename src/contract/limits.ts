@@ -47,8 +47,7 @@ export const MAX_MAILBOX_MESSAGES = 256;
 export const MAILBOX_MESSAGE_SECONDS = 3 * 86_400;
 /** Longest a read waits for a message to arrive (seconds). */
 export const MAX_MAILBOX_WAIT_SECONDS = 25;
-/** State statements one request writes (a month of days), and how far ahead the last may expire. */
-export const MAX_STATE_STATEMENTS = 31;
+/** State statements one request writes (one a day for a month), and how many days ahead the last may expire. */
 export const MAX_STATE_DAYS = 31;
 
 /** Every attachment chunk is exactly this long (the last one padded), so sizes say little. */

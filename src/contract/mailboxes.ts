@@ -6,7 +6,7 @@ import {
   MAX_ATTACHMENT_CHUNKS,
   MAX_MAILBOX_MESSAGE_BYTES,
   MAX_MAILBOX_WAIT_SECONDS,
-  MAX_STATE_STATEMENTS,
+  MAX_STATE_DAYS,
 } from './limits.ts';
 import { decoded } from './schemas.ts';
 
@@ -70,7 +70,7 @@ export const SetStatesRequest = z
         }),
       )
       .min(1)
-      .max(MAX_STATE_STATEMENTS),
+      .max(MAX_STATE_DAYS),
   })
   .openapi('SetStatesRequest');
 export const ReadStateRequest = z.object({ capability: Capability }).openapi('ReadStateRequest');

@@ -14,7 +14,7 @@ import {
   sealChannelMessage,
   type MailboxKind,
 } from '../../crypto/index.ts';
-import { MAX_STATE_STATEMENTS } from '../contract/limits.ts';
+import { MAX_STATE_DAYS } from '../contract/limits.ts';
 import { post, type HttpOptions } from './http.ts';
 import type { Pairing } from './pairing.ts';
 
@@ -114,25 +114,60 @@ export async function readFromPeer(
   return received;
 }
 
+/** A command expires this long after it is sent unless the sender says otherwise. */
+export const DEFAULT_COMMAND_MS = 10 * 60_000;
+
+/**
+ * The owner's command to the phone: signed, sealed and posted to today's mailbox, numbered by
+ * the clock; `lost` and `found` also set the lost state (setLostState). Resolves to the body
+ * sent, whose `seq` the phone's answer names in `inReplyTo` (awaitAnswer).
+ * @example const sent = await sendCommand(owner, 'ring', {}, { server }); await awaitAnswer(owner, sent.seq, 30_000, { server })
+ */
+export async function sendCommand(
+  pairing: Pairing,
+  type: CommandType,
+  {
+    message,
+    callback,
+    expiresInMs = DEFAULT_COMMAND_MS,
+  }: { message?: string; callback?: string; expiresInMs?: number },
+  options: ChannelOptions,
+): Promise<ChannelBody> {
+  const now = options.now ?? Date.now();
+  const body: ChannelBody = {
+    type,
+    seq: now,
+    expiresAt: Math.floor((now + expiresInMs) / 1000),
+    ...(message?.trim() ? { message: message.trim() } : {}),
+    ...(callback?.trim() ? { callback: callback.trim() } : {}),
+  };
+  await sendToPeer(pairing, body, { ...options, now });
+  if (type === 'lost' || type === 'found') await setLostState(pairing, body, { ...options, now });
+  return body;
+}
+
 /**
  * The owner sets the device's lost state for today and the next 30 days: a reset device that
- * still has its pairing reads it on start (readLostState) and re-enters lost mode.
+ * still has its pairing reads it on start (readLostState) and re-enters lost mode. Each day's
+ * statement is kept until the day after, and no longer than MAX_STATE_DAYS from now.
  * @example await setLostState(owner, { type: 'lost', seq: Date.now(), expiresAt, message }, { server })
  */
 export async function setLostState(pairing: Pairing, statement: ChannelBody, options: ChannelOptions): Promise<void> {
-  const today = channelDay(options.now ?? Date.now());
+  const now = options.now ?? Date.now();
+  const today = channelDay(now);
+  const latest = Math.floor(now / 1000) + MAX_STATE_DAYS * 86_400 - 60;
   const states = [];
-  for (let day = today; day < today + MAX_STATE_STATEMENTS; day++) {
+  for (let day = today; day < today + MAX_STATE_DAYS; day++) {
     const capability = mailboxCapability(pairing.secret, 'state', day);
-    const sealed = await sealChannelMessage(statement, mailboxIdOf(capability), pairing.keys, pairing.peer);
-    states.push({
-      capability: bytesToBase64(capability),
-      statement: bytesToBase64(sealed),
-      expiresAt: Math.min(
-        (day + 1) * (DAY_MS / 1000) + 86_400,
-        Math.floor((options.now ?? Date.now()) / 1000) + 31 * 86_400 - 60,
-      ),
-    });
+    const expiresAt = Math.min((day + 2) * (DAY_MS / 1000), latest);
+    // The statement says how long it holds, so a phone can tell a stale one from a current one.
+    const sealed = await sealChannelMessage(
+      { ...statement, expiresAt: latest },
+      mailboxIdOf(capability),
+      pairing.keys,
+      pairing.peer,
+    );
+    states.push({ capability: bytesToBase64(capability), statement: bytesToBase64(sealed), expiresAt });
   }
   await post(options.server, '/v1/mailboxes/states', JSON.stringify({ states }), 'application/json', options);
 }

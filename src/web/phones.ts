@@ -4,14 +4,12 @@
  * decrypted and shown here. Commands are signed and sealed in this page; the server relays.
  */
 import { downloadAttachment, type AttachmentRef } from '../sdk/attachments.ts';
-import { awaitAnswer, sendToPeer, setLostState, type ChannelBody, type CommandType } from '../sdk/channel.ts';
+import { awaitAnswer, sendCommand, type ChannelBody, type CommandType } from '../sdk/channel.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
 import { channelDay } from '../../crypto/index.ts';
 
 /** How long the page waits for a phone's answer. */
 const ANSWER_MS = 60_000;
-/** A command expires this long after it is sent. */
-const COMMAND_MS = 10 * 60_000;
 
 export interface PhoneCallbacks {
   readonly server: () => string;
@@ -67,18 +65,8 @@ async function send(
   answers: HTMLUListElement,
 ): Promise<void> {
   const server = callbacks.server();
-  const now = Date.now();
-  const body: ChannelBody = {
-    type,
-    seq: now,
-    expiresAt: Math.floor((now + COMMAND_MS) / 1000),
-    ...(text.trim() ? { message: text.trim() } : {}),
-    ...(callback.trim() ? { callback: callback.trim() } : {}),
-  };
   try {
-    await sendToPeer(pairing, body, { server });
-    if (type === 'lost' || type === 'found')
-      await setLostState(pairing, { ...body, expiresAt: Math.floor(now / 1000) + 31 * 86_400 - 120 }, { server });
+    const body = await sendCommand(pairing, type, { message: text, callback }, { server });
     callbacks.say(`Sent ${type} to ${pairing.name}; waiting for its answer…`);
     const answer = await awaitAnswer(pairing, body.seq, ANSWER_MS, { server });
     if (!answer) return callbacks.say(`${pairing.name} did not answer within a minute (it may be off).`, true);

@@ -1,12 +1,5 @@
 /** `crowdfind command`: the owner asks a paired phone to do something. */
-import {
-  awaitAnswer,
-  COMMANDS,
-  sendToPeer,
-  setLostState,
-  type ChannelBody,
-  type CommandType,
-} from '../../sdk/channel.ts';
+import { awaitAnswer, COMMANDS, sendCommand, type CommandType } from '../../sdk/channel.ts';
 import { duration, parse, serverOption, UsageError } from '../args.ts';
 import { readPairingFile, type Command } from '../io.ts';
 
@@ -35,18 +28,17 @@ prints it.`,
     });
     const pairing = readPairingFile(values, 'owner');
     const server = serverOption(values);
-    const now = io.now?.().getTime() ?? Date.now();
-    const body: ChannelBody = {
-      type: type!,
-      seq: now,
-      expiresAt: Math.floor((now + duration(values, 'expires', '10m')) / 1000),
-      ...(values.text ? { message: values.text } : {}),
-      ...(values.callback ? { callback: values.callback } : {}),
-    };
-    const seq = await sendToPeer(pairing, body, { server, now });
-    if (type === 'lost' || type === 'found')
-      await setLostState(pairing, { ...body, expiresAt: Math.floor(now / 1000) + 31 * 86_400 - 120 }, { server, now });
-    io.stdout(JSON.stringify({ sent: type, to: pairing.name, seq: body.seq, mailboxSeq: seq }) + '\n');
+    const body = await sendCommand(
+      pairing,
+      type as CommandType,
+      {
+        ...(values.text ? { message: values.text as string } : {}),
+        ...(values.callback ? { callback: values.callback as string } : {}),
+        expiresInMs: duration(values, 'expires', '10m'),
+      },
+      { server, now: io.now?.().getTime() ?? Date.now() },
+    );
+    io.stdout(JSON.stringify({ sent: type, to: pairing.name, seq: body.seq }) + '\n');
     if (values.wait === undefined) return;
     const ms = duration(values, 'wait', '30s');
     const answer = await awaitAnswer(pairing, body.seq, ms, { server });
