@@ -18,6 +18,7 @@ import {
   sealShare,
   type SharedLocations,
 } from '../../crypto/index.ts';
+import { request, type ServerError } from '../sdk/http.ts';
 import type { LocatedReport } from '../sdk/owner.ts';
 
 const STORAGE_KEY = 'crowdfind.shares';
@@ -69,19 +70,9 @@ function locationsOf(device: string, reports: readonly LocatedReport[]): SharedL
   };
 }
 
-async function call(server: string, path: string, init: { method: string; body?: unknown }): Promise<Response> {
-  const response = await fetch(server + path, {
-    method: init.method,
-    ...(init.body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(init.body) }),
-  });
-  if (!response.ok && response.status !== 204) {
-    const problem = (await response.json().catch(() => ({}))) as { detail?: string };
-    throw new Error(problem.detail ?? `the server answered ${response.status}`);
-  }
-  return response;
-}
+/** A JSON request through the SDK's client (its retries, and the server's problem detail as the error). */
+const call = (server: string, path: string, method: string, body: unknown) =>
+  request(server, path, { method, contentType: 'application/json', body: JSON.stringify(body) });
 
 /** Makes a link for one device's positions, valid for `days` (at most 7). */
 export async function createLink(
@@ -94,18 +85,13 @@ export async function createLink(
   const token = crypto.getRandomValues(new Uint8Array(SHARE_TOKEN_LENGTH));
   const expiresAt = Math.floor(Date.now() / 1000) + Math.min(days, 7) * 86_400 - 60;
   // The server picks the id, which the ciphertext is bound to: store a placeholder, then seal for the id.
-  const created = (await (
-    await call(server, '/v1/shares', {
-      method: 'POST',
-      body: {
-        ciphertext: bytesToBase64(
-          sealShare(key, new Uint8Array(SHARE_ID_LENGTH), { device, reports: [], sealedAt: Date.now() }),
-        ),
-        tokenHash: bytesToBase64(sha256(token)),
-        expiresAt,
-      },
-    })
-  ).json()) as { share: string };
+  const created = (await call(server, '/v1/shares', 'POST', {
+    ciphertext: bytesToBase64(
+      sealShare(key, new Uint8Array(SHARE_ID_LENGTH), { device, reports: [], sealedAt: Date.now() }),
+    ),
+    tokenHash: bytesToBase64(sha256(token)),
+    expiresAt,
+  })) as { share: string };
   const link: ShareLink = {
     share: created.share,
     key: bytesToBase64Url(key),
@@ -121,15 +107,12 @@ export async function createLink(
 /** Re-seals a link with the positions located now. */
 export async function updateLink(server: string, link: ShareLink, reports: readonly LocatedReport[]): Promise<void> {
   const sealed = sealShare(base64UrlToBytes(link.key), base64UrlToBytes(link.share), locationsOf(link.device, reports));
-  await call(server, `/v1/shares/${link.share}`, {
-    method: 'PUT',
-    body: { ciphertext: bytesToBase64(sealed), token: link.token },
-  });
+  await call(server, `/v1/shares/${link.share}`, 'PUT', { ciphertext: bytesToBase64(sealed), token: link.token });
 }
 
 /** Ends a link: `revoke` deletes it, `found` tells its viewers the item is found. */
 export async function endLink(server: string, link: ShareLink, how: 'revoke' | 'found'): Promise<void> {
-  await call(server, `/v1/shares/${link.share}/${how}`, { method: 'POST', body: { token: link.token } });
+  await call(server, `/v1/shares/${link.share}/${how}`, 'POST', { token: link.token });
   saveLinks(savedLinks().filter((l) => l.share !== link.share));
 }
 
@@ -144,12 +127,16 @@ export async function viewLink(
   server: string,
   link: { share: string; key: Uint8Array },
 ): Promise<{ state: 'shown'; locations: SharedLocations; expiresAt: number } | { state: 'ended'; reason: string }> {
-  const response = await fetch(`${server}/v1/shares/${link.share}`, { cache: 'no-store' });
-  if (response.status === 410) return { state: 'ended', reason: 'The owner has found the item; this link has ended.' };
-  if (response.status === 404)
-    return { state: 'ended', reason: 'This link is no longer shared: the owner revoked it, or it expired.' };
-  if (!response.ok) throw new Error(`the server answered ${response.status}`);
-  const body = (await response.json()) as { ciphertext: string; expiresAt: number };
+  let body: { ciphertext: string; expiresAt: number };
+  try {
+    body = (await request(server, `/v1/shares/${link.share}`, { method: 'GET' })) as typeof body;
+  } catch (error) {
+    const status = (error as ServerError).status;
+    if (status === 410) return { state: 'ended', reason: 'The owner has found the item; this link has ended.' };
+    if (status === 404)
+      return { state: 'ended', reason: 'This link is no longer shared: the owner revoked it, or it expired.' };
+    throw error;
+  }
   return {
     state: 'shown',
     locations: openShare(link.key, base64UrlToBytes(link.share), base64ToBytes(body.ciphertext)),
