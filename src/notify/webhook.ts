@@ -16,6 +16,8 @@ export interface WebhookSender {
   deliver(target: { readonly url: string; readonly secret: string }, body: string): void;
 }
 
+/** A receiver that has not answered by then counts as failed (and is retried). */
+export const WEBHOOK_TIMEOUT_MS = 5000;
 /** Attempts per delivery, and the wait before the second; each later wait doubles. */
 const ATTEMPTS = 5;
 const FIRST_RETRY_MS = 1000;

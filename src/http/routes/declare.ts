@@ -71,6 +71,11 @@ export const BODY_PROBLEMS = {
   429: problem('Too many requests (or, for uploads, reports) from this client; Retry-After says when to try again'),
   503: UNAVAILABLE,
 } as const;
+/** The problems a route that stores what it is sent may answer: a body's, and a full database. */
+export const WRITE_PROBLEMS = {
+  ...BODY_PROBLEMS,
+  507: problem('The database is past its storage budget (STORAGE_BUDGET_MB)'),
+} as const;
 /** The problem a route without a body may answer. */
 export const STORAGE_PROBLEMS = { 503: UNAVAILABLE } as const;
 

@@ -12,7 +12,7 @@ import { retainedWindow } from '../../rules/retention.ts';
 import { UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
 import type { ObservedReport } from '../../storage/store.ts';
 import { invalidRequest, ProblemError, problemResponse } from '../problem.ts';
-import { BODY_PROBLEMS, jsonAnswer, limitBody, refuseWhenFull, typedBody, type RouteContext } from './declare.ts';
+import { jsonAnswer, limitBody, refuseWhenFull, typedBody, WRITE_PROBLEMS, type RouteContext } from './declare.ts';
 
 /**
  * The binary body, described for OpenAPI only: binaryUpload reads it before validation, so no
@@ -41,7 +41,7 @@ function uploadRoute(maxBatch: number) {
         },
       },
     },
-    responses: { 200: jsonAnswer(UploadResult, 'Stored; duplicates were already present'), ...BODY_PROBLEMS },
+    responses: { 200: jsonAnswer(UploadResult, 'Stored; duplicates were already present'), ...WRITE_PROBLEMS },
   });
 }
 

@@ -36,6 +36,7 @@ import {
   problem,
   refuseWhenFull,
   typedBody,
+  WRITE_PROBLEMS,
   type RouteContext,
 } from './declare.ts';
 
@@ -50,9 +51,8 @@ const postRoute = createRoute({
   request: jsonBody(PostMessageRequest),
   responses: {
     201: jsonAnswer(PostedMessage, 'Filed; its number in the mailbox'),
-    ...BODY_PROBLEMS,
+    ...WRITE_PROBLEMS,
     429: problem(`The mailbox holds ${MAX_MAILBOX_MESSAGES} messages; more when they expire`),
-    507: problem('The database is past its storage budget'),
   },
 });
 const readRoute = createRoute({
@@ -72,7 +72,7 @@ const setStatesRoute = createRoute({
   summary: 'Set a device’s lost state: the owner’s sealed statement, one per day’s state mailbox',
   middleware: [idRequestBodyLimit, typedBody],
   request: jsonBody(SetStatesRequest),
-  responses: { 204: { description: 'Set' }, ...BODY_PROBLEMS, 507: problem('Past the storage budget') },
+  responses: { 204: { description: 'Set' }, ...WRITE_PROBLEMS },
 });
 const readStateRoute = createRoute({
   method: 'post',
@@ -93,9 +93,8 @@ const putChunkRoute = createRoute({
   request: jsonBody(PutChunkRequest),
   responses: {
     201: { description: 'Stored' },
-    ...BODY_PROBLEMS,
+    ...WRITE_PROBLEMS,
     429: problem(`The mailbox holds ${MAX_MAILBOX_CHUNKS} chunks (32 MiB a day); more when they expire`),
-    507: problem('The database is past its storage budget'),
   },
 });
 const getChunkRoute = createRoute({

@@ -24,6 +24,7 @@ import {
   problem,
   refuseWhenFull,
   typedBody,
+  WRITE_PROBLEMS,
   type RouteContext,
 } from './declare.ts';
 
@@ -38,8 +39,7 @@ export const publishNoticesRoute = createRoute({
   request: jsonBody(PublishNoticesRequest),
   responses: {
     200: jsonAnswer(PublishNoticesResponse, 'What was stored, and which ids held a notice already'),
-    ...BODY_PROBLEMS,
-    507: problem('The database is past its storage budget'),
+    ...WRITE_PROBLEMS,
   },
 });
 

@@ -19,6 +19,7 @@ import {
 import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
+  WRITE_PROBLEMS,
   checkExpiry,
   jsonAnswer,
   jsonBody,
@@ -41,7 +42,7 @@ const createShareRoute = createRoute({
   summary: 'Store an item’s encrypted locations for a share link (at most 7 days)',
   middleware: [shareBodyLimit, typedBody],
   request: jsonBody(CreateShareRequest),
-  responses: { 201: jsonAnswer(CreatedShare, 'Stored'), ...BODY_PROBLEMS, 507: problem('Past the storage budget') },
+  responses: { 201: jsonAnswer(CreatedShare, 'Stored'), ...WRITE_PROBLEMS },
 });
 const getShareRoute = createRoute({
   method: 'get',
@@ -60,7 +61,7 @@ const updateShareRoute = createRoute({
   summary: 'Replace a share’s encrypted locations (the owner’s page keeps it current)',
   middleware: [shareBodyLimit, typedBody],
   request: { params: ShareParam, ...jsonBody(UpdateShareRequest) },
-  responses: { 200: jsonAnswer(SharedCiphertext.pick({ updatedAt: true }), 'Updated'), ...BODY_PROBLEMS, ...REFUSED },
+  responses: { 200: jsonAnswer(SharedCiphertext.pick({ updatedAt: true }), 'Updated'), ...WRITE_PROBLEMS, ...REFUSED },
 });
 const foundShareRoute = createRoute({
   method: 'post',

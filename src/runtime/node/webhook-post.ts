@@ -8,10 +8,7 @@ import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isPrivateAddress } from '../../notify/webhook-target.ts';
-import type { WebhookSend } from '../../notify/webhook.ts';
-
-/** A receiver that has not answered by then counts as failed (and is retried). */
-const TIMEOUT_MS = 5000;
+import { WEBHOOK_TIMEOUT_MS, type WebhookSend } from '../../notify/webhook.ts';
 
 const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
@@ -35,7 +32,7 @@ export function webhookPost(allowPrivate: boolean): WebhookSend {
       const options: RequestOptions = {
         method: 'POST',
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        timeout: TIMEOUT_MS,
+        timeout: WEBHOOK_TIMEOUT_MS,
         ...(allowPrivate ? {} : { lookup: guardedLookup }),
       };
       const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -43,7 +40,7 @@ export function webhookPost(allowPrivate: boolean): WebhookSend {
         response.resume();
         resolve(response.statusCode ?? 0);
       });
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
+      request.on('timeout', () => request.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS} ms`)));
       request.on('error', reject);
       request.end(body);
     });

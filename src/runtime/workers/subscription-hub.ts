@@ -9,7 +9,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { SubscriptionError, SubscriptionHub, type SubscribeOptions, type SubscriptionInfo } from '../../notify/hub.ts';
 import { MailWaiters } from '../../notify/mail-waiters.ts';
 import type { Notifier } from '../../notify/notifier.ts';
-import { RetryingWebhookSender } from '../../notify/webhook.ts';
+import { RetryingWebhookSender, WEBHOOK_TIMEOUT_MS } from '../../notify/webhook.ts';
 import { configFromEnv, type Environment } from '../../rules/config.ts';
 import type { ObservedReport } from '../../storage/store.ts';
 import { webhookTarget } from '../../notify/webhook-target.ts';
@@ -48,7 +48,13 @@ export class SubscriptionHubObject extends DurableObject {
         send: async (url, body, headers) => {
           // Names are checked again here; Cloudflare's fetch cannot reach private networks in any case.
           webhookTarget(url, allowPrivate);
-          const response = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
+          const response = await fetch(url, {
+            method: 'POST',
+            body,
+            headers,
+            redirect: 'manual',
+            signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+          });
           await response.body?.cancel();
           return response.status;
         },
