@@ -40,9 +40,4 @@ export class MailWaiters {
   releaseAll(): void {
     for (const mailbox of [...this.#waiting.keys()]) this.wake(mailbox);
   }
-
-  /** Reads parked now. */
-  get size(): number {
-    return this.#count;
-  }
 }

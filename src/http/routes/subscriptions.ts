@@ -23,7 +23,7 @@ export const SUBSCRIPTIONS_PATH = '/v1/subscriptions';
 const NAMED = `${SUBSCRIPTIONS_PATH}/{subscription}`;
 const GONE = { 404: problem('No such subscription: it expired, was cancelled, or the server restarted') } as const;
 
-export const subscribeRoute = createRoute({
+const subscribeRoute = createRoute({
   method: 'post',
   path: SUBSCRIPTIONS_PATH,
   summary: 'Subscribe to the arrival of reports for hashed ids (Server-Sent Events, optional signed webhook)',
@@ -53,7 +53,7 @@ const cancelRoute = createRoute({
   responses: { 204: { description: 'Ended' }, ...GONE },
 });
 
-export const eventsRoute = createRoute({
+const eventsRoute = createRoute({
   method: 'get',
   path: `${NAMED}/events`,
   summary: 'The subscription’s reports as Server-Sent Events (`reports`, then `end` when it expires)',
