@@ -19,19 +19,11 @@ import {
 } from '../../crypto/index.ts';
 import { eventReader } from './event-stream.ts';
 import { jsonUpload, sealFor } from './fixtures.ts';
-import type { ContractTarget } from './suite.ts';
+import type { SuiteTools } from './suite.ts';
 
 const DAY_S = 86_400;
 
-export function lostModeSuite(
-  target: () => ContractTarget,
-  helpers: {
-    postJson: (path: string, value: unknown) => Promise<Response>;
-    expectProblem: (response: Response, status: number) => Promise<{ detail: string }>;
-    nowMs: () => number;
-  },
-): void {
-  const { postJson, expectProblem, nowMs } = helpers;
+export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteTools): void {
   const owner = () => keyPairOf(generatePrivateKey());
   const noticeItem = (key: ReturnType<typeof owner>, message: string, expiresAt: number) => ({
     id: bytesToBase64(key.hashedId),

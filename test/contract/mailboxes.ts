@@ -2,12 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../crypto/index.ts';
 import { ATTACHMENT_CHUNK_BYTES, MAX_MAILBOX_MESSAGES } from '../../src/contract/limits.ts';
+import type { SuiteTools } from './suite.ts';
 
-export function mailboxSuite(helpers: {
-  postJson: (path: string, value: unknown) => Promise<Response>;
-  expectProblem: (response: Response, status: number) => Promise<{ detail: string }>;
-}): void {
-  const { postJson, expectProblem } = helpers;
+export function mailboxSuite({ postJson, expectProblem }: SuiteTools): void {
   const capability = () => bytesToBase64(crypto.getRandomValues(new Uint8Array(32)));
   const sealed = (length = 300) => bytesToBase64(crypto.getRandomValues(new Uint8Array(length)));
 

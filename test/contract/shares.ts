@@ -9,19 +9,11 @@ import {
   sealShare,
   type SharedLocations,
 } from '../../crypto/index.ts';
-import type { ContractTarget } from './suite.ts';
+import type { SuiteTools } from './suite.ts';
 
 const DAY_S = 86_400;
 
-export function shareSuite(
-  target: () => ContractTarget,
-  helpers: {
-    postJson: (path: string, value: unknown) => Promise<Response>;
-    expectProblem: (response: Response, status: number) => Promise<{ detail: string }>;
-    nowMs: () => number;
-  },
-): void {
-  const { postJson, expectProblem, nowMs } = helpers;
+export function shareSuite({ target, postJson, expectProblem, nowMs }: SuiteTools): void {
   const locations = (latitude: number): SharedLocations => ({
     device: 'Suitcase',
     reports: [{ timestamp: nowMs() - 60_000, latitude, longitude: 2.35, accuracy: 20 }],

@@ -20,6 +20,15 @@ export interface ContractTarget {
   prune(): Promise<void>;
 }
 
+/** What the suites of each group of routes (mailboxes.ts, shares.ts, lost-mode.ts) are given. */
+export interface SuiteTools {
+  readonly target: () => ContractTarget;
+  readonly postJson: (path: string, value: unknown) => Promise<Response>;
+  readonly expectProblem: (response: Response, status: number) => Promise<{ detail: string }>;
+  /** The target's clock as last set, Unix ms. */
+  readonly nowMs: () => number;
+}
+
 /** The settings the target must run with. */
 export const CONTRACT_CONFIG = {
   retentionDays: 7,
@@ -90,17 +99,17 @@ export function contractSuite(target: () => ContractTarget): void {
     return problem;
   };
 
-  mailboxSuite({ postJson, expectProblem });
-  shareSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
+  // What the suites of the later routes are given: the target (whose clock moves keep nowMs
+  // current), and the request and problem helpers above.
+  const tools: SuiteTools = {
+    target: () => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }),
     postJson,
     expectProblem,
     nowMs: () => nowMs,
-  });
-  lostModeSuite(() => ({ ...t, setNow: (ms) => ((nowMs = ms), t.setNow(ms)) }), {
-    postJson,
-    expectProblem,
-    nowMs: () => nowMs,
-  });
+  };
+  mailboxSuite(tools);
+  shareSuite(tools);
+  lostModeSuite(tools);
 
   describe('health and documents', () => {
     it('GET /v1/health answers ok', async () => {
