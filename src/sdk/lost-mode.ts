@@ -21,6 +21,7 @@ import {
 import { MAX_NOTICE_DAYS, MAX_NOTICES_PER_REQUEST, MAX_QUERY_IDS } from '../contract/limits.ts';
 import { post, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
+import { candidateKeysOf } from './owner.ts';
 import { sdkP224 } from './p224.ts';
 
 const DAY_MS = 86_400_000;
@@ -48,12 +49,8 @@ export interface LostModeResult {
 
 /** Every key the devices may broadcast in the period, once each. */
 async function keysOf(devices: readonly Device[], options: LostModeOptions): Promise<KeyCandidate[]> {
-  const engine = options.engine ?? (await sdkP224());
-  const keys = new Map<string, KeyCandidate>();
-  for (const device of devices)
-    for (const key of device.accessory.candidateKeys(options.from, options.until, engine))
-      keys.set(key.hashedIdBase64, key);
-  return [...keys.values()];
+  const owned = candidateKeysOf(devices, options.from, options.until, options.engine ?? (await sdkP224()));
+  return [...owned.values()].map(({ key }) => key);
 }
 
 /** Runs `call` over `items` in parts of at most `size`. */
