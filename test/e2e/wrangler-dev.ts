@@ -18,6 +18,12 @@ const env = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 
+/**
+ * How long a test gives it to start: the migrations and the dev server are two wrangler
+ * processes, each a minute or more on a busy 2-core machine.
+ */
+export const WRANGLER_DEV_START_MS = 180_000;
+
 export interface WranglerDev {
   readonly url: string;
   /** Everything wrangler and the Worker printed so far. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE, PHOTO } from '../e2e/channel-scenario.ts';
 import { MOSQUITTO, CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
-import { startWranglerDev, type WranglerDev } from '../e2e/wrangler-dev.ts';
+import { startWranglerDev, WRANGLER_DEV_START_MS, type WranglerDev } from '../e2e/wrangler-dev.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-worker-lost-'));
 const persist = join(folder, 'state');
@@ -19,7 +19,7 @@ beforeAll(async () => {
   // Both scenarios come from one address; the limits are tested elsewhere.
   dev = await startWranglerDev(persist, { WEBHOOK_ALLOW_PRIVATE: '1', RATE_LIMIT_QUERIES: '0' });
   url = dev.url;
-}, 90_000);
+}, WRANGLER_DEV_START_MS);
 afterAll(async () => {
   await dev?.stop();
   broker?.stop();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from '../contract/fixtures.ts';
-import { startWranglerDev, type WranglerDev } from '../e2e/wrangler-dev.ts';
+import { startWranglerDev, WRANGLER_DEV_START_MS, type WranglerDev } from '../e2e/wrangler-dev.ts';
 
 const HOUR = 3_600_000;
 const OWNERS = 6;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   // Everything as shipped but the per-client query rate (120 a minute, bursts of 30): every
   // request here comes from one address, and that limit is tested on its own elsewhere.
   dev = await startWranglerDev(join(folder, 'state'), { RATE_LIMIT_QUERIES: '0' });
-}, 90_000);
+}, WRANGLER_DEV_START_MS);
 afterAll(async () => {
   await dev?.stop();
   rmSync(folder, { recursive: true, force: true });
@@ -161,6 +161,25 @@ describe('owner routes on the Worker as shipped (wrangler dev)', () => {
 
   it('answers a burst of owner queries on every route at once', async () => {
     await Promise.all(owners.flatMap((_, n) => queriesOf(n)).map(expectAnswered));
+  });
+
+  it('refuses malformed owner queries with 400 on every route, one after another and at once', async () => {
+    const [late, early] = [now - 2 * HOUR, now - 3 * HOUR];
+    const malformed: Array<[string, unknown]> = [
+      ['/v1/reports/query', { ids: ['short'] }],
+      ['/v1/reports/query', { ids: [ids[0]], since: late, until: early }],
+      ['/acsnservice/fetch', { search: [{ ids: [ids[0]], startDate: late, endDate: early }] }],
+      ['/findmyservice/v2/fetch', { fetch: [{ primaryIds: [ids[0]], startDate: late, endDate: early }] }],
+      ['/compat/macless-haystack', { ids: 'x' }],
+    ];
+    const refused = async ([path, body]: [string, unknown]) => {
+      const response = await post(path, JSON.stringify(body));
+      expect(response.status, `${path}: ${await response.clone().text()}`).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      await response.body?.cancel();
+    };
+    for (const query of malformed) await refused(query);
+    await Promise.all([...malformed.map(refused), ...queriesOf(0).map(expectAnswered)]);
   });
 
   it('answers owner queries at once with uploads arriving between them, and then sees the uploads', async () => {
