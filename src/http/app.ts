@@ -62,6 +62,15 @@ export interface AppDependencies {
   readonly p224?: P224Engine;
   /** The built owner's page; without it `/` leads to /docs. */
   readonly webAssets?: WebAssets;
+  /**
+   * Whether owner queries take turns with uploads for the thread that serves them
+   * (`config.ownerQueryConcurrency`, middleware/owner-queue). Node sets it: its SQLite reads run
+   * on the thread that also commits uploads and answers health. A Worker must not: its database
+   * is remote, so there is no thread to share; and a query waiting for its turn waits on a
+   * promise only another request resolves, which workerd cancels at once as hung, while a turn
+   * handed on by a timer dies with the request that set it, leaving every later query waiting.
+   */
+  readonly ownerTurns?: boolean;
 }
 
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
@@ -96,6 +105,7 @@ export function createApp({
   limiters = {},
   p224 = nobleP224,
   webAssets,
+  ownerTurns = false,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -120,7 +130,7 @@ export function createApp({
   if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
   if (queryLimiter)
     for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS]) app.use(path, rateLimit(queryLimiter, clientOf));
-  if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
+  if (ownerTurns && config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
   const context: RouteContext = {

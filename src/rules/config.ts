@@ -17,6 +17,7 @@ export interface AppConfig {
   /**
    * Owner queries that run at once; more wait their turn (64 at most, then 503). Keeps ingest
    * and health responsive whatever owners ask. `OWNER_QUERY_CONCURRENCY`, default 1; 0: no limit.
+   * Node only: a Worker shares no thread with its uploads (D1 is remote), so it takes no turns.
    */
   readonly ownerQueryConcurrency: number;
   /**

@@ -1,73 +1,28 @@
 // Lost mode and the owner↔device channel end to end on the Worker, served by `wrangler dev`
 // (workerd, local D1, the Durable Object) as a real HTTP server, with the same scenarios as on Node.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/spawn-server.ts';
 import { CALLBACK, channelScenario, LOCK_SCREEN, PHONE_LATITUDE, PHOTO } from '../e2e/channel-scenario.ts';
 import { MOSQUITTO, CONTACT, LATITUDE, lostModeScenario, MESSAGE, startBroker } from '../e2e/lost-mode-scenario.ts';
+import { startWranglerDev, WRANGLER_DEV_START_MS, type WranglerDev } from '../e2e/wrangler-dev.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-worker-lost-'));
 const persist = join(folder, 'state');
-// Quiet and offline, as `npm run dev:worker` runs it.
-const env = {
-  ...process.env,
-  WRANGLER_HIDE_BANNER: 'true',
-  WRANGLER_SEND_METRICS: 'false',
-  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-};
-let dev: ChildProcess;
-let output = '';
+let dev: WranglerDev;
 let url: string;
 let broker: Awaited<ReturnType<typeof startBroker>>;
 
 beforeAll(async () => {
   if (MOSQUITTO) broker = await startBroker();
-  const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  });
-  if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  dev = spawn(
-    wrangler,
-    [
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--persist-to',
-      persist,
-      '--var',
-      'WEBHOOK_ALLOW_PRIVATE:1',
-      // Both scenarios come from one address; the limits are tested elsewhere.
-      '--var',
-      'RATE_LIMIT_QUERIES:0',
-      '--show-interactive-dev-session=false',
-    ],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  dev.stdout!.on('data', collect);
-  dev.stderr!.on('data', collect);
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Ready on')) {
-    if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`wrangler dev did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}, 90_000);
+  // Both scenarios come from one address; the limits are tested elsewhere.
+  dev = await startWranglerDev(persist, { WEBHOOK_ALLOW_PRIVATE: '1', RATE_LIMIT_QUERIES: '0' });
+  url = dev.url;
+}, WRANGLER_DEV_START_MS);
 afterAll(async () => {
-  dev?.kill();
+  await dev?.stop();
   broker?.stop();
-  await new Promise((resolve) => setTimeout(resolve, 200));
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -86,7 +41,7 @@ describe('the owner↔device channel on the Worker (wrangler dev)', () => {
     const stored = allBytes(persist);
     for (const secret of [LOCK_SCREEN, CALLBACK, String(PHONE_LATITUDE)]) {
       expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
-      expect(output.includes(secret), secret).toBe(false);
+      expect(dev.output().includes(secret), secret).toBe(false);
     }
     // Local D1 and the local R2 bucket are both under the persist folder.
     for (const at of [0, 65_536, 150_000])
@@ -104,7 +59,7 @@ describe.skipIf(!MOSQUITTO)('lost mode on the Worker (wrangler dev)', () => {
     const stored = allBytes(persist);
     for (const secret of [MESSAGE, CONTACT, String(LATITUDE), '48.1']) {
       expect(stored.includes(Buffer.from(secret)), secret).toBe(false);
-      expect(output.includes(secret), secret).toBe(false);
+      expect(dev.output().includes(secret), secret).toBe(false);
     }
   });
 });

@@ -168,6 +168,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     log,
     peerAddress: (c) => getConnInfo(c).remote.address,
     p224: fastP224(compileP224Module()),
+    ownerTurns: true,
   });
 
   const prune = async () => {
