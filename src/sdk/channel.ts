@@ -157,9 +157,14 @@ export function noteFromPhone(body: ChannelBody, record: OwnerRecord): void {
 /** Reads the phone's messages of yesterday and today into the owner's record (noteFromPhone). */
 async function catchUpWithPhone(pairing: Pairing, record: OwnerRecord, options: ChannelOptions): Promise<void> {
   const today = channelDay(options.now ?? Date.now());
-  for (const day of [today - 1, today])
-    for (const message of await readFromPeer(pairing, day, 0, 0, options))
-      if ('body' in message) noteFromPhone(message.body, record);
+  for (const day of [today - 1, today]) {
+    // A read returns a page of messages; an unpairing may come after many answers.
+    let page = await readFromPeer(pairing, day, 0, 0, options);
+    while (page.length > 0) {
+      for (const message of page) if ('body' in message) noteFromPhone(message.body, record);
+      page = await readFromPeer(pairing, day, page.at(-1)!.seq, 0, options);
+    }
+  }
 }
 
 /**
