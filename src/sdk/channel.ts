@@ -80,7 +80,7 @@ export function mailboxOf(pairing: Pairing, way: 'out' | 'in', day: number): Uin
 
 /**
  * Seals `body` for the other side and posts it to today's mailbox; resolves to its number there.
- * @example await sendToPeer(owner, { type: 'ring', seq: Date.now(), expiresAt }, { server })
+ * @example await sendToPeer(owner, { type: 'ring', seq: 7, expiresAt }, { server })
  */
 export async function sendToPeer(pairing: Pairing, body: ChannelBody, options: ChannelOptions): Promise<number> {
   const capability = mailboxOf(pairing, 'out', options.day ?? channelDay(options.now ?? Date.now()));
@@ -240,7 +240,7 @@ export async function commandPhone(
  * The owner sets the device's lost state for today and the next 30 days: a reset device that
  * still has its pairing reads it on start (readLostState) and re-enters lost mode. Each day's
  * statement is kept until the day after, and no longer than MAX_STATE_DAYS from now.
- * @example await setLostState(owner, { type: 'lost', seq: Date.now(), expiresAt, message }, { server })
+ * @example await setLostState(owner, { type: 'lost', seq: 8, expiresAt, message }, { server })
  */
 export async function setLostState(pairing: Pairing, statement: ChannelBody, options: ChannelOptions): Promise<void> {
   const now = options.now ?? Date.now();
