@@ -264,7 +264,7 @@ async function obey(agent: Agent, body: ChannelBody, reply: Reply): Promise<void
       return;
     case 'lost':
     case 'found':
-      // A lost or found that arrives after a later one is obeyed in name only.
+      // One older than the lost or found in force (it arrived late) must not undo it.
       if (body.seq < memory.lostMode.seq) {
         options.say(`did not follow ${body.type}: a later lost or found is in force`);
         await reply({ type: 'failed', command: body.type, reason: 'a later lost or found is in force' });
