@@ -35,6 +35,7 @@ const stop = new AbortController();
 /** A phone: waits for commands, answers each at once. */
 async function phone(pairing: Pairing): Promise<void> {
   let after = 0;
+  let sent = 0;
   while (!stop.signal.aborted) {
     const received = await readFromPeer(pairing, channelDay(Date.now()), after, 25, {
       ...options,
@@ -47,7 +48,7 @@ async function phone(pairing: Pairing): Promise<void> {
           pairing,
           {
             type: 'done',
-            seq: Date.now(),
+            seq: ++sent,
             expiresAt: Math.floor(Date.now() / 1000) + 600,
             inReplyTo: message.body.seq,
           },
@@ -68,7 +69,8 @@ try {
     const index = Math.floor(Math.random() * PHONES);
     const { owner } = pairings[index]!;
     const started = performance.now();
-    const seq = Date.now() * 1000 + i;
+    // Numbered as the owner's tools number them (docs/protocol.md §17): unique here across phones.
+    const seq = i + 1;
     await sendToPeer(owner, { type: 'ring', seq, expiresAt: Math.floor(Date.now() / 1000) + 600 }, options);
     let answered = false;
     while (!answered) {

@@ -2,7 +2,7 @@
  * What commands read and write around the SDK: the terminal (injected, so tests capture it),
  * key files, input and output files, each failure said in words.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
@@ -67,6 +67,32 @@ export function readPairingFile(values: Record<string, unknown>, role: Pairing['
   if (pairing.role !== role)
     throw new UsageError(`${path} is the ${pairing.role}'s side of the pairing; this command takes the ${role}'s`);
   return pairing;
+}
+
+/**
+ * A small JSON record in a file only its owner can read (what a side of a pairing keeps between
+ * runs); undefined while the file does not exist.
+ * @example const record = jsonRecord<OwnerMemory>('phone.owner.json.state')
+ */
+export function jsonRecord<T>(path: string): { load(): T | undefined; save(value: T): void } {
+  return {
+    load: () => {
+      if (!existsSync(path)) return undefined;
+      try {
+        return JSON.parse(readInput(path).toString('utf8')) as T;
+      } catch (error) {
+        if (error instanceof UsageError) throw error;
+        throw new UsageError(`cannot read ${path}: it is not JSON (delete it to start afresh)`);
+      }
+    },
+    save: (value) => {
+      try {
+        writeFileSync(path, JSON.stringify(value), { mode: 0o600 });
+      } catch (error) {
+        throw fileError('write', path, error);
+      }
+    },
+  };
 }
 
 /** Writes `text` to the file at `path`, or to stdout without one. */

@@ -9,6 +9,7 @@ import { UsageError } from './args.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
 import { deviceRunCommand } from './commands/device-run.ts';
+import { deviceUnpairCommand } from './commands/device-unpair.ts';
 import { inboxCommand } from './commands/inbox.ts';
 import { pairCommand } from './commands/pair.ts';
 import { keysNewCommand } from './commands/keys-new.ts';
@@ -40,6 +41,7 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   command        owner: ask a paired phone to locate, ring, show a message, take a photo, lost, found
   inbox          owner: what a paired phone answered, opened and checked
   device run     a stand-in for a paired phone in lost mode
+  device unpair  end a paired phone's pairing from the phone, and tell its owner
   serve          run the server (configured as npm start)
 
 Global: --debug shows stack traces; --version prints the version.
@@ -63,7 +65,8 @@ crowdfind lost <on|off|status> --help for details.`;
 
 const DEVICE_USAGE = `crowdfind device — a stand-in for a paired phone
 
-  device run     answer the owner's commands (crowdfind device run --help)`;
+  device run     answer the owner's commands (crowdfind device run --help)
+  device unpair  end the pairing from the phone, and tell the owner`;
 
 /** Help for names that are not commands themselves. */
 const HELP_OF: Record<string, string> = { keys: KEYS_USAGE, lost: LOST_USAGE, device: DEVICE_USAGE };
@@ -85,6 +88,7 @@ const COMMANDS: Record<string, Command> = {
   command: commandCommand,
   inbox: inboxCommand,
   'device run': deviceRunCommand,
+  'device unpair': deviceUnpairCommand,
   serve: serveCommand,
 };
 

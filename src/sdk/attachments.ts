@@ -29,7 +29,7 @@ export interface AttachmentRef {
 }
 
 /**
- * Encrypts and uploads a file from the device to today's mailbox to the owner.
+ * Encrypts and uploads a file from the device to its mailbox to the owner of today (or `options.day`).
  * @example const ref = await uploadAttachment(device, photoBytes, { server })
  */
 export async function uploadAttachment(
@@ -46,7 +46,7 @@ export async function uploadAttachment(
     throw new ServerError(`the file is larger than ${(MAX_ATTACHMENT_CHUNKS * ATTACHMENT_CHUNK_BYTES) / 2 ** 20} MiB`);
   const padded = new Uint8Array(count * ATTACHMENT_CHUNK_BYTES);
   padded.set(sealed);
-  const capability = bytesToBase64(mailboxOf(pairing, 'out', channelDay(options.now ?? Date.now())));
+  const capability = bytesToBase64(mailboxOf(pairing, 'out', options.day ?? channelDay(options.now ?? Date.now())));
   for (let index = 0; index < count; index++) {
     const chunk = padded.subarray(index * ATTACHMENT_CHUNK_BYTES, (index + 1) * ATTACHMENT_CHUNK_BYTES);
     await request(

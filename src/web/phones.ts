@@ -4,9 +4,15 @@
  * decrypted and shown here. Commands are signed and sealed in this page; the server relays.
  */
 import { downloadAttachment, type AttachmentRef } from '../sdk/attachments.ts';
-import { awaitAnswer, sendCommand, type ChannelBody, type CommandType } from '../sdk/channel.ts';
+import {
+  commandPhone,
+  type ChannelBody,
+  type CommandType,
+  type OwnerMemory,
+  type OwnerRecord,
+} from '../sdk/channel.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
-import { channelDay } from '../../crypto/index.ts';
+import { bytesToHex, channelDay } from '../../crypto/index.ts';
 
 /** How long the page waits for a phone's answer. */
 const ANSWER_MS = 60_000;
@@ -16,6 +22,15 @@ export interface PhoneCallbacks {
   readonly say: (text: string, error?: boolean) => void;
   /** A phone answered with its position. */
   readonly located: (phone: string, latitude: number, longitude: number, accuracy: number, at: Date) => void;
+}
+
+/** The page's record of a pairing (command numbers, an unpairing), in this browser's storage. */
+function recordOf(pairing: Pairing): OwnerRecord {
+  const key = `crowdfind.pairing.${bytesToHex(pairing.peer.signingPublicKey)}`;
+  return {
+    load: () => (JSON.parse(localStorage.getItem(key) ?? 'null') as OwnerMemory | null) ?? undefined,
+    save: (memory) => localStorage.setItem(key, JSON.stringify(memory)),
+  };
 }
 
 /** Reads pairing files; only the owner's side is of use here. */
@@ -66,9 +81,15 @@ async function send(
 ): Promise<void> {
   const server = callbacks.server();
   try {
-    const body = await sendCommand(pairing, type, { message: text, callback }, { server });
-    callbacks.say(`Sent ${type} to ${pairing.name}; waiting for its answer…`);
-    const answer = await awaitAnswer(pairing, body.seq, ANSWER_MS, { server });
+    const { answer } = await commandPhone(
+      pairing,
+      type,
+      { message: text, callback },
+      recordOf(pairing),
+      ANSWER_MS,
+      { server, now: Date.now() },
+      () => callbacks.say(`Sent ${type} to ${pairing.name}; waiting for its answer…`),
+    );
     if (!answer) return callbacks.say(`${pairing.name} did not answer within a minute (it may be off).`, true);
     answers.prepend(await answerItem(pairing, answer, server, callbacks));
     callbacks.say(`${pairing.name} answered ${type}.`);

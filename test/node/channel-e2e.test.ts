@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 describe('the owner↔device channel on Node', () => {
-  it('pair, every command answered, forgeries, replays and expired commands refused, a reset phone lost', async () => {
+  it('pair, every command answered and shown, forgeries, replays, expired and stale commands and statements refused, out-of-order taken once, the phone unpairs alone', async () => {
     await channelScenario(server.url, folder);
   }, 120_000);
 

@@ -10,6 +10,14 @@ import {
   publicKeysOf,
   sealChannelMessage,
 } from '../../crypto/index.ts';
+import {
+  EMPTY_WINDOW,
+  MAX_SEQUENCE_JUMP,
+  nextOf,
+  SEQUENCE_WINDOW,
+  sequenceRefusal,
+  take,
+} from '../../src/sdk/sequence-window.ts';
 import { vectors } from './vectors.ts';
 
 describe('channel vectors (sealed with Python cryptography’s HPKE and Ed25519)', () => {
@@ -81,5 +89,25 @@ describe('the owner↔device channel', () => {
     await expect(openChannelMessage(altered, mailbox, device, publicKeysOf(owner))).rejects.toThrow(
       AuthenticationError,
     );
+  });
+});
+
+describe('the phone’s window of command numbers', () => {
+  it('takes each number once in any order within the window, and refuses one too old or too far ahead', () => {
+    let window = EMPTY_WINDOW;
+    for (const seq of [1, 3, 2, 70]) {
+      expect(sequenceRefusal(seq, window), String(seq)).toBeUndefined();
+      window = take(seq, window);
+    }
+    expect(sequenceRefusal(70, window)).toMatch(/^replayed/);
+    expect(sequenceRefusal(3, window)).toMatch(/^too old/);
+    expect(sequenceRefusal(6, window)).toMatch(/^too old/);
+    expect(sequenceRefusal(7, window)).toBeUndefined();
+    expect(sequenceRefusal(70 + MAX_SEQUENCE_JUMP + 1, window)).toMatch(/^too far ahead/);
+    expect(sequenceRefusal(Date.now(), window)).toMatch(/^too far ahead/);
+    expect(sequenceRefusal(0, window)).toMatch(/^malformed/);
+    expect(window.taken).toEqual([70]);
+    expect(nextOf(window)).toBe(71);
+    expect(SEQUENCE_WINDOW).toBe(64);
   });
 });

@@ -33,7 +33,7 @@ function allBytes(path: string): Buffer {
 }
 
 describe('the owner↔device channel on the Worker (wrangler dev)', () => {
-  it('pair, every command answered, forgeries, replays and expired commands refused, a reset phone lost', async () => {
+  it('pair, every command answered and shown, forgeries, replays, expired and stale commands and statements refused, out-of-order taken once, the phone unpairs alone', async () => {
     await channelScenario(url, folder);
   }, 120_000);
 

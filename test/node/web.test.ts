@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+import { cliAt, phoneClock } from '../e2e/channel-scenario.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
@@ -251,7 +252,9 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     mkdirSync(file('camera'), { recursive: true });
     const photo = new Uint8Array(randomBytes(150_000));
     writeFileSync(file('camera/front.jpg'), photo);
-    const phone = cli(
+    const clock = phoneClock();
+    const phone = cliAt(
+      clock.now,
       'device',
       'run',
       '--pairing',
@@ -265,7 +268,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       '--camera',
       file('camera'),
       '--count',
-      '3',
+      '4',
     );
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -284,6 +287,11 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await item.locator('.phone-text').fill('Lost phone, please call');
     await item.locator('button.command-lost').click();
     await item.locator('.answer-done').waitFor({ timeout: 30_000 });
+    // A photo only once lost mode has been on the phone's lock screen a while.
+    await item.locator('button.command-photo').click();
+    await item.locator('.answer-failed').waitFor({ timeout: 30_000 });
+    expect(await item.locator('.answer-failed').textContent()).toMatch(/could not photo: lost mode has been on/);
+    clock.moveOn();
     await item.locator('button.command-photo').click();
     const image = item.locator('img.phone-photo');
     await image.waitFor({ timeout: 30_000 });
@@ -292,7 +300,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     const shown = await item.locator('.answer-photo').getAttribute('data-sha256');
     expect(shown).toBe(createHash('sha256').update(photo).digest('hex'));
     await page.screenshot({ path: join(ARTIFACTS, 'web-paired-phone.png') });
-    expect(await phone).toContain('took a photo (150000 bytes)');
+    expect((await phone).stdout).toContain('took a photo (150000 bytes)');
     await context.close();
   }, 90_000);
 

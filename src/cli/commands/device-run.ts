@@ -1,10 +1,10 @@
 /** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { runDeviceAgent } from '../../sdk/device-agent.ts';
+import { pairedLine, runDeviceAgent, type AgentMemory } from '../../sdk/device-agent.ts';
 import { positionAt } from '../../sdk/simulate.ts';
 import { number, parse, serverOption, UsageError } from '../args.ts';
-import { readPairingFile, type Command } from '../io.ts';
+import { jsonRecord, readPairingFile, type Command } from '../io.ts';
 import { readRoute } from '../route-file.ts';
 
 export const deviceRunCommand: Command = {
@@ -19,7 +19,12 @@ saying what a phone would show. Every obeyed command is appended to --log (defau
 which no command can erase. What it has obeyed is kept in --state (default FILE.state), so a
 restart neither repeats nor misses a command; a phone without that record (reset) skips the
 commands already waiting rather than obey any twice. --sim-changed reports a SIM change at
-start; --count stops after N messages (0: after start-up).`,
+start; --count stops after N messages (0: after start-up).
+
+What a phone must show its user goes to stderr and to the log: that it is paired and with whom
+(at start and when it stops), each location and photo it sends. Outside lost mode it answers
+locate at most once every 15 minutes; it takes a photo only once lost mode has been on the lock
+screen for 5 minutes. crowdfind device unpair ends the pairing.`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -37,7 +42,8 @@ start; --count stops after N messages (0: after start-up).`,
     });
     const pairing = readPairingFile(values, 'device');
     const server = serverOption(values);
-    const start = io.now?.() ?? new Date();
+    const clock = () => io.now?.().getTime() ?? Date.now();
+    const start = new Date(clock());
     let position: (time: Date) => { latitude: number; longitude: number; accuracy: number };
     if (values.route !== undefined) {
       const route = readRoute(values.route as string);
@@ -62,18 +68,20 @@ start; --count stops after N messages (0: after start-up).`,
         pairing,
         position,
         say: (line) => io.stdout(`${line}\n`),
+        show: (line) => {
+          io.stderr(`${line}\n`);
+          appendFileSync(log, `${new Date(clock()).toISOString()} shown: ${line}\n`, { mode: 0o600 });
+        },
         // Appended and never truncated: no command of the owner's reaches this file.
         obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
         simChanged: values['sim-changed'] === true,
         ...(values.camera ? { camera: cameraOf(values.camera as string) } : {}),
-        memory: {
-          load: () => (existsSync(memoryFile) ? JSON.parse(readFileSync(memoryFile, 'utf8')) : undefined),
-          save: (memory) => writeFileSync(memoryFile, JSON.stringify(memory), { mode: 0o600 }),
-        },
+        memory: jsonRecord<AgentMemory>(memoryFile),
+        clock,
         signal: stop.signal,
         ...(count === undefined ? {} : { count }),
       });
-      io.stdout(`stopped; lost mode ${state.lost ? 'on' : 'off'}\n`);
+      io.stdout(`stopped; lost mode ${state.lost ? 'on' : 'off'}; ${pairedLine(pairing)}\n`);
     } finally {
       process.off('SIGINT', interrupt);
     }

@@ -1,4 +1,5 @@
 /** `crowdfind pair`: a new pairing of an owner with a phone, as two files. */
+import { freshMemory } from '../../sdk/device-agent.ts';
 import { newPairing, pairingJson } from '../../sdk/pairing.ts';
 import { parse, required } from '../args.ts';
 import { writePrivateFile, type Command } from '../io.ts';
@@ -24,7 +25,7 @@ existing file without --force.`,
     writePrivateFile(required(values, 'owner'), pairingJson(owner), force);
     writePrivateFile(required(values, 'device'), pairingJson(device), force);
     // The phone's record of obeyed commands starts empty with the pairing (device run --state).
-    writePrivateFile(`${values.device as string}.state`, JSON.stringify({ lastSeq: 0, after: {} }), force);
+    writePrivateFile(`${values.device as string}.state`, JSON.stringify(freshMemory()), force);
     io.stdout(JSON.stringify({ paired: owner.name, owner: values.owner, device: values.device }) + '\n');
   },
 };
