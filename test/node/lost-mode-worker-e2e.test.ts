@@ -22,6 +22,7 @@ const env = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 };
 let dev: ChildProcess;
+let devExited: Promise<void> | undefined;
 let output = '';
 let url: string;
 let broker: Awaited<ReturnType<typeof startBroker>>;
@@ -55,19 +56,20 @@ beforeAll(async () => {
     ],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  dev.stdout!.on('data', collect);
-  dev.stderr!.on('data', collect);
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('Ready on')) {
-    if (Date.now() > deadline || dev.exitCode !== null) throw new Error(`wrangler dev did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}, 90_000);
+  devExited = new Promise((resolve) => dev.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready on')) resolve();
+    };
+    dev.stdout!.on('data', collect);
+    dev.stderr!.on('data', collect);
+    void devExited!.then(() => reject(new Error(`wrangler dev did not start:\n${output}`)));
+  });
+}, 180_000);
 afterAll(async () => {
   dev?.kill();
-  broker?.stop();
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await Promise.all([devExited, broker?.stop()]);
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -96,8 +98,9 @@ describe('the owner↔device channel on the Worker (wrangler dev)', () => {
 
 describe.skipIf(!MOSQUITTO)('lost mode on the Worker (wrangler dev)', () => {
   it('notice, finder, SSE, webhook, watch, MQTT, beacon and withdrawal, end to end', async () => {
-    const { deliveryMs } = await lostModeScenario(url, folder, broker.url);
-    expect(deliveryMs).toBeLessThan(1000);
+    const { deliveryMs, uploadMs } = await lostModeScenario(url, folder, broker.url);
+    // Pushed as it is stored: the owner hears of the sighting sooner than the finder's upload took.
+    expect(deliveryMs).toBeLessThan(uploadMs);
   }, 90_000);
 
   it('leaves no message, contact or location in local D1 or the Worker’s log', () => {
