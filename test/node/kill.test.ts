@@ -101,7 +101,8 @@ describe('crash safety', () => {
       acknowledged.push(...stream.acknowledged);
       checkDatabase(databasePath, acknowledged);
     }
-  });
+    // Three starts of the real server (tsx compiles it each time) take 20-30 s on a busy 2-core machine.
+  }, 120_000);
 
   it('on SIGTERM finishes in-flight uploads, loses nothing acknowledged and exits promptly', async () => {
     const databasePath = join(folder, 'terminated.db');
@@ -116,5 +117,5 @@ describe('crash safety', () => {
     await stream.stop();
     expect(stream.acknowledged.length).toBeGreaterThan(0);
     checkDatabase(databasePath, stream.acknowledged);
-  });
+  }, 60_000);
 });
