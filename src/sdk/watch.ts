@@ -26,6 +26,8 @@ export interface WatchOptions extends HttpOptions {
   readonly onReports: (reports: LocatedReport[]) => void | Promise<void>;
   /** One line about the watch itself (subscribed, renewed, reconnecting). */
   readonly onStatus?: (line: string) => void;
+  /** Each time the event stream is open: every report uploaded from then on reaches `onReports`. */
+  readonly onListening?: () => void;
   /** Ends the watch. */
   readonly signal?: AbortSignal;
   /** Unix ms (tests move it). */
@@ -70,7 +72,10 @@ export async function watch(devices: readonly Device[], options: WatchOptions): 
       },
       options,
     )) as Subscription;
-    options.onStatus?.(`watching ${known.size} keys of ${devices.length} device(s)`);
+    const listening = () => {
+      options.onStatus?.(`watching ${known.size} keys of ${devices.length} device(s)`);
+      options.onListening?.();
+    };
     const renewal = setInterval(
       () =>
         void request(
@@ -85,7 +90,7 @@ export async function watch(devices: readonly Device[], options: WatchOptions): 
       (SUBSCRIPTION_SECONDS * 1000) / 2,
     );
     try {
-      await readEvents(serverUrl(options.server) + subscription.events, options, async (data) => {
+      await readEvents(serverUrl(options.server) + subscription.events, options, listening, async (data) => {
         const { reports } = JSON.parse(data) as { reports: Array<{ id: string; payload: string }> };
         const located: LocatedReport[] = [];
         for (const { id, payload } of reports) {
@@ -111,10 +116,14 @@ export async function watch(devices: readonly Device[], options: WatchOptions): 
   }
 }
 
-/** Reads a Server-Sent Events stream, calling `onReports` for each `reports` event, until it ends. */
+/**
+ * Reads a Server-Sent Events stream, calling `onOpen` once it is open (the server sends its
+ * headers once the stream is registered) and `onReports` for each `reports` event, until it ends.
+ */
 async function readEvents(
   url: string,
   options: WatchOptions,
+  onOpen: () => void,
   onReports: (data: string) => Promise<void>,
 ): Promise<void> {
   let response: Response;
@@ -128,6 +137,7 @@ async function readEvents(
     throw new ServerError(`cannot open the event stream: ${(error as Error).message}`);
   }
   if (!response.ok || !response.body) return;
+  onOpen();
   const decoder = new TextDecoder();
   let buffer = '';
   try {

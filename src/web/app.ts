@@ -228,6 +228,8 @@ async function startLiveWatch(): Promise<void> {
     server: serverBase(),
     signal: stop.signal,
     onStatus: (line) => (ui.live.title = line),
+    // Marked once the server will pass on every new report (tests wait for it).
+    onListening: () => (document.body.dataset.watching = 'true'),
     onReports: (reports) => {
       shown = { ...shown, located: newestFirst([...shown.located, ...reports]) };
       render();
@@ -242,7 +244,6 @@ async function startLiveWatch(): Promise<void> {
     ui.live.checked = false;
     liveWatch = undefined;
   });
-  document.body.dataset.watching = 'true';
 }
 
 function stopLiveWatch(): void {

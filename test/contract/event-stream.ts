@@ -1,40 +1,26 @@
-/** Reads Server-Sent Events from a response body one at a time, with a timeout, for tests. */
+/** Reads Server-Sent Events from a response body one at a time, for tests. */
 import { takeEvents, type ServerSentEvent } from '../../src/sdk/server-sent-events.ts';
 
 /**
- * @example const events = eventReader(response); const first = await events.next(1000);
+ * Waits for events, never for a time: a test that expects none sends one it does expect after
+ * it, and checks that one comes next.
+ * @example const events = eventReader(response); const first = await events.next();
  */
 export function eventReader(response: Response) {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   const ready: ServerSentEvent[] = [];
-  // A read that outlives a timeout is kept for the next call, so that no chunk is lost.
-  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
-  const parse = () => {
-    const { events, rest } = takeEvents(buffer);
-    ready.push(...events);
-    buffer = rest;
-  };
   return {
-    /** The next event, or undefined when none arrives within `timeoutMs` or the stream ends. */
-    async next(timeoutMs: number): Promise<ServerSentEvent | undefined> {
-      const deadline = Date.now() + timeoutMs;
+    /** The next event, or undefined when the stream ends first. */
+    async next(): Promise<ServerSentEvent | undefined> {
       while (ready.length === 0) {
-        const left = deadline - Date.now();
-        if (left <= 0) return undefined;
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        pending ??= reader.read();
-        const chunk = await Promise.race([
-          pending,
-          new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), left))),
-        ]);
-        clearTimeout(timer);
-        if (chunk === 'timeout') return undefined;
-        pending = undefined;
-        if (chunk.done) return ready.shift();
+        const chunk = await reader.read();
+        if (chunk.done) return undefined;
         buffer += decoder.decode(chunk.value, { stream: true });
-        parse();
+        const { events, rest } = takeEvents(buffer);
+        ready.push(...events);
+        buffer = rest;
       }
       return ready.shift();
     },

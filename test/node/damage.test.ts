@@ -13,6 +13,7 @@ import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer } from '../../src/runtime/node/server.ts';
 import { INSERT_REPORT_SQL } from '../../src/storage/report-sql.ts';
 import { openDatabase } from '../../src/storage/sqlite/database.ts';
+import { counted } from '../counted.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-damage-'));
 const pristine = join(folder, 'pristine.db');
@@ -62,6 +63,7 @@ describe('a damaged database file', () => {
     async (_, pageOf) => {
       const databasePath = scribbled(pageOf());
       const lines: string[] = [];
+      const verdicts = counted(() => lines.filter((l) => /indexed|damaged/.test(l)).length);
       let server;
       try {
         server = await startNodeServer({
@@ -69,7 +71,7 @@ describe('a damaged database file', () => {
           host: '127.0.0.1',
           databasePath,
           config: { ...DEFAULT_CONFIG, queriesPerMinute: 0 },
-          log: (line) => lines.push(line),
+          log: (line) => (lines.push(line), verdicts.changed()),
         });
       } catch (error) {
         expect((error as Error).message).toMatch(/the database is damaged \(SQLITE_(CORRUPT|NOTADB)/);
@@ -78,10 +80,7 @@ describe('a damaged database file', () => {
       }
       try {
         // Indexing reads every key of the table: let it finish or find the damage.
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && !lines.some((l) => /indexed|damaged/.test(l))) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await verdicts.reach(1);
         const query = await fetch(`${server.url}/v1/reports/query`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -82,25 +82,37 @@ describe('growth a client cannot push past', () => {
     const { server, lines } = await serverWith({}, 20);
     const { port } = new URL(server.url);
     try {
+      // Each connection asks for health: the server answers on those it keeps and closes the rest.
       const sockets: Socket[] = [];
-      const closed = await Promise.all(
+      const outcomes = await Promise.all(
         Array.from(
           { length: 30 },
           () =>
-            new Promise<boolean>((resolve) => {
-              const socket = createConnection(Number(port), '127.0.0.1');
+            new Promise<'answered' | 'closed'>((resolve) => {
+              const socket = createConnection(Number(port), '127.0.0.1', () =>
+                socket.write('GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n'),
+              );
               sockets.push(socket);
-              socket.on('close', () => resolve(true));
-              setTimeout(() => resolve(false), 500);
+              socket.on('error', () => {}); // a closed one may be reset while it writes
+              socket.once('data', () => resolve('answered'));
+              socket.once('close', () => resolve('closed'));
             }),
         ),
       );
-      expect(closed.filter(Boolean)).toHaveLength(10);
+      expect(outcomes.filter((outcome) => outcome === 'closed')).toHaveLength(10);
+      expect(outcomes.filter((outcome) => outcome === 'answered')).toHaveLength(20);
       expect(lines.some((l) => /refused \d+ connections of clients already holding 20/.test(l))).toBe(true);
       expect(lines.filter((l) => l.startsWith('refused')).some((l) => l.includes('127.0.0.1'))).toBe(false);
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect((await fetch(`${server.url}/v1/health`)).status).toBe(200);
+      await Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise((resolve) => (socket.closed ? resolve(true) : (socket.once('close', resolve), socket.end()))),
+        ),
+      );
+      // The server hears of the closes on its own turn: a connection that comes before it has
+      // is still refused, and the next one is tried.
+      const health = async (): Promise<Response> => fetch(`${server.url}/v1/health`).catch(health);
+      expect((await health()).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -21,8 +21,7 @@ beforeAll(async () => {
   url = dev.url;
 }, WRANGLER_DEV_START_MS);
 afterAll(async () => {
-  await dev?.stop();
-  broker?.stop();
+  await Promise.all([dev?.stop(), broker?.stop()]);
   rmSync(folder, { recursive: true, force: true });
 });
 
@@ -51,8 +50,9 @@ describe('the owner↔device channel on the Worker (wrangler dev)', () => {
 
 describe.skipIf(!MOSQUITTO)('lost mode on the Worker (wrangler dev)', () => {
   it('notice, finder, SSE, webhook, watch, MQTT, beacon and withdrawal, end to end', async () => {
-    const { deliveryMs } = await lostModeScenario(url, folder, broker.url);
-    expect(deliveryMs).toBeLessThan(1000);
+    const { deliveryMs, uploadMs } = await lostModeScenario(url, folder, broker.url);
+    // Pushed as it is stored: the owner hears of the sighting sooner than the finder's upload took.
+    expect(deliveryMs).toBeLessThan(uploadMs);
   }, 90_000);
 
   it('leaves no message, contact or location in local D1 or the Worker’s log', () => {

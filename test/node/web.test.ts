@@ -148,7 +148,8 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
 
     await page.screenshot({ path: join(ARTIFACTS, 'web-desktop.png') });
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(300);
+    // Two frames later the page has laid itself out at the new width.
+    await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
     await page.screenshot({ path: join(ARTIFACTS, 'web-phone.png') });
     await context.close();
   }, 120_000);
@@ -186,7 +187,8 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await view.screenshot({ path: join(ARTIFACTS, 'web-shared-link.png') });
 
     await page.click('#links .share-revoke');
-    await expect.poll(() => page.locator('#links li').count()).toBe(0);
+    await page.locator('#links li').first().waitFor({ state: 'detached' });
+    expect(await page.locator('#links li').count()).toBe(0);
     await view.reload();
     await view.locator('body[data-state="ended"]').waitFor();
     expect(await status.textContent()).toContain('no longer shared');
@@ -210,8 +212,8 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await expect
       .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
       .toMatch(/Backpack is marked lost/);
+    // The page's event stream is open: the server passes on every report uploaded from here.
     await page.locator('body[data-watching="true"]').waitFor();
-    await page.waitForTimeout(500);
 
     // A finder passes by: its report shows the owner's notice, and the page hears of the report.
     const [shown] = JSON.parse(await cli('keys', 'show', '--keys', file('backpack.json'))) as Array<{
@@ -231,7 +233,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       ),
     ) as { notice: { status: string; message: string } };
     expect(found.notice).toMatchObject({ status: 'valid', message: 'Black backpack with a laptop. Please call!' });
-    await page.locator('body[data-live="1"]').waitFor({ timeout: 5000 });
+    await page.locator('body[data-live="1"]').waitFor();
     expect(await item.getAttribute('data-lat')).toBe('51.5033');
 
     await page.locator('#devices li[data-device="Backpack"] details.lost summary').click();
@@ -322,7 +324,6 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       const inline = document.createElement('script');
       inline.textContent = 'window.ranInline = true';
       document.head.append(inline);
-      setTimeout(() => resolve(seen), 3000);
     })`);
     expect(blocked.sort()).toEqual(['script-src-elem https://scripts.example/steal-keys.js', 'script-src-elem inline']);
     expect(await page.evaluate('window.ranInline')).toBeUndefined();
@@ -347,10 +348,10 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await page.locator('body[data-state="ready"]').waitFor();
     await page.fill('#passphrase', 'wrong passphrase');
     await page.click('#unlock');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('does not open');
+    await page.locator('#status', { hasText: 'does not open' }).waitFor();
     await page.fill('#passphrase', 'correct horse battery');
     await page.click('#unlock');
-    await expect.poll(() => page.locator('#status').textContent()).toContain('Unlocked 1');
+    await page.locator('#status', { hasText: 'Unlocked 1' }).waitFor();
     await page.selectOption('#window', '72');
     await page.click('#locate');
     await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });

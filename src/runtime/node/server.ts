@@ -44,7 +44,7 @@ export function defaultReaderThreads(): number {
 export const MAX_CONNECTIONS_PER_CLIENT = 256;
 
 /** In-flight requests get this long to finish on shutdown. */
-const SHUTDOWN_GRACE_MS = 10_000;
+export const SHUTDOWN_GRACE_MS = 10_000;
 /** A request must arrive whole (headers and body) within this; slow senders are cut off with 408. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
