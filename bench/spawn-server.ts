@@ -23,12 +23,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * `args` follow the entry point, as after `npm start --`.
  * @example const { url, child } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
  */
 export async function spawnServer(
   databasePath: string,
   env: Record<string, string> = {},
   ready = 'listening on',
+  args: readonly string[] = [],
 ): Promise<SpawnedServer> {
   const port = await freePort();
   // The flags of `npm start` (package.json).
@@ -39,6 +41,7 @@ export async function spawnServer(
       '--import',
       'tsx',
       fileURLToPath(new URL('../src/runtime/node/main.ts', import.meta.url)),
+      ...args,
     ],
     {
       env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
