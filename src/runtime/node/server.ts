@@ -3,6 +3,7 @@
  * a clean shutdown. `main.ts` calls it from the environment; tests call it directly.
  */
 import { accessSync, constants } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -258,6 +259,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     log,
   );
 
+  answerContinueOnRead(server);
+
   let shuttingDown = false;
   server.on('request', (_request, response: { setHeader(name: string, value: string): void }) => {
     if (shuttingDown) response.setHeader('connection', 'close');
@@ -285,6 +288,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       })),
   };
+}
+
+/**
+ * Node answers `Expect: 100-continue` with `100 Continue` before the app sees the request, so a
+ * body cap's 413 on the Content-Length came after the client was told to send. Instead the
+ * request goes to the app at once and `100 Continue` is sent when it starts to read the body:
+ * never, when it answers from the headers alone.
+ */
+function answerContinueOnRead(server: ReturnType<typeof serve>): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    request.once('resume', () => response.headersSent || response.writeContinue());
+    server.emit('request', request, response);
+  });
 }
 
 /** How often at most the log says that connections were refused (never whose: no address is logged). */
