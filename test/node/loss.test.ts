@@ -18,11 +18,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../crypto/index.ts';
 import { freePort, spawnServer } from '../../bench/spawn-server.ts';
 import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
 import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer } from '../../src/runtime/node/server.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-loss-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -153,6 +156,10 @@ const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
 
 describe('a crashed store damaged after SIGKILL', () => {
+  /** How the cases that may go more than one way went, for the log. */
+  const seen: string[] = [];
+  afterAll(() => console.log(seen.join('\n')));
+
   it('acknowledged every report before the kill', () => {
     expect(acknowledged).toBe(BATCHES * BATCH + 1);
   });
@@ -186,12 +193,15 @@ describe('a crashed store damaged after SIGKILL', () => {
       (path: string) => overwrite(`${path}-wal`, WAL_HEADER, new Uint8Array(4096).fill(0xa5)),
     ],
     ['the database header scribbled', (path: string) => overwrite(path, 0, new Uint8Array(100).fill(0xa5))],
+    ['the record beside the database deleted', (path: string) => rmSync(`${path}.ack`)],
     [
       'the record beside the database scribbled',
       (path: string) => overwrite(`${path}.ack`, 0, new Uint8Array(128).fill(0xa5)),
     ],
   ])('%s: refused in one line, or health 503 with the reason, or every report served', async (name, damage) => {
-    expectNoSilentLoss(await outcomeOf(damagedCopy(name.replaceAll(' ', '-'), damage)));
+    const outcome = await outcomeOf(damagedCopy(name.replaceAll(' ', '-'), damage));
+    expectNoSilentLoss(outcome);
+    seen.push(`${name}: ${JSON.stringify(outcome)}`);
   });
 
   it('with --accept-loss: serves what is left with health 503 naming the loss, and the next start is clean', async () => {
@@ -199,5 +209,42 @@ describe('a crashed store damaged after SIGKILL', () => {
     const accepted = await outcomeOf(path, ['--accept-loss']);
     expect(accepted).toMatchObject({ health: 503, detail: expect.stringMatching(/lost .*--accept-loss/) });
     expect(await outcomeOf(path)).toMatchObject({ health: 200, owner: { status: 200 } });
+  });
+});
+
+describe('retention pruning', () => {
+  it('is not taken for loss: a database whose acknowledged reports expired and were pruned starts clean', async () => {
+    const databasePath = join(folder, 'pruned.db');
+    const options = (clock: () => number) => ({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath,
+      config: { ...DEFAULT_CONFIG, uploadsPerMinute: 0, reportsPerMinute: 0 },
+      clock,
+      log: () => {},
+    });
+    const first = await startNodeServer(options(Date.now));
+    const observed = Math.floor(Date.now() / 1000) - 60;
+    const upload = await fetch(`${first.url}/v1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: encodeBinaryUpload(ids.map((hashedId) => ({ hashedId, payload: syntheticPayload(observed) }))),
+    });
+    expect(await upload.json()).toEqual({ accepted: ids.length, duplicates: 0 });
+    await first.close();
+    const later = await startNodeServer(options(() => Date.now() + (DEFAULT_CONFIG.retentionDays + 2) * 86_400_000));
+    // Its start prunes in the background too: what counts is that none is left.
+    await later.prune();
+    await later.close();
+    const db = new Database(databasePath, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM reports').pluck().get()).toBe(0);
+    db.close();
+    const next = await startNodeServer(options(Date.now));
+    try {
+      expect((await fetch(`${next.url}/v1/health`)).status).toBe(200);
+      expect(await ownerGets(next.url)).toEqual({ status: 200, count: 0 });
+    } finally {
+      await next.close();
+    }
   });
 });

@@ -112,7 +112,8 @@ function acceptedLoss(db: Database.Database, options: NodeServerOptions, log: (l
     throw new StartupError(`${loss}; restore it from a backup, or start with --accept-loss to serve what is left`);
   }
   if (loss !== undefined) log(`accepted a loss (--accept-loss): ${loss}`);
-  baseline(db, options.databasePath);
+  const started = baseline(db, options.databasePath);
+  if (started !== undefined) log(started);
   return loss && `acknowledged writes were lost before this start (accepted with --accept-loss): ${loss}`;
 }
 

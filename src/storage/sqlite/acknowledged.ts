@@ -5,6 +5,7 @@
  * thread keeps after every commit, can tell. Pruning deletes reports but never lowers the
  * count, so retention is not taken for loss.
  */
+import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { openRecord, readAcknowledged, recordPathOf, type Acknowledged } from './acknowledged-record.mjs';
 import { WRITE_SQL } from './store.ts';
@@ -47,15 +48,21 @@ export function lossOf(db: Database.Database, path: string): string | undefined 
 
 /**
  * Makes the record say what the database holds now: after a loss the operator accepted, or to
- * start one. From here on, only later losses are found.
+ * start one. From here on, only later losses are found. Says, in words, when it started a
+ * record for a database that had acknowledged writes already (undefined otherwise).
  */
-export function baseline(db: Database.Database, path: string): void {
+export function baseline(db: Database.Database, path: string): string | undefined {
   const held = heldBy(db);
   if (held === undefined) throw new Error(`${path} has no acknowledgements row: it was not created by this server`);
-  const record = openRecord(recordPathOf(path));
+  const recordPath = recordPathOf(path);
+  const started = !existsSync(recordPath) && held.writes > 0;
+  const record = openRecord(recordPath);
   try {
     record.reset(held);
   } finally {
     record.close();
   }
+  return started
+    ? `no record of acknowledged writes beside ${path}: started ${recordPath}; a loss before this start cannot be found`
+    : undefined;
 }

@@ -33,9 +33,11 @@ export const MAX_CACHED_STATEMENTS = 256;
  * WAL pages (4 KiB) past which a commit checkpoints them into the database file (PASSIVE, on the
  * writer's connection). Acknowledged data that rests in the WAL alone is lost with the WAL (a
  * damaged frame ends it, a deleted one takes all of it), which the start-up check
- * (acknowledged.ts) then refuses; this bounds how much that can be. SQLite's default is 1,000.
+ * (acknowledged.ts) then refuses; this bounds how much that can be: 1 MiB, 1,000 to 3,000 reports by
+ * how large their commit groups are, a quarter of SQLite's default 1,000 pages. Ingest measured no slower
+ * (BENCHMARKS.md), though the machine was too busy to see a few per cent.
  */
-export const WAL_CHECKPOINT_PAGES = 1000;
+export const WAL_CHECKPOINT_PAGES = 256;
 
 /** Options the writer thread's connection shares with the store's. */
 export const WRITER_OPTIONS = { busyTimeoutMs: BUSY_TIMEOUT_MS, cacheKib: CACHE_KIB, walPages: WAL_CHECKPOINT_PAGES };

@@ -33,7 +33,17 @@ const record = openRecord(recordPathOf(options.path));
  */
 const recorded = (answer) => {
   const row = /** @type {{ identity: string, writes: number } | undefined} */ (acknowledged.get());
-  if (row) record.write(row);
+  try {
+    if (row) record.write(row);
+  } catch (error) {
+    // Committed but not recorded: not acknowledged either, and "not now" (a full or failing disk) to the caller.
+    throw Object.assign(
+      new Error(`the record of acknowledged writes failed: ${/** @type {Error} */ (error).message}`),
+      {
+        code: 'SQLITE_IOERR_WRITE',
+      },
+    );
+  }
   return answer;
 };
 
