@@ -155,7 +155,8 @@ function expectNoSilentLoss(outcome: Outcome): void {
 const WAL_HEADER = 32;
 const FRAME_HEADER = 24;
 
-describe('a crashed store damaged after SIGKILL', () => {
+// Each case starts `npm start` once or twice: seconds each on a busy machine.
+describe('a crashed store damaged after SIGKILL', { timeout: 120_000 }, () => {
   /** How the cases that may go more than one way went, for the log. */
   const seen: string[] = [];
   afterAll(() => console.log(seen.join('\n')));
