@@ -22,24 +22,25 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** This tree's `npm start` entry point. */
+const MAIN = fileURLToPath(new URL('../src/runtime/node/main.ts', import.meta.url));
+
 /**
+ * `args` follow the entry point, as after `npm start --`; `entry` is another tree's main.ts (a
+ * benchmark comparing builds).
  * @example const { url, child } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
  */
 export async function spawnServer(
   databasePath: string,
   env: Record<string, string> = {},
   ready = 'listening on',
+  { args = [], entry = MAIN }: { args?: readonly string[]; entry?: string } = {},
 ): Promise<SpawnedServer> {
   const port = await freePort();
   // The flags of `npm start` (package.json).
   const child = spawn(
     process.execPath,
-    [
-      '--max-semi-space-size=64',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('../src/runtime/node/main.ts', import.meta.url)),
-    ],
+    ['--max-semi-space-size=64', '--import', 'tsx', entry, ...args],
     {
       env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -135,3 +135,15 @@ export const attachmentChunks = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.mailbox, table.attachment, table.idx] })],
 );
+
+/**
+ * On Node, one row: the database's identity (random, chosen when the file is created) and how
+ * many writes it has acknowledged. The writer thread copies both, after each commit, to a record
+ * beside the file (acknowledged-record.mjs): a start-up that finds the database behind that
+ * record knows acknowledged data was lost, which SQLite alone cannot tell from a new file.
+ * Pruning deletes reports, never this count, so retention is never taken for loss.
+ */
+export const acknowledgements = sqliteTable('acknowledgements', {
+  identity: blob('identity').primaryKey(),
+  writes: integer('writes').notNull(),
+});

@@ -74,7 +74,9 @@ describe('a damaged database file', () => {
           log: (line) => (lines.push(line), verdicts.changed()),
         });
       } catch (error) {
-        expect((error as Error).message).toMatch(/the database is damaged \(SQLITE_(CORRUPT|NOTADB)/);
+        expect((error as Error).message).toMatch(
+          /(the database is damaged|the file is not an SQLite database: .*) \(SQLITE_(CORRUPT|NOTADB)/,
+        );
         outcomes.push('refused at start');
         return;
       }

@@ -2,7 +2,7 @@
 // run wrongly, or die with a stack, are refused with one line that names the cause.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +137,45 @@ describe('permanent conditions are refused at start, naming the path and the cau
   it('says plainly when this machine cannot mount a read-only file system to test on', () => {
     if (point === undefined) console.log('skipped: read-only databases need root to mount a test file system');
     expect(true).toBe(true);
+  });
+});
+
+describe('a path that holds no database of this server is refused, naming what it holds', () => {
+  it('npm start on a folder: one line that says it is a folder, exit 1', async () => {
+    const databasePath = join(folder, 'a-folder');
+    mkdirSync(databasePath);
+    const { code, stderr } = await runMain({ PORT: String(await freePort()), DATABASE_PATH: databasePath });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `Crowdfind could not start: cannot open the database ${databasePath}: ${databasePath} is a folder, not a database file`,
+    ]);
+  });
+
+  it('a file of another kind', async () => {
+    const databasePath = join(folder, 'notes.txt');
+    writeFileSync(databasePath, 'These are my notes, not a database.\n'.repeat(200));
+    await expect(startNodeServer(options(databasePath))).rejects.toThrow(
+      `cannot open the database ${databasePath}: the file is not an SQLite database: of another kind, or its header is damaged (SQLITE_NOTADB`,
+    );
+  });
+
+  it('a device rather than a file', async () => {
+    await expect(startNodeServer(options('/dev/null'))).rejects.toThrow(
+      'cannot open the database /dev/null: /dev/null is not a regular file (a device, FIFO or socket), not a database file',
+    );
+  });
+
+  it('a database a newer server migrated', async () => {
+    const databasePath = join(folder, 'newer.db');
+    const db = openDatabase(databasePath);
+    const later = Date.now() + 365 * 86_400_000;
+    db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('a later migration', later);
+    db.close();
+    await expect(startNodeServer(options(databasePath))).rejects.toThrow(
+      new RegExp(
+        `cannot open the database ${databasePath}: its schema is newer than this server's \\(a migration of ${new Date(later).toISOString()}; .*run the Crowdfind that wrote it, or a newer one`,
+      ),
+    );
   });
 });
 

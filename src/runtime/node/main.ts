@@ -1,6 +1,7 @@
 /**
  * `npm start`: the server on Node with an embedded SQLite file, configured from the
  * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
+ * One flag: `--accept-loss` serves a database that lost acknowledged writes (server.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
 import { defaultReaderThreads, MAX_CONNECTIONS_PER_CLIENT, startNodeServer, type RunningServer } from './server.ts';
@@ -14,6 +15,7 @@ try {
     config: configFromEnv(process.env),
     readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
     maxConnectionsPerClient: nonNegativeInteger(process.env, 'MAX_CONNECTIONS_PER_CLIENT', MAX_CONNECTIONS_PER_CLIENT),
+    acceptLoss: process.argv.slice(2).includes('--accept-loss'),
   });
 } catch (error) {
   // A setting, a port or a file that is not right: one line, not a stack.

@@ -3,10 +3,12 @@
  * a clean shutdown. `main.ts` calls it from the environment; tests call it directly.
  */
 import { accessSync, constants } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { serve } from '@hono/node-server';
+import type Database from 'better-sqlite3';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { compileP224Module, fastP224 } from '../../../crypto/index.ts';
 import { createApp } from '../../http/app.ts';
@@ -21,6 +23,7 @@ import { SqlNoticeStore } from '../../storage/notices/store.ts';
 import { SqlShareStore } from '../../storage/shares/store.ts';
 import { SqlMailboxStore } from '../../storage/mailboxes/store.ts';
 import { SqlAttachmentStore } from '../../storage/attachments/sql.ts';
+import { baseline, lossOf } from '../../storage/sqlite/acknowledged.ts';
 import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
@@ -90,6 +93,28 @@ export interface NodeServerOptions {
   readonly maxConnectionsPerClient?: number;
   /** The built owner's page; default build/web ({@link WEB_BUILD_FOLDER}). */
   readonly webFolder?: string;
+  /**
+   * Serve a database that lost acknowledged writes (`--accept-loss`): the loss is logged, health
+   * answers 503 with it until the next start, and from here on only later losses are found.
+   * Without it such a database is refused at start.
+   */
+  readonly acceptLoss?: boolean;
+}
+
+/**
+ * Checks that the database holds every write it acknowledged (acknowledged.ts) and, unless it
+ * lost some, brings the record up to date. A loss refuses the start, or, accepted, is logged,
+ * becomes the record's new baseline and is returned for health to report.
+ */
+function acceptedLoss(db: Database.Database, options: NodeServerOptions, log: (line: string) => void) {
+  const loss = lossOf(db, options.databasePath);
+  if (loss !== undefined && !options.acceptLoss) {
+    throw new StartupError(`${loss}; restore it from a backup, or start with --accept-loss to serve what is left`);
+  }
+  if (loss !== undefined) log(`accepted a loss (--accept-loss): ${loss}`);
+  const started = baseline(db, options.databasePath);
+  if (started !== undefined) log(started);
+  return loss && `acknowledged writes were lost before this start (accepted with --accept-loss): ${loss}`;
 }
 
 export interface RunningServer {
@@ -122,13 +147,21 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     db.close();
     throw error;
   }
+  let loss: string | undefined;
+  try {
+    loss = options.databasePath === ':memory:' ? undefined : acceptedLoss(db, options, log);
+  } catch (error) {
+    db.close();
+    await release();
+    throw error;
+  }
   const readerThreads = options.databasePath === ':memory:' ? 0 : (options.readerThreads ?? defaultReaderThreads());
   const readers =
     readerThreads > 0 ? new SqliteReaders(options.databasePath, readerThreads, READER_OPTIONS) : undefined;
   // Commits and prunes on a thread of their own: a disk that stalls holds it, not this one.
   const writer =
     options.databasePath === ':memory:' ? undefined : new SqliteWriter(options.databasePath, WRITER_OPTIONS, WRITE_SQL);
-  const store = new SqliteReportStore(db, { readers, writer, log });
+  const store = new SqliteReportStore(db, { readers, writer, log, loss });
   if (store.damage !== undefined) {
     await writer?.close();
     await readers?.close();
@@ -228,6 +261,8 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     log,
   );
 
+  answerContinueOnRead(server);
+
   let shuttingDown = false;
   server.on('request', (_request, response: { setHeader(name: string, value: string): void }) => {
     if (shuttingDown) response.setHeader('connection', 'close');
@@ -255,6 +290,19 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       })),
   };
+}
+
+/**
+ * Node answers `Expect: 100-continue` with `100 Continue` before the app sees the request, so a
+ * body cap's 413 on the Content-Length came after the client was told to send. Instead the
+ * request goes to the app at once and `100 Continue` is sent when it starts to read the body:
+ * never, when it answers from the headers alone.
+ */
+function answerContinueOnRead(server: ReturnType<typeof serve>): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    request.once('resume', () => response.headersSent || response.writeContinue());
+    server.emit('request', request, response);
+  });
 }
 
 /** How often at most the log says that connections were refused (never whose: no address is logged). */

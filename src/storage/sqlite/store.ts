@@ -42,6 +42,8 @@ export const WRITE_SQL: WriteSql = {
   insert: INSERT_REPORT_SQL,
   countPair: COUNT_PAIR_SQL,
   sealStored: SEAL_STORED_SQL,
+  acknowledge: 'UPDATE acknowledgements SET writes = writes + 1',
+  acknowledged: 'SELECT lower(hex(identity)) AS identity, writes FROM acknowledgements',
 };
 /** How long a write may wait on the disk before health says storage is stuck. */
 const STALLED_WRITE_MS = 3000;
@@ -89,6 +91,10 @@ export class SqliteReportStore implements ReportStore {
   /** Why the file cannot be trusted, once SQLite has found it damaged: every call then fails with it. */
   #damage: string | undefined;
   #pending: PendingInsert[] = [];
+  /** Acknowledged writes this database lost before start-up, accepted by the operator: health reports it. */
+  readonly #loss: string | undefined;
+  /** SQLite's code while the last write found the database locked by another connection. */
+  #locked: string | undefined;
 
   constructor(
     db: Database.Database,
@@ -96,9 +102,11 @@ export class SqliteReportStore implements ReportStore {
       readers,
       writer,
       log = console.error,
-    }: { readers?: SqliteReaders; writer?: SqliteWriter; log?: (line: string) => void } = {},
+      loss,
+    }: { readers?: SqliteReaders; writer?: SqliteWriter; log?: (line: string) => void; loss?: string } = {},
   ) {
     this.#db = db;
+    this.#loss = loss;
     this.#readers = readers;
     this.#writer = writer;
     this.#log = log;
@@ -170,12 +178,14 @@ export class SqliteReportStore implements ReportStore {
     const group = this.#pending;
     this.#pending = [];
     const batches = group.map((p) => this.#describe(p));
-    const answer = (results: Array<InsertResult | { error: unknown }>) =>
+    const answer = (results: Array<InsertResult | { error: unknown }>) => {
+      this.#locked = undefined;
       group.forEach((p, i) => {
         const result = results[i]!;
         if ('error' in result) p.reject(this.#failure(result.error));
         else p.resolve(result);
       });
+    };
     const fail = (error: unknown) => {
       for (const p of group) p.reject(this.#failure(error));
     };
@@ -341,14 +351,41 @@ export class SqliteReportStore implements ReportStore {
     );
   }
 
-  /** Fails while the database cannot be read, and while a write has waited on the disk too long. */
+  /**
+   * Fails while the database cannot be read or written (locked by another connection), while a
+   * write has waited on the disk too long, and after a start that accepted lost writes.
+   */
   async ping(): Promise<void> {
+    if (this.#loss !== undefined) throw new StoreUnavailableError(this.#loss);
     this.#run(() => this.#db.prepare(PING_SQL).get());
+    if (this.#locked !== undefined && !this.#lockFree()) {
+      throw new StoreUnavailableError(
+        `the database is locked by another connection (${this.#locked}): writes are refused until it lets go`,
+      );
+    }
     const waited = this.#writer?.waitingMs ?? 0;
     if (waited > STALLED_WRITE_MS) {
       throw new StoreUnavailableError(
         `a write has waited ${(waited / 1000).toFixed(0)} s for the disk: storage is not answering`,
       );
+    }
+  }
+
+  /**
+   * Whether a write could take the lock now, asked without waiting: a lock held outside this
+   * server is seen by every connection. Only asked after a write found it taken.
+   */
+  #lockFree(): boolean {
+    const timeout = this.#db.pragma('busy_timeout', { simple: true });
+    this.#db.pragma('busy_timeout = 0');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE; ROLLBACK');
+      this.#locked = undefined;
+      return true;
+    } catch {
+      return false;
+    } finally {
+      this.#db.pragma(`busy_timeout = ${Number(timeout)}`);
     }
   }
 
@@ -370,6 +407,7 @@ export class SqliteReportStore implements ReportStore {
     }
     const code = (error as { code?: unknown }).code;
     if (this.#damage !== undefined) return new StoreUnavailableError(this.#damage);
+    if (typeof code === 'string' && LOCKED.test(code)) this.#locked = code;
     if (typeof code === 'string' && NOT_NOW.test(code)) {
       return new StoreUnavailableError(`the database cannot take the work now (${code})`);
     }
@@ -400,5 +438,7 @@ function wholeDay(day: DayQuery, room: number): ReportStatement {
   return selectReportBundle({ ...day.query, limit: room + 1 }, day.hashedIds, { ordered: false });
 }
 
+/** SQLite's codes for a lock another connection holds. */
+const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
 /** SQLite's busy, locked, full and I/O errors mean "not now", not "bad input". */
 const NOT_NOW = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/;

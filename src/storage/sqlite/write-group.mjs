@@ -25,7 +25,10 @@ import { fitUnderCap } from '../../rules/id-cap-split.mjs';
  * }} Batch
  */
 /** @typedef {{ accepted: number, duplicates: number, rejected: number }} BatchResult */
-/** @typedef {{ insert: string, countPair: string, sealStored: string }} WriteSql */
+/**
+ * @typedef {{ insert: string, countPair: string, sealStored: string, acknowledge: string, acknowledged: string }} WriteSql
+ * `acknowledge` counts a committed write; `acknowledged` reads the identity (hex) and that count.
+ */
 
 /**
  * @param {import('better-sqlite3').Database} db
@@ -37,6 +40,7 @@ export function groupWriter(db, sql) {
   const insert = db.prepare(sql.insert);
   const countPair = db.prepare(sql.countPair).pluck();
   const sealStored = db.prepare(sql.sealStored);
+  const acknowledge = db.prepare(sql.acknowledge);
   // A nested better-sqlite3 transaction is a savepoint: a failing batch rolls back alone. The
   // cap is counted inside it, after the group's earlier batches: exact, whatever the concurrency.
   const writeBatch = db.transaction((/** @type {Batch} */ batch) => {
@@ -55,8 +59,8 @@ export function groupWriter(db, sql) {
     });
     return { accepted, duplicates: kept - accepted, rejected: batch.reports.length - kept };
   });
-  return db.transaction((/** @type {Batch[]} */ group) =>
-    group.map((batch) => {
+  return db.transaction((/** @type {Batch[]} */ group) => {
+    const results = group.map((batch) => {
       try {
         return writeBatch(batch);
       } catch (error) {
@@ -65,6 +69,9 @@ export function groupWriter(db, sql) {
         if (!db.inTransaction) throw error;
         return { error };
       }
-    }),
-  );
+    });
+    // The group's commit is one acknowledged write (acknowledged-record.mjs).
+    acknowledge.run();
+    return results;
+  });
 }

@@ -26,7 +26,7 @@ function writerError({ message, code }: WriterError): Error {
 }
 
 /**
- * @example const writer = new SqliteWriter(path, { busyTimeoutMs: 1000, cacheKib: 65536 }, WRITE_SQL); await writer.write(batches);
+ * @example const writer = new SqliteWriter(path, WRITER_OPTIONS, WRITE_SQL); await writer.write(batches);
  */
 export class SqliteWriter {
   readonly #workerData: object;
@@ -38,7 +38,7 @@ export class SqliteWriter {
   #nextId = 0;
   #closing = false;
 
-  constructor(path: string, options: { busyTimeoutMs: number; cacheKib: number }, sql: WriteSql) {
+  constructor(path: string, options: { busyTimeoutMs: number; cacheKib: number; walPages: number }, sql: WriteSql) {
     this.#workerData = { path, ...options, sql };
     this.#worker = this.#start();
   }
@@ -101,6 +101,7 @@ export class SqliteWriter {
   async close(): Promise<void> {
     while (this.#pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     this.#closing = true;
+    await this.#ask({ kind: 'close' }).catch(() => {});
     await this.#worker.terminate();
   }
 
