@@ -28,7 +28,7 @@ import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/
 import type { RouteContext } from './routes/declare.ts';
 import { finderRoutes, UPLOAD_PATH } from './routes/finder.ts';
 import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
-import { metaRoutes } from './routes/meta.ts';
+import { HEALTH_PATH, metaRoutes } from './routes/meta.ts';
 import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
 import { MAILBOX_PATHS, mailboxRoutes } from './routes/mailboxes.ts';
@@ -69,15 +69,27 @@ const UPLOADS_RECENT_MS = 1000;
 /** Owner queries that may wait for their turn before more are refused. */
 const OWNER_QUERIES_WAITING = 64;
 
-/** Routes owners call: CORS for browsers, the query rate limit, and their turns. */
+/** Routes owners call: CORS for browsers, and their turns. */
 const OWNER_PATHS = [queryRoute, appleLegacyFetchRoute, appleV2FetchRoute, maclessRoute].map((route) => route.path);
-/** Lost-mode and share routes: CORS for browsers and the query rate limit, but no turns (they do not read reports). */
+/** Lost-mode and share routes: CORS for browsers, but no turns (they do not read reports). */
 const LOST_MODE_PATHS = [
   ...[findNoticesRoute, withdrawNoticesRoute, publishNoticesRoute].map((route) => route.path),
   ...SUBSCRIPTION_PATHS,
   ...SHARE_PATHS,
   ...MAILBOX_PATHS,
 ];
+
+/** API paths no request limit counts: health for monitors, which reads two numbers. */
+const UNLIMITED_API_PATHS = new Set([HEALTH_PATH]);
+
+/**
+ * Whether the query limit counts a request to `path`: every API route but health (uploads have
+ * their own). The page's files, its reference and unknown paths read nothing and are not counted.
+ */
+function isLimitedPath(path: string): boolean {
+  if (UNLIMITED_API_PATHS.has(path)) return false;
+  return path.startsWith('/v1/') || (OWNER_PATHS as readonly string[]).includes(path);
+}
 
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
@@ -117,9 +129,13 @@ export function createApp({
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
-  if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
-  if (queryLimiter)
-    for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS]) app.use(path, rateLimit(queryLimiter, clientOf));
+  const uploadLimit = uploadLimiter && rateLimit(uploadLimiter, clientOf);
+  const queryLimit = queryLimiter && rateLimit(queryLimiter, clientOf);
+  // One middleware for every path, so that a route added later is limited without being listed.
+  app.use('*', async (c, next) => {
+    const limit = c.req.path === UPLOAD_PATH ? uploadLimit : isLimitedPath(c.req.path) ? queryLimit : undefined;
+    return limit ? limit(c, next) : next();
+  });
   if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);

@@ -2,6 +2,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker, { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
+import { requestLimitSuite } from '../contract/request-limits.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;
@@ -68,4 +69,20 @@ describe('rate limits on Workers', () => {
     expect(refused.headers.get('retry-after')).toBe('60');
     expect((await query('192.0.2.2')).status).toBe(200);
   });
+});
+
+describe('request limits on every route (Workers)', () => {
+  const app = createWorkerApp(
+    { ...bindings, SHARDS: 'DB', RATE_LIMIT_QUERIES: '4', RATE_LIMIT_UPLOADS: '4' },
+    Date.now,
+    () => {},
+  );
+  requestLimitSuite(async (client, path, init = {}) =>
+    app.fetch(
+      new Request(`http://crowdfind.test${path}`, {
+        ...init,
+        headers: { ...init.headers, 'cf-connecting-ip': client },
+      }),
+    ),
+  );
 });
