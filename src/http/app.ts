@@ -10,6 +10,7 @@ import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
+import { clientKey } from '../rules/client-key.ts';
 import type { AppConfig } from '../rules/config.ts';
 import { UploadItemError } from '../rules/upload.ts';
 import { SubscriptionHub } from '../notify/hub.ts';
@@ -122,10 +123,14 @@ export function createApp({
   for (const path of LOST_MODE_PATHS) app.use(path, ownerCors);
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
+  // An IPv6 client is its network (CLIENT_IPV6_PREFIX), not one of its 2⁶⁴ addresses.
   const clientOf = (c: Context) =>
-    (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ??
-    peerAddress(c) ??
-    'unknown';
+    clientKey(
+      (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ??
+        peerAddress(c) ??
+        'unknown',
+      config.clientIpv6Prefix,
+    );
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);

@@ -2,6 +2,7 @@
  * Server settings, read from environment variables by every entry point (Node and Workers),
  * with the defaults a self-hoster expects.
  */
+import { DEFAULT_IPV6_PREFIX } from './client-key.ts';
 
 export interface AppConfig {
   /** Reports older than this are refused on upload and pruned. `RETENTION_DAYS`, default 7. */
@@ -34,6 +35,11 @@ export interface AppConfig {
   /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
   readonly trustProxy: boolean;
   /**
+   * The IPv6 prefix length that every per-client limit counts as one client (rules/client-key.ts).
+   * `CLIENT_IPV6_PREFIX`, 1 to 128, default 64.
+   */
+  readonly clientIpv6Prefix: number;
+  /**
    * Let webhooks reach loopback, link-local and private addresses (a receiver on the same host or
    * network). `WEBHOOK_ALLOW_PRIVATE`, default off: a subscriber could otherwise aim the server at
    * its own network.
@@ -58,6 +64,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
+  clientIpv6Prefix: DEFAULT_IPV6_PREFIX,
   webhookAllowPrivate: false,
   webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 };
@@ -84,6 +91,7 @@ export function configFromEnv(env: Environment): AppConfig {
     storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * 1024 * 1024,
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: flag(env, 'TRUST_PROXY'),
+    clientIpv6Prefix: ipv6Prefix(env),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     webTileUrl: tileUrl(env),
   };
@@ -103,6 +111,13 @@ function tileUrl(env: Environment): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('WEB_TILE_URL must be http or https');
   return text;
+}
+
+/** CLIENT_IPV6_PREFIX: a prefix length of 1 to 128. */
+function ipv6Prefix(env: Environment): number {
+  const prefix = positiveInteger(env, 'CLIENT_IPV6_PREFIX', DEFAULT_CONFIG.clientIpv6Prefix);
+  if (prefix > 128) throw new Error(`CLIENT_IPV6_PREFIX must be an integer of 1 to 128, got "${prefix}"`);
+  return prefix;
 }
 
 /** An on/off setting: 1, true or yes is on; anything else set is an error, unset is off. */

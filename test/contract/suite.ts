@@ -41,6 +41,7 @@ export const CONTRACT_CONFIG = {
   storageBudgetBytes: 0,
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
+  clientIpv6Prefix: 64,
   webhookAllowPrivate: true,
   webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 } as const;

@@ -57,6 +57,12 @@ describe('rate limits', () => {
     expect((await query('198.51.100.1')).status).toBe(429);
   });
 
+  it('counts the addresses of one IPv6 /64 as one client, and another /64 as another', async () => {
+    expect((await query('2001:db8:5:6::1')).status).toBe(200);
+    expect((await query('2001:db8:5:6:ffff:1:2:3')).status).toBe(429);
+    expect((await query('2001:db8:5:7::1')).status).toBe(200);
+  });
+
   it('lets the client in again once its bucket has refilled', async () => {
     expect((await upload('203.0.113.9')).status).toBe(200);
     expect((await upload('203.0.113.9')).status).toBe(200);

@@ -69,6 +69,21 @@ describe('rate limits on Workers', () => {
     expect(refused.headers.get('retry-after')).toBe('60');
     expect((await query('192.0.2.2')).status).toBe(200);
   });
+
+  it('counts the addresses of one IPv6 /64 as one client', async () => {
+    const app = createWorkerApp({ ...bindings, SHARDS: 'DB', RATE_LIMIT_QUERIES: '4' }, Date.now, () => {});
+    const noticesQuery = (client: string) =>
+      app.fetch(
+        new Request('http://crowdfind.test/v1/notices/query', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': client },
+          body: '{}',
+        }),
+      );
+    expect((await noticesQuery('2001:db8:5:6::1')).status).toBe(400);
+    expect((await noticesQuery('2001:db8:5:6:ffff:1:2:3')).status).toBe(429);
+    expect((await noticesQuery('2001:db8:5:7::1')).status).toBe(400);
+  });
 });
 
 describe('request limits on every route (Workers)', () => {
