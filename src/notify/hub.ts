@@ -265,7 +265,7 @@ export class SubscriptionHub {
     for (const stream of subscription.streams.keys()) {
       this.#send(subscription, stream, `id: ${subscription.sequence}\nevent: reports\ndata: ${data}\n\n`);
     }
-    if (subscription.webhook) this.#webhooks!.deliver(subscription.webhook, data);
+    if (subscription.webhook) this.#webhooks!.deliver(subscription.webhook, data, subscription.name);
   }
 
   #send(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>, text: string): void {

@@ -1,6 +1,8 @@
-// What one client may take from everyone's share: ids watched (memory) and, over real HTTP,
-// the per-client counts keyed by IPv6 /64.
+// What one client may take from everyone's share: ids watched (memory), webhook deliveries and,
+// over real HTTP, the per-client counts keyed by IPv6 /64.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -10,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../crypto/index.ts';
 import { MAX_SUBSCRIPTION_IDS, MAX_WATCHED_IDS_PER_CLIENT } from '../../src/contract/limits.ts';
 import { MAX_WATCHED_IDS, SubscriptionError, SubscriptionHub } from '../../src/notify/hub.ts';
+import { MAX_WAITING_PER_LANE } from '../../src/notify/webhook.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
+import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-fairness-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -92,5 +96,91 @@ describe('per-client counts over HTTP (Node)', () => {
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/watch at most 8192 ids/);
     expect((await subscribe('2001:db8:77:2::1', 1)).status).toBe(201);
+  });
+});
+
+describe('webhook deliveries: a receiver that never answers delays only its own', () => {
+  let server: RunningServer;
+  const logs: string[] = [];
+  /** Accepts connections and never answers on them. */
+  const sockets = new Set<Socket>();
+  const dead = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  let victimDelivered: () => void;
+  const victimDelivery = new Promise<void>((resolve) => (victimDelivered = resolve));
+  const victim = createHttpServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(204).end();
+      victimDelivered();
+    });
+  });
+  const listening = (s: typeof dead | typeof victim) =>
+    new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+  let deadUrl: string;
+  let victimUrl: string;
+
+  beforeAll(async () => {
+    deadUrl = `http://127.0.0.1:${await listening(dead)}/hook`;
+    victimUrl = `http://127.0.0.1:${await listening(victim)}/hook`;
+    server = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'webhooks.db'),
+      config: {
+        ...DEFAULT_CONFIG,
+        uploadsPerMinute: 0,
+        queriesPerMinute: 0,
+        reportsPerMinute: 0,
+        maxReportsPerIdPerDay: 0,
+        webhookAllowPrivate: true,
+        trustProxy: true,
+      },
+      log: (line) => logs.push(line),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const socket of sockets) socket.destroy();
+    dead.close();
+    victim.close();
+  });
+
+  const post = (client: string, path: string, body: string | Uint8Array, type = 'application/json') =>
+    fetch(server.url + path, { method: 'POST', headers: { 'content-type': type, 'x-forwarded-for': client }, body });
+  const subscribe = async (client: string, hashedId: Uint8Array, url: string) => {
+    const body = JSON.stringify({ ids: [bytesToBase64(hashedId)], webhook: { url, secret: 'a-secret-of-16-chars' } });
+    expect((await post(client, '/v1/subscriptions', body)).status).toBe(201);
+  };
+  const upload = async (owner: ReturnType<typeof newOwner>) => {
+    const response = await post(
+      '192.0.2.7',
+      '/v1/reports',
+      binaryUpload([sealFor(owner, Date.now() - 60_000)]),
+      'application/octet-stream',
+    );
+    expect(response.status).toBe(200);
+  };
+
+  it('delivers the victim’s event while 15 subscriptions of another client wait on a dead socket', async () => {
+    const victimItem = newOwner();
+    const attackerItem = newOwner();
+    await subscribe('198.51.100.1', victimItem.hashedId, victimUrl);
+    for (let i = 0; i < 15; i++) await subscribe('203.0.113.66', attackerItem.hashedId, deadUrl);
+    // Uploads for the attacker's id until its deliveries are being dropped: its share, or (before
+    // lanes) the whole server's queue, is full.
+    const dropped = () => logs.some((line) => line.startsWith('webhook delivery dropped'));
+    for (let i = 0; i < 2000 && !dropped(); i++) await upload(attackerItem);
+    expect(dropped()).toBe(true);
+    expect(logs.filter((line) => line.startsWith('webhook delivery dropped'))).not.toContain(
+      'webhook delivery dropped: too many deliveries waiting',
+    );
+    expect(sockets.size).toBeGreaterThan(0);
+
+    await upload(victimItem);
+    await victimDelivery;
+    expect(logs).toContain(`webhook delivery dropped: its subscription has ${MAX_WAITING_PER_LANE} deliveries waiting`);
   });
 });
