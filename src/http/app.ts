@@ -21,9 +21,10 @@ import type { MailboxStore } from '../storage/mailboxes/store.ts';
 import type { AttachmentStore } from '../storage/attachments/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
-import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
+import { costLimit, rateLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
+import { storageMeter } from './storage-use.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
 import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/apple.ts';
 import type { RouteContext } from './routes/declare.ts';
@@ -53,6 +54,11 @@ export interface AppDependencies {
   readonly config: AppConfig;
   /** Current time in Unix ms; injected so tests can move it. */
   readonly clock?: () => number;
+  /**
+   * The bytes the owner stores (notices, shares, mailboxes, attachments) keep, for their budget
+   * and to leave them out of the reports'; without it, the database's size is all reports'.
+   */
+  readonly ownerStoreBytes?: () => Promise<number>;
   /** Where request lines go (never ids, payloads or addresses). */
   readonly log?: (line: string) => void;
   /** The connecting peer's address, as the runtime knows it (Node socket, Cloudflare header). */
@@ -65,6 +71,7 @@ export interface AppDependencies {
   readonly webAssets?: WebAssets;
 }
 
+const DAY_MINUTES = 24 * 60;
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
 const UPLOADS_RECENT_MS = 1000;
 /** Owner queries that may wait for their turn before more are refused. */
@@ -109,6 +116,7 @@ export function createApp({
   limiters = {},
   p224 = nobleP224,
   webAssets,
+  ownerStoreBytes,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -144,12 +152,19 @@ export function createApp({
   if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
+  // A day's bytes with no smaller burst: a phone may send a day's photos at once.
+  const byteLimiter =
+    config.clientBytesPerDay > 0
+      ? new TokenBucketLimiter(config.clientBytesPerDay / DAY_MINUTES, clock, config.clientBytesPerDay)
+      : undefined;
   const context: RouteContext = {
     store,
     config,
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
-    limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
+    limitReports: reportLimiter ? costLimit(reportLimiter, clientOf, 'reports') : async () => {},
+    limitStoredBytes: byteLimiter ? costLimit(byteLimiter, clientOf, 'bytes stored') : async () => {},
+    storage: storageMeter(store, ownerStoreBytes),
     notices,
     shares,
     mailboxes,

@@ -4,6 +4,7 @@
  * The target must run with both request limits at 4 a minute (a burst of one request).
  */
 import { expect, it } from 'vitest';
+import { bytesToBase64 } from '../../crypto/index.ts';
 
 /** What the suite needs: a request from a given client address. */
 export type RequestFrom = (client: string, path: string, init?: RequestInit) => Promise<Response>;
@@ -38,5 +39,31 @@ export function requestLimitSuite(requestFrom: RequestFrom): void {
       else expect(UNLIMITED.has(route), route).toBe(false);
     }
     expect(unlimited).toEqual([...UNLIMITED].map((route) => expect.stringContaining(route)));
+  });
+}
+
+/**
+ * Bytes a client stores in the owner stores a day, whatever its request rate: the target runs
+ * with CLIENT_STORAGE_MB_PER_DAY 1 and no request limit.
+ */
+export function storedBytesSuite(requestFrom: RequestFrom): void {
+  const share = (client: string) =>
+    requestFrom(client, '/v1/shares', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ciphertext: bytesToBase64(new Uint8Array(256 * 1024).fill(7)),
+        tokenHash: bytesToBase64(new Uint8Array(32)),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      }),
+    });
+
+  it('refuses a client past its bytes of the day with 429, and only that client', async () => {
+    for (let i = 0; i < 4; i++) expect((await share('2001:db8:99:1::1')).status).toBe(201);
+    const refused = await share('2001:db8:99:1::2');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/too many bytes stored from this client/);
+    expect((await share('2001:db8:99:2::1')).status).toBe(201);
   });
 }

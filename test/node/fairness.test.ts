@@ -1,6 +1,7 @@
 // What one client may take from everyone's share: ids watched (memory), webhook deliveries and,
 // over real HTTP, the per-client counts keyed by IPv6 /64.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,9 +14,11 @@ import { bytesToBase64 } from '../../crypto/index.ts';
 import { MAX_SUBSCRIPTION_IDS, MAX_WATCHED_IDS_PER_CLIENT } from '../../src/contract/limits.ts';
 import { MAX_WATCHED_IDS, SubscriptionError, SubscriptionHub } from '../../src/notify/hub.ts';
 import { MAX_WAITING_PER_LANE } from '../../src/notify/webhook.ts';
-import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { configFromEnv, DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { withDiskBudgets } from '../../src/runtime/node/disk-budget.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
+import { storedBytesSuite } from '../contract/request-limits.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-fairness-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -182,5 +185,97 @@ describe('webhook deliveries: a receiver that never answers delays only its own'
     await upload(victimItem);
     await victimDelivery;
     expect(logs).toContain(`webhook delivery dropped: its subscription has ${MAX_WAITING_PER_LANE} deliveries waiting`);
+  });
+});
+
+describe('what strangers may store (Node)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'stored-bytes.db'),
+      config: { ...DEFAULT_CONFIG, queriesPerMinute: 0, clientBytesPerDay: 2 ** 20, trustProxy: true },
+      log: () => {},
+    });
+  });
+  afterAll(() => server.close());
+
+  storedBytesSuite((client, path, init = {}) =>
+    fetch(server.url + path, { ...init, headers: { ...init.headers, 'x-forwarded-for': client } }),
+  );
+});
+
+describe('the owner stores’ own budget (Node)', () => {
+  let server: RunningServer;
+  const MiB = 2 ** 20;
+  beforeAll(async () => {
+    server = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'budgets.db'),
+      config: {
+        ...DEFAULT_CONFIG,
+        queriesPerMinute: 0,
+        clientBytesPerDay: 0,
+        storageBudgetBytes: 3 * MiB,
+        ownerStorageBudgetBytes: 2 * MiB,
+      },
+      log: () => {},
+    });
+  });
+  afterAll(() => server.close());
+
+  const share = () =>
+    fetch(`${server.url}/v1/shares`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ciphertext: bytesToBase64(randomFillSync(new Uint8Array(256 * 1024))),
+        tokenHash: bytesToBase64(new Uint8Array(32)),
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      }),
+    });
+
+  it('refuses shares past their budget with 507 while finders’ uploads go on, and health reports each budget', async () => {
+    let status = 201;
+    let created = 0;
+    for (; created < 40 && status === 201; created++) status = (await share()).status;
+    expect(status).toBe(507);
+    // 2 MiB of shares, and no more than what one sum of the stores may lag behind.
+    expect(created).toBeGreaterThanOrEqual(8);
+    const upload = await fetch(`${server.url}/v1/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: binaryUpload([sealFor(newOwner(), Date.now() - 60_000)]),
+    });
+    expect(upload.status).toBe(200);
+    const health = await fetch(`${server.url}/v1/health`);
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as {
+      warning?: string;
+      budgets: Record<string, { bytes: number; budgetBytes: number }>;
+    };
+    expect(body.warning).toMatch(/notices, shares and mailboxes hold 1\d\d % of their storage budget/);
+    expect(body.budgets.ownerStores!.budgetBytes).toBe(2 * MiB);
+    expect(body.budgets.ownerStores!.bytes).toBeGreaterThanOrEqual(2 * MiB);
+    expect(body.budgets.reports!.budgetBytes).toBe(3 * MiB);
+    expect(body.budgets.reports!.bytes).toBeLessThan(3 * MiB);
+  });
+});
+
+describe('default storage budgets (Node)', () => {
+  it('take 40 % (reports) and 10 % (owner stores) of the space the database may use, unless set', () => {
+    const path = join(folder, 'not', 'yet', 'made.db');
+    const disk = statfsSync(folder);
+    const free = disk.bavail * disk.bsize;
+    const config = withDiskBudgets(configFromEnv({}), {}, path);
+    // Other tests write to the same disk meanwhile: a margin of 1 %.
+    expect(config.storageBudgetBytes / free).toBeCloseTo(0.4, 2);
+    expect(config.ownerStorageBudgetBytes / free).toBeCloseTo(0.1, 2);
+    const chosen = { STORAGE_BUDGET_MB: '0', OWNER_STORAGE_BUDGET_MB: '5' };
+    const kept = withDiskBudgets(configFromEnv(chosen), chosen, path);
+    expect(kept.storageBudgetBytes).toBe(0);
+    expect(kept.ownerStorageBudgetBytes).toBe(5 * 2 ** 20);
   });
 });

@@ -13,6 +13,7 @@ const contractEnv = {
   RATE_LIMIT_QUERIES: '0',
   RATE_LIMIT_REPORTS: '0',
   MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay),
+  CLIENT_STORAGE_MB_PER_DAY: String(CONTRACT_CONFIG.clientBytesPerDay),
 };
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {

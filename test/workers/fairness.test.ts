@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { bytesToBase64 } from '../../crypto/index.ts';
 import { MAX_SUBSCRIPTION_IDS, MAX_WATCHED_IDS_PER_CLIENT } from '../../src/contract/limits.ts';
 import { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
+import { storedBytesSuite } from '../contract/request-limits.ts';
 
 const app = createWorkerApp(
   { ...(env as unknown as WorkerEnv), SHARDS: 'DB', RATE_LIMIT_QUERIES: '0' },
@@ -32,4 +33,20 @@ describe('ids watched per client on Workers', () => {
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/watch at most 8192 ids/);
     expect((await subscribe('2001:db8:78:2::1', 1)).status).toBe(201);
   });
+});
+
+describe('bytes stored per client on Workers', () => {
+  const limited = createWorkerApp(
+    { ...(env as unknown as WorkerEnv), SHARDS: 'DB', RATE_LIMIT_QUERIES: '0', CLIENT_STORAGE_MB_PER_DAY: '1' },
+    Date.now,
+    () => {},
+  );
+  storedBytesSuite(async (client, path, init = {}) =>
+    limited.fetch(
+      new Request(`http://crowdfind.test${path}`, {
+        ...init,
+        headers: { ...init.headers, 'cf-connecting-ip': client },
+      }),
+    ),
+  );
 });
