@@ -26,7 +26,7 @@ import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../st
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
 import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { clientKey } from '../../rules/client-key.ts';
-import { ownerStoreBytes } from '../../storage/owner-store-bytes.ts';
+import { ownerStoreBytes } from '../../storage/sqlite/owner-store-bytes.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
 import { builtWebAssets, WEB_BUILD_FOLDER } from './web-assets.ts';
@@ -165,7 +165,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     attachments,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub, waiters),
-    ownerStoreBytes: () => ownerStoreBytes([sql]),
+    ownerStoreBytes: () => ownerStoreBytes(db),
     config: options.config,
     clock,
     log,
