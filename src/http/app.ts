@@ -71,6 +71,7 @@ export interface AppDependencies {
   readonly webAssets?: WebAssets;
 }
 
+/** CLIENT_STORAGE_MB_PER_DAY refills over this many minutes. */
 const DAY_MINUTES = 24 * 60;
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
 const UPLOADS_RECENT_MS = 1000;
