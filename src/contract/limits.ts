@@ -29,8 +29,13 @@ export const MAX_SUBSCRIPTION_IDS = MAX_QUERY_IDS;
 /** How long a subscription lives unless renewed, and the most it may ask for (seconds). */
 export const DEFAULT_SUBSCRIPTION_SECONDS = 3600;
 export const MAX_SUBSCRIPTION_SECONDS = 86_400;
-/** Open subscriptions per client address. */
+/** Open subscriptions per client (an IPv4 address, an IPv6 /64). */
 export const MAX_SUBSCRIPTIONS_PER_CLIENT = 16;
+/**
+ * Hashed ids one client's subscriptions watch together: each costs the server memory (about
+ * 0.3 KB), so a client holds four full subscriptions' worth, not sixteen.
+ */
+export const MAX_WATCHED_IDS_PER_CLIENT = 4 * MAX_SUBSCRIPTION_IDS;
 /** Event streams open at once on one subscription. */
 export const MAX_STREAMS_PER_SUBSCRIPTION = 2;
 

@@ -214,13 +214,16 @@ export const MaclessRequest = z
   })
   .openapi('MaclessHaystackRequest');
 
+const BudgetUse = z.object({ bytes: z.number().int().nullable(), budgetBytes: z.number().int() });
+
 export const Health = z
   .object({
     status: z.literal('ok'),
-    warning: z
-      .string()
-      .optional()
-      .openapi({ description: 'Present when the database nears its storage budget (STORAGE_BUDGET_MB)' }),
+    warning: z.string().optional().openapi({ description: 'Present when a store nears or reaches its storage budget' }),
+    budgets: z.object({ reports: BudgetUse.optional(), ownerStores: BudgetUse.optional() }).optional().openapi({
+      description:
+        'Each storage budget that is set: `reports` (STORAGE_BUDGET_MB) and `ownerStores`, the notices, shares and mailboxes anyone may write to (OWNER_STORAGE_BUDGET_MB); `bytes` is null where the runtime cannot tell',
+    }),
   })
   .openapi('Health');
 

@@ -10,6 +10,7 @@ import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { FormatError, nobleP224, type P224Engine } from '../../crypto/index.ts';
+import { clientKey } from '../rules/client-key.ts';
 import type { AppConfig } from '../rules/config.ts';
 import { UploadItemError } from '../rules/upload.ts';
 import { SubscriptionHub } from '../notify/hub.ts';
@@ -20,15 +21,16 @@ import type { MailboxStore } from '../storage/mailboxes/store.ts';
 import type { AttachmentStore } from '../storage/attachments/store.ts';
 import { StoreUnavailableError, type ReportStore } from '../storage/store.ts';
 import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
-import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
+import { costLimit, rateLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
+import { storageMeter } from './storage-use.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
 import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/apple.ts';
 import type { RouteContext } from './routes/declare.ts';
 import { finderRoutes, UPLOAD_PATH } from './routes/finder.ts';
 import { maclessCors, maclessRoute, maclessRoutes } from './routes/macless.ts';
-import { metaRoutes } from './routes/meta.ts';
+import { HEALTH_PATH, metaRoutes } from './routes/meta.ts';
 import { findNoticesRoute, noticeRoutes, publishNoticesRoute, withdrawNoticesRoute } from './routes/notices.ts';
 import { ownerRoutes, queryRoute } from './routes/owner.ts';
 import { MAILBOX_PATHS, mailboxRoutes } from './routes/mailboxes.ts';
@@ -52,6 +54,11 @@ export interface AppDependencies {
   readonly config: AppConfig;
   /** Current time in Unix ms; injected so tests can move it. */
   readonly clock?: () => number;
+  /**
+   * The bytes the owner stores (notices, shares, mailboxes, attachments) keep, for their budget
+   * and to leave them out of the reports'; without it, the database's size is all reports'.
+   */
+  readonly ownerStoreBytes?: () => Promise<number>;
   /** Where request lines go (never ids, payloads or addresses). */
   readonly log?: (line: string) => void;
   /** The connecting peer's address, as the runtime knows it (Node socket, Cloudflare header). */
@@ -73,20 +80,34 @@ export interface AppDependencies {
   readonly ownerTurns?: boolean;
 }
 
+/** CLIENT_STORAGE_MB_PER_DAY refills over this many minutes. */
+const DAY_MINUTES = 24 * 60;
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
 const UPLOADS_RECENT_MS = 1000;
 /** Owner queries that may wait for their turn before more are refused. */
 const OWNER_QUERIES_WAITING = 64;
 
-/** Routes owners call: CORS for browsers, the query rate limit, and their turns. */
+/** Routes owners call: CORS for browsers, and their turns. */
 const OWNER_PATHS = [queryRoute, appleLegacyFetchRoute, appleV2FetchRoute, maclessRoute].map((route) => route.path);
-/** Lost-mode and share routes: CORS for browsers and the query rate limit, but no turns (they do not read reports). */
+/** Lost-mode and share routes: CORS for browsers, but no turns (they do not read reports). */
 const LOST_MODE_PATHS = [
   ...[findNoticesRoute, withdrawNoticesRoute, publishNoticesRoute].map((route) => route.path),
   ...SUBSCRIPTION_PATHS,
   ...SHARE_PATHS,
   ...MAILBOX_PATHS,
 ];
+
+/** API paths no request limit counts: health for monitors, which reads two numbers. */
+const UNLIMITED_API_PATHS = new Set([HEALTH_PATH]);
+
+/**
+ * Whether the query limit counts a request to `path`: every API route but health (uploads have
+ * their own). The page's files, its reference and unknown paths read nothing and are not counted.
+ */
+function isLimitedPath(path: string): boolean {
+  if (UNLIMITED_API_PATHS.has(path)) return false;
+  return path.startsWith('/v1/') || (OWNER_PATHS as readonly string[]).includes(path);
+}
 
 /**
  * @example const app = createApp({ store, config: DEFAULT_CONFIG }); await app.request('/v1/health');
@@ -106,6 +127,7 @@ export function createApp({
   p224 = nobleP224,
   webAssets,
   ownerTurns = false,
+  ownerStoreBytes,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -120,25 +142,40 @@ export function createApp({
   for (const path of LOST_MODE_PATHS) app.use(path, ownerCors);
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
+  // An IPv6 client is its network (CLIENT_IPV6_PREFIX), not one of its 2⁶⁴ addresses.
   const clientOf = (c: Context) =>
-    (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ??
-    peerAddress(c) ??
-    'unknown';
+    clientKey(
+      (config.trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined) ??
+        peerAddress(c) ??
+        'unknown',
+      config.clientIpv6Prefix,
+    );
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
-  if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
-  if (queryLimiter)
-    for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS]) app.use(path, rateLimit(queryLimiter, clientOf));
+  const uploadLimit = uploadLimiter && rateLimit(uploadLimiter, clientOf);
+  const queryLimit = queryLimiter && rateLimit(queryLimiter, clientOf);
+  // One middleware for every path, so that a route added later is limited without being listed.
+  app.use('*', async (c, next) => {
+    const limit = c.req.path === UPLOAD_PATH ? uploadLimit : isLimitedPath(c.req.path) ? queryLimit : undefined;
+    return limit ? limit(c, next) : next();
+  });
   if (ownerTurns && config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
+  // A day's bytes with no smaller burst: a phone may send a day's photos at once.
+  const byteLimiter =
+    config.clientBytesPerDay > 0
+      ? new TokenBucketLimiter(config.clientBytesPerDay / DAY_MINUTES, clock, config.clientBytesPerDay)
+      : undefined;
   const context: RouteContext = {
     store,
     config,
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
-    limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
+    limitReports: reportLimiter ? costLimit(reportLimiter, clientOf, 'reports') : async () => {},
+    limitStoredBytes: byteLimiter ? costLimit(byteLimiter, clientOf, 'bytes stored') : async () => {},
+    storage: storageMeter(store, ownerStoreBytes),
     notices,
     shares,
     mailboxes,

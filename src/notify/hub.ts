@@ -11,6 +11,7 @@ import {
   DEFAULT_SUBSCRIPTION_SECONDS,
   MAX_STREAMS_PER_SUBSCRIPTION,
   MAX_SUBSCRIPTIONS_PER_CLIENT,
+  MAX_WATCHED_IDS_PER_CLIENT,
 } from '../contract/limits.ts';
 import type { ObservedReport, StoredReport } from '../storage/store.ts';
 import type { WebhookSender } from './webhook.ts';
@@ -27,6 +28,12 @@ const MAX_STREAM_BACKLOG_BYTES = 1 << 20;
 const HEARTBEAT_MS = 15_000;
 /** Subscriptions in one hub at most, whoever opened them. */
 const MAX_SUBSCRIPTIONS = 20_000;
+/**
+ * Hashed ids all subscriptions watch together (an id two subscriptions watch counts twice):
+ * memory grows with them, about 0.3 KB each (test/node/fairness.test.ts measures it), so
+ * this bounds the hub's watch lists near 40 MB, where 20,000 full subscriptions would need GBs.
+ */
+export const MAX_WATCHED_IDS = 131_072;
 
 /** Why the hub refused: the route turns it into a problem with this status. */
 export class SubscriptionError extends Error {
@@ -87,6 +94,9 @@ function sealKey({ hashedId, payload }: ObservedReport): string {
   return bytesToHex(hashedId) + bytesToHex(parseReport(payload).ephemeralPublicKey.subarray(1, 9));
 }
 
+/** A request's ids, each once, as hex. */
+const distinctIds = (hashedIds: readonly Uint8Array[]) => [...new Set(hashedIds.map(bytesToHex))];
+
 function dropStream(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>): void {
   clearInterval(subscription.streams.get(stream));
   subscription.streams.delete(stream);
@@ -103,7 +113,10 @@ export class SubscriptionHub {
   readonly #watchers = new Map<string, Set<Subscription>>();
   /** Prefixes of every watched id, with how many watched ids share each. */
   readonly #prefixes = new Map<number, number>();
-  readonly #perClient = new Map<string, number>();
+  /** Per client: its open subscriptions, and the ids they watch together. */
+  readonly #perClient = new Map<string, { subscriptions: number; ids: number }>();
+  /** Ids all subscriptions watch, counted once per subscription. */
+  #watchedIds = 0;
   #sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor({ clock = Date.now, webhooks }: HubParts = {}) {
@@ -114,12 +127,14 @@ export class SubscriptionHub {
   /** Opens a subscription; refuses past the per-client and hub-wide caps. */
   subscribe({ hashedIds, client, ttlSeconds, webhook }: SubscribeOptions): SubscriptionInfo {
     if (webhook && !this.#webhooks) throw new SubscriptionError(409, 'this server delivers no webhooks');
-    if ((this.#perClient.get(client) ?? 0) >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
+    if ((this.#perClient.get(client)?.subscriptions ?? 0) >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
       throw new SubscriptionError(429, `at most ${MAX_SUBSCRIPTIONS_PER_CLIENT} open subscriptions per client`);
     }
     if (this.#subscriptions.size >= MAX_SUBSCRIPTIONS) {
       throw new SubscriptionError(429, 'the server holds as many subscriptions as it takes; try later');
     }
+    const ids = distinctIds(hashedIds);
+    this.#checkRoom(client, ids.length, 0);
     const name = bytesToBase64Url(randomBytes(16));
     const subscription: Subscription = {
       name,
@@ -134,8 +149,10 @@ export class SubscriptionHub {
       lastFlushAt: -Infinity,
     };
     this.#subscriptions.set(name, subscription);
-    this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
-    this.#watch(subscription, hashedIds);
+    const counts = this.#perClient.get(client) ?? { subscriptions: 0, ids: 0 };
+    counts.subscriptions++;
+    this.#perClient.set(client, counts);
+    this.#watch(subscription, ids);
     subscription.expiresAt = this.#expiry(ttlSeconds);
     this.#startSweep();
     return this.#info(subscription);
@@ -145,8 +162,10 @@ export class SubscriptionHub {
   renew(name: string, { hashedIds, ttlSeconds }: { hashedIds?: readonly Uint8Array[]; ttlSeconds?: number }) {
     const subscription = this.#live(name);
     if (hashedIds) {
+      const ids = distinctIds(hashedIds);
+      this.#checkRoom(subscription.client, ids.length, subscription.ids.length);
       this.#unwatch(subscription);
-      this.#watch(subscription, hashedIds);
+      this.#watch(subscription, ids);
     }
     subscription.expiresAt = this.#expiry(ttlSeconds);
     return this.#info(subscription);
@@ -216,6 +235,11 @@ export class SubscriptionHub {
     return this.#subscriptions.size;
   }
 
+  /** Ids all subscriptions watch now, counted once per subscription. */
+  get watchedIds(): number {
+    return this.#watchedIds;
+  }
+
   /** Ends every subscription (server shutdown). */
   close(): void {
     for (const subscription of [...this.#subscriptions.values()]) this.#end(subscription, 'server closing');
@@ -241,7 +265,7 @@ export class SubscriptionHub {
     for (const stream of subscription.streams.keys()) {
       this.#send(subscription, stream, `id: ${subscription.sequence}\nevent: reports\ndata: ${data}\n\n`);
     }
-    if (subscription.webhook) this.#webhooks!.deliver(subscription.webhook, data);
+    if (subscription.webhook) this.#webhooks!.deliver(subscription.webhook, data, subscription.name);
   }
 
   #send(subscription: Subscription, stream: ReadableStreamDefaultController<Uint8Array>, text: string): void {
@@ -274,8 +298,25 @@ export class SubscriptionHub {
     return { subscription: subscription.name, expiresAt: subscription.expiresAt, ids: subscription.ids.length };
   }
 
-  #watch(subscription: Subscription, hashedIds: readonly Uint8Array[]): void {
-    subscription.ids = [...new Set(hashedIds.map(bytesToHex))];
+  /** Refuses (429) ids past the client's or the hub's share, counting `replaced` ids as freed. */
+  #checkRoom(client: string, ids: number, replaced: number): void {
+    const watched = (this.#perClient.get(client)?.ids ?? 0) - replaced;
+    if (watched + ids > MAX_WATCHED_IDS_PER_CLIENT) {
+      throw new SubscriptionError(
+        429,
+        `a client's subscriptions watch at most ${MAX_WATCHED_IDS_PER_CLIENT} ids together; this one would make ${watched + ids}`,
+      );
+    }
+    if (this.#watchedIds - replaced + ids > MAX_WATCHED_IDS) {
+      throw new SubscriptionError(429, 'the server watches as many ids as it takes; try later');
+    }
+  }
+
+  /** Watches `ids` (distinct, hex) for the subscription. */
+  #watch(subscription: Subscription, ids: string[]): void {
+    subscription.ids = ids;
+    this.#watchedIds += subscription.ids.length;
+    this.#perClient.get(subscription.client)!.ids += subscription.ids.length;
     for (const id of subscription.ids) {
       const watchers = this.#watchers.get(id);
       if (watchers) watchers.add(subscription);
@@ -295,6 +336,8 @@ export class SubscriptionHub {
       if (left === 0) this.#prefixes.delete(prefix);
       else this.#prefixes.set(prefix, left);
     }
+    this.#watchedIds -= subscription.ids.length;
+    this.#perClient.get(subscription.client)!.ids -= subscription.ids.length;
     subscription.ids = [];
   }
 
@@ -302,9 +345,8 @@ export class SubscriptionHub {
     this.#flush(subscription);
     this.#unwatch(subscription);
     this.#subscriptions.delete(subscription.name);
-    const left = this.#perClient.get(subscription.client)! - 1;
-    if (left === 0) this.#perClient.delete(subscription.client);
-    else this.#perClient.set(subscription.client, left);
+    const counts = this.#perClient.get(subscription.client)!;
+    if (--counts.subscriptions === 0) this.#perClient.delete(subscription.client);
     for (const stream of [...subscription.streams.keys()]) {
       dropStream(subscription, stream);
       try {

@@ -2,6 +2,7 @@
  * Server settings, read from environment variables by every entry point (Node and Workers),
  * with the defaults a self-hoster expects.
  */
+import { DEFAULT_IPV6_PREFIX } from './client-key.ts';
 
 export interface AppConfig {
   /** Reports older than this are refused on upload and pruned. `RETENTION_DAYS`, default 7. */
@@ -26,14 +27,33 @@ export interface AppConfig {
    */
   readonly reportsPerMinute: number;
   /**
-   * The database size past which uploads are refused (507) and health says so; from 90 % of it
-   * health warns. `STORAGE_BUDGET_MB`, default 0: no budget. Node only (D1 does not tell its size).
+   * What reports may take of the database (its size less the owner stores' bytes) before uploads
+   * are refused (507) and health says so; from 90 % of it health warns. `STORAGE_BUDGET_MB`;
+   * 0: no budget. Node only (D1 does not tell its size), where unset means 40 % of the space the
+   * database may use at start (rules/storage-budget.ts); elsewhere unset is 0.
    */
   readonly storageBudgetBytes: number;
+  /**
+   * What notices, shares and mailboxes (the stores anyone may write to) may take before their
+   * writes are refused (507), apart from the reports' budget so that they never stop ingest.
+   * `OWNER_STORAGE_BUDGET_MB`; 0: no budget. Node only, where unset means 10 % of the space the
+   * database may use at start; elsewhere unset is 0.
+   */
+  readonly ownerStorageBudgetBytes: number;
+  /**
+   * Bytes one client may store in notices, shares and mailboxes a day (a bucket that refills
+   * over the day), whatever its request rate. `CLIENT_STORAGE_MB_PER_DAY`, default 64; 0 turns it off.
+   */
+  readonly clientBytesPerDay: number;
   /** Reports stored per hashed id per day; past it, uploads count as rejected. `MAX_REPORTS_PER_ID_PER_DAY`, default 2,000; 0 turns it off. */
   readonly maxReportsPerIdPerDay: number;
   /** Take the client from X-Forwarded-For (behind a reverse proxy you trust). `TRUST_PROXY`, default off. */
   readonly trustProxy: boolean;
+  /**
+   * The IPv6 prefix length that every per-client limit counts as one client (rules/client-key.ts).
+   * `CLIENT_IPV6_PREFIX`, 1 to 128, default 64.
+   */
+  readonly clientIpv6Prefix: number;
   /**
    * Let webhooks reach loopback, link-local and private addresses (a receiver on the same host or
    * network). `WEBHOOK_ALLOW_PRIVATE`, default off: a subscriber could otherwise aim the server at
@@ -48,6 +68,8 @@ export interface AppConfig {
   readonly webTileUrl: string;
 }
 
+const MB = 1024 * 1024;
+
 export const DEFAULT_CONFIG: AppConfig = {
   retentionDays: 7,
   maxBatch: 5000,
@@ -57,8 +79,11 @@ export const DEFAULT_CONFIG: AppConfig = {
   reportsPerMinute: 60_000,
   ownerQueryConcurrency: 1,
   storageBudgetBytes: 0,
+  ownerStorageBudgetBytes: 0,
+  clientBytesPerDay: 64 * MB,
   maxReportsPerIdPerDay: 2000,
   trustProxy: false,
+  clientIpv6Prefix: DEFAULT_IPV6_PREFIX,
   webhookAllowPrivate: false,
   webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 };
@@ -82,9 +107,12 @@ export function configFromEnv(env: Environment): AppConfig {
     queriesPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_QUERIES', DEFAULT_CONFIG.queriesPerMinute),
     reportsPerMinute: nonNegativeInteger(env, 'RATE_LIMIT_REPORTS', DEFAULT_CONFIG.reportsPerMinute),
     ownerQueryConcurrency: nonNegativeInteger(env, 'OWNER_QUERY_CONCURRENCY', DEFAULT_CONFIG.ownerQueryConcurrency),
-    storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * 1024 * 1024,
+    storageBudgetBytes: nonNegativeInteger(env, 'STORAGE_BUDGET_MB', 0) * MB,
+    ownerStorageBudgetBytes: nonNegativeInteger(env, 'OWNER_STORAGE_BUDGET_MB', 0) * MB,
+    clientBytesPerDay: nonNegativeInteger(env, 'CLIENT_STORAGE_MB_PER_DAY', DEFAULT_CONFIG.clientBytesPerDay / MB) * MB,
     maxReportsPerIdPerDay: nonNegativeInteger(env, 'MAX_REPORTS_PER_ID_PER_DAY', DEFAULT_CONFIG.maxReportsPerIdPerDay),
     trustProxy: flag(env, 'TRUST_PROXY'),
+    clientIpv6Prefix: ipv6Prefix(env),
     webhookAllowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE'),
     webTileUrl: tileUrl(env),
   };
@@ -104,6 +132,13 @@ function tileUrl(env: Environment): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('WEB_TILE_URL must be http or https');
   return text;
+}
+
+/** CLIENT_IPV6_PREFIX: a prefix length of 1 to 128. */
+function ipv6Prefix(env: Environment): number {
+  const prefix = positiveInteger(env, 'CLIENT_IPV6_PREFIX', DEFAULT_CONFIG.clientIpv6Prefix);
+  if (prefix > 128) throw new Error(`CLIENT_IPV6_PREFIX must be an integer of 1 to 128, got "${prefix}"`);
+  return prefix;
 }
 
 /** An on/off setting: 1, true or yes is on; anything else set is an error, unset is off. */

@@ -39,8 +39,11 @@ export const CONTRACT_CONFIG = {
   reportsPerMinute: 0,
   ownerQueryConcurrency: 2,
   storageBudgetBytes: 0,
+  ownerStorageBudgetBytes: 0,
+  clientBytesPerDay: 0,
   maxReportsPerIdPerDay: 8,
   trustProxy: false,
+  clientIpv6Prefix: 64,
   webhookAllowPrivate: true,
   webTileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
 } as const;

@@ -54,7 +54,10 @@ describe('growth a client cannot push past', () => {
   it('warns in health near the storage budget, and refuses uploads past it with 507', async () => {
     const { server } = await serverWith({ storageBudgetBytes: 512 * 1024 });
     try {
-      expect(await (await fetch(`${server.url}/v1/health`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${server.url}/v1/health`)).json()).toEqual({
+        status: 'ok',
+        budgets: { reports: { bytes: expect.any(Number), budgetBytes: 512 * 1024 } },
+      });
       let status = 200;
       let warned: { status: string; warning?: string } | undefined;
       for (let i = 0; i < 300 && status === 200; i++) {
@@ -65,7 +68,7 @@ describe('growth a client cannot push past', () => {
           if (body.warning) warned ??= body;
         }
       }
-      expect(warned?.warning).toMatch(/the database holds 9\d % of its storage budget/);
+      expect(warned?.warning).toMatch(/reports hold 9\d % of their storage budget/);
       expect(status).toBe(507);
       const full = await upload(server.url, 1);
       expect(full.status).toBe(507);

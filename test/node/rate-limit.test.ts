@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit/limiter.ts';
 import { binaryUpload, newOwner, sealFor } from '../contract/fixtures.ts';
+import { requestLimitSuite } from '../contract/request-limits.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-limits-'));
 let server: RunningServer;
@@ -56,6 +57,12 @@ describe('rate limits', () => {
     expect((await query('198.51.100.1')).status).toBe(429);
   });
 
+  it('counts the addresses of one IPv6 /64 as one client, and another /64 as another', async () => {
+    expect((await query('2001:db8:5:6::1')).status).toBe(200);
+    expect((await query('2001:db8:5:6:ffff:1:2:3')).status).toBe(429);
+    expect((await query('2001:db8:5:7::1')).status).toBe(200);
+  });
+
   it('lets the client in again once its bucket has refilled', async () => {
     expect((await upload('203.0.113.9')).status).toBe(200);
     expect((await upload('203.0.113.9')).status).toBe(200);
@@ -72,4 +79,22 @@ describe('rate limits', () => {
     expect(allowed).toBeGreaterThanOrEqual(600);
     expect(allowed).toBeLessThanOrEqual(600 + 15);
   });
+});
+
+describe('request limits on every route (Node)', () => {
+  let limited: RunningServer;
+  beforeAll(async () => {
+    limited = await startNodeServer({
+      port: 0,
+      host: '127.0.0.1',
+      databasePath: join(folder, 'every-route.db'),
+      config: { ...DEFAULT_CONFIG, uploadsPerMinute: 4, queriesPerMinute: 4, trustProxy: true },
+      log: () => {},
+    });
+  });
+  afterAll(() => limited.close());
+
+  requestLimitSuite((client, path, init = {}) =>
+    fetch(limited.url + path, { ...init, headers: { ...init.headers, 'x-forwarded-for': client } }),
+  );
 });

@@ -2,6 +2,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import worker, { createWorkerApp, type WorkerEnv } from '../../src/runtime/workers/worker.ts';
+import { requestLimitSuite } from '../contract/request-limits.ts';
 import { CONTRACT_CONFIG, CONTRACT_NOW, contractSuite, type ContractTarget } from '../contract/suite.ts';
 
 const bindings = env as unknown as WorkerEnv;
@@ -12,6 +13,7 @@ const contractEnv = {
   RATE_LIMIT_QUERIES: '0',
   RATE_LIMIT_REPORTS: '0',
   MAX_REPORTS_PER_ID_PER_DAY: String(CONTRACT_CONFIG.maxReportsPerIdPerDay),
+  CLIENT_STORAGE_MB_PER_DAY: String(CONTRACT_CONFIG.clientBytesPerDay),
 };
 
 function workerTarget(workerEnv: WorkerEnv): () => ContractTarget {
@@ -68,4 +70,35 @@ describe('rate limits on Workers', () => {
     expect(refused.headers.get('retry-after')).toBe('60');
     expect((await query('192.0.2.2')).status).toBe(200);
   });
+
+  it('counts the addresses of one IPv6 /64 as one client', async () => {
+    const app = createWorkerApp({ ...bindings, SHARDS: 'DB', RATE_LIMIT_QUERIES: '4' }, Date.now, () => {});
+    const noticesQuery = (client: string) =>
+      app.fetch(
+        new Request('http://crowdfind.test/v1/notices/query', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'cf-connecting-ip': client },
+          body: '{}',
+        }),
+      );
+    expect((await noticesQuery('2001:db8:5:6::1')).status).toBe(400);
+    expect((await noticesQuery('2001:db8:5:6:ffff:1:2:3')).status).toBe(429);
+    expect((await noticesQuery('2001:db8:5:7::1')).status).toBe(400);
+  });
+});
+
+describe('request limits on every route (Workers)', () => {
+  const app = createWorkerApp(
+    { ...bindings, SHARDS: 'DB', RATE_LIMIT_QUERIES: '4', RATE_LIMIT_UPLOADS: '4' },
+    Date.now,
+    () => {},
+  );
+  requestLimitSuite(async (client, path, init = {}) =>
+    app.fetch(
+      new Request(`http://crowdfind.test${path}`, {
+        ...init,
+        headers: { ...init.headers, 'cf-connecting-ip': client },
+      }),
+    ),
+  );
 });

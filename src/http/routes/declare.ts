@@ -16,10 +16,11 @@ import type { ShareStore } from '../../storage/shares/store.ts';
 import type { MailboxStore } from '../../storage/mailboxes/store.ts';
 import type { AttachmentStore } from '../../storage/attachments/store.ts';
 import type { ReportStore } from '../../storage/store.ts';
-import type { ReportLimit } from '../middleware/rate-limit/index.ts';
+import type { CostLimit } from '../middleware/rate-limit/index.ts';
+import type { StorageMeter } from '../storage-use.ts';
 import { ProblemError, problemResponse } from '../problem.ts';
 import { DAY_SECONDS } from '../../rules/retention.ts';
-import { storageState } from '../../rules/storage-budget.ts';
+import { storageState, type BudgetName } from '../../rules/storage-budget.ts';
 
 /** What route handlers are built from (createApp passes it to every route module). */
 export interface RouteContext {
@@ -30,7 +31,11 @@ export interface RouteContext {
   /** The injected clock, in whole Unix seconds. */
   readonly nowSeconds: () => number;
   /** Takes an upload's reports from its client's report limit (RATE_LIMIT_REPORTS). */
-  readonly limitReports: ReportLimit;
+  readonly limitReports: CostLimit;
+  /** Takes a write's bytes from its client's daily share of the owner stores (CLIENT_STORAGE_MB_PER_DAY). */
+  readonly limitStoredBytes: CostLimit;
+  /** What each storage budget's stores hold. */
+  readonly storage: StorageMeter;
   /** Lost-mode notices. */
   readonly notices: NoticeStore;
   /** Share links' ciphertexts. */
@@ -74,7 +79,9 @@ export const BODY_PROBLEMS = {
 /** The problems a route that stores what it is sent may answer: a body's, and a full database. */
 export const WRITE_PROBLEMS = {
   ...BODY_PROBLEMS,
-  507: problem('The database is past its storage budget (STORAGE_BUDGET_MB)'),
+  507: problem(
+    'Past the storage budget of what the route writes: STORAGE_BUDGET_MB for reports, OWNER_STORAGE_BUDGET_MB for notices, shares and mailboxes',
+  ),
 } as const;
 /** The problem a route without a body may answer. */
 export const STORAGE_PROBLEMS = { 503: UNAVAILABLE } as const;
@@ -96,13 +103,17 @@ export function limitBody(maxSize: number, setBy = ''): MiddlewareHandler {
 /** Applied to every owner route: their bodies carry only ids and a few numbers. */
 export const idRequestBodyLimit = limitBody(ID_REQUEST_BODY_LIMIT);
 
+/** The budget of each store, from the settings. */
+export const budgetOf = (config: AppConfig, name: BudgetName) =>
+  name === 'reports' ? config.storageBudgetBytes : config.ownerStorageBudgetBytes;
+
 /**
- * How the database stands against its storage budget (STORAGE_BUDGET_MB; D1 cannot tell).
- * @example (await storageOf(context)).state // 'ok' | 'warning' | 'full'
+ * How a budget's stores stand against it (nothing is measured without a budget).
+ * @example (await storageOf(context, 'reports')).state // 'ok' | 'warning' | 'full'
  */
-export async function storageOf({ store, config }: Pick<RouteContext, 'store' | 'config'>) {
-  const budget = config.storageBudgetBytes;
-  return storageState(budget > 0 ? await store.storageBytes() : undefined, budget);
+export async function storageOf({ storage, config }: Pick<RouteContext, 'storage' | 'config'>, name: BudgetName) {
+  const budget = budgetOf(config, name);
+  return storageState(budget > 0 ? (await storage.use())[name] : undefined, budget, name);
 }
 
 /**
@@ -114,10 +125,27 @@ export function checkExpiry(field: string, expiresAt: number, now: number, days:
     throw new ProblemError(400, `${field}: must lie between now and ${days} days ahead`);
 }
 
-/** Refuses a write with 507 once the database is past its storage budget. */
-export async function refuseWhenFull(context: Pick<RouteContext, 'store' | 'config'>): Promise<void> {
-  const storage = await storageOf(context);
+/** Refuses a write with 507 once the stores it writes to are past their storage budget. */
+export async function refuseWhenFull(
+  context: Pick<RouteContext, 'storage' | 'config'>,
+  name: BudgetName = 'reports',
+): Promise<void> {
+  const storage = await storageOf(context, name);
   if (storage.state === 'full') throw new ProblemError(507, storage.detail);
+}
+
+/**
+ * Admits a write of `bytes` to the owner stores (notices, shares, mailboxes), which anyone may
+ * write to: refused past their budget (507) or past the client's bytes of the day (429).
+ */
+export async function admitOwnerWrite(
+  context: Pick<RouteContext, 'storage' | 'config' | 'limitStoredBytes'>,
+  c: Context,
+  bytes: number,
+): Promise<void> {
+  await refuseWhenFull(context, 'ownerStores');
+  await context.limitStoredBytes(c, bytes);
+  context.storage.wrote(bytes);
 }
 
 /**

@@ -76,18 +76,16 @@ function uploadBodyLimit(maxBatch: number): MiddlewareHandler {
 }
 
 /** @example finderRoutes(app, context) */
-export function finderRoutes(
-  app: OpenAPIHono,
-  { store, config, p224, nowSeconds, limitReports, notifier, inBackground }: RouteContext,
-): void {
+export function finderRoutes(app: OpenAPIHono, context: RouteContext): void {
+  const { store, config, p224, nowSeconds, limitReports, notifier, inBackground } = context;
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
   app.use(UPLOAD_PATH, uploadBodyLimit(config.maxBatch));
 
-  /** Lets an upload of `count` reports go on, or throws why not: its client's report limit, the storage budget. */
+  /** Lets an upload of `count` reports go on, or throws why not: its client's report limit, the reports' storage budget. */
   const admit = async (c: Context, count: number) => {
     await limitReports(c, count);
-    await refuseWhenFull({ store, config });
+    await refuseWhenFull(context);
   };
   const stored = async (c: Context, reports: ObservedReport[]) => {
     const receivedAt = nowSeconds();

@@ -34,7 +34,7 @@ import {
   jsonBody,
   limitBody,
   problem,
-  refuseWhenFull,
+  admitOwnerWrite,
   typedBody,
   WRITE_PROBLEMS,
   type RouteContext,
@@ -119,13 +119,11 @@ export const MAILBOX_PATHS = [postRoute, readRoute, setStatesRoute, readStateRou
 );
 
 /** @example mailboxRoutes(app, context) */
-export function mailboxRoutes(
-  app: OpenAPIHono,
-  { mailboxes, attachments, notifier, store, config, nowSeconds }: RouteContext,
-): void {
+export function mailboxRoutes(app: OpenAPIHono, context: RouteContext): void {
+  const { mailboxes, attachments, notifier, nowSeconds } = context;
   app.openapi(postRoute, async (c) => {
     const { capability, message } = c.req.valid('json');
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(context, c, message.length);
     const mailbox = mailboxIdOf(capability);
     const now = nowSeconds();
     const seq = await mailboxes.post(mailbox, message, now + MAILBOX_MESSAGE_SECONDS, MAX_MAILBOX_MESSAGES, now);
@@ -150,7 +148,11 @@ export function mailboxRoutes(
     const now = nowSeconds();
     const states = c.req.valid('json').states;
     states.forEach((state, i) => checkExpiry(`states.${i}.expiresAt`, state.expiresAt, now, MAX_STATE_DAYS));
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(
+      context,
+      c,
+      states.reduce((sum, state) => sum + state.statement.length, 0),
+    );
     await mailboxes.setStates(
       states.map((s) => ({ mailbox: mailboxIdOf(s.capability), statement: s.statement, expiresAt: s.expiresAt })),
     );
@@ -164,7 +166,7 @@ export function mailboxRoutes(
 
   app.openapi(putChunkRoute, async (c) => {
     const { capability, attachment, index, chunk } = c.req.valid('json');
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(context, c, chunk.length);
     const now = nowSeconds();
     const stored = await attachments.put(
       { mailbox: mailboxIdOf(capability), attachment, index },

@@ -22,7 +22,7 @@ import {
   jsonBody,
   limitBody,
   problem,
-  refuseWhenFull,
+  admitOwnerWrite,
   typedBody,
   WRITE_PROBLEMS,
   type RouteContext,
@@ -66,12 +66,17 @@ export const withdrawNoticesRoute = createRoute({
 });
 
 /** @example noticeRoutes(app, context) */
-export function noticeRoutes(app: OpenAPIHono, { notices, store, config, nowSeconds }: RouteContext): void {
+export function noticeRoutes(app: OpenAPIHono, context: RouteContext): void {
+  const { notices, nowSeconds } = context;
   app.openapi(publishNoticesRoute, async (c) => {
     const now = nowSeconds();
     const items = c.req.valid('json').notices;
     items.forEach((item, i) => checkExpiry(`notices.${i}.expiresAt`, item.expiresAt, now, MAX_NOTICE_DAYS));
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(
+      context,
+      c,
+      items.reduce((sum, item) => sum + item.notice.length, 0),
+    );
     const stored = new Set(
       (
         await notices.publish(

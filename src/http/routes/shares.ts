@@ -25,7 +25,7 @@ import {
   jsonBody,
   limitBody,
   problem,
-  refuseWhenFull,
+  admitOwnerWrite,
   typedBody,
   type RouteContext,
 } from './declare.ts';
@@ -89,14 +89,15 @@ export const SHARE_PATHS = [
 ];
 
 /** @example shareRoutes(app, context) */
-export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSeconds }: RouteContext): void {
+export function shareRoutes(app: OpenAPIHono, context: RouteContext): void {
+  const { shares, nowSeconds } = context;
   const refused = () => new ProblemError(403, 'no live share with that id and token');
 
   app.openapi(createShareRoute, async (c) => {
     const { ciphertext, tokenHash, expiresAt } = c.req.valid('json');
     const now = nowSeconds();
     checkExpiry('expiresAt', expiresAt, now, MAX_SHARE_DAYS);
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(context, c, ciphertext.length);
     const id = randomBytes(SHARE_ID_LENGTH);
     await shares.create(id, { ciphertext, tokenHash, expiresAt }, now);
     return c.json({ share: bytesToBase64Url(id), expiresAt }, 201);
@@ -115,7 +116,7 @@ export function shareRoutes(app: OpenAPIHono, { shares, store, config, nowSecond
 
   app.openapi(updateShareRoute, async (c) => {
     const { ciphertext, token } = c.req.valid('json');
-    await refuseWhenFull({ store, config });
+    await admitOwnerWrite(context, c, ciphertext.length);
     const now = nowSeconds();
     if (!(await shares.update(base64UrlToBytes(c.req.valid('param').share), sha256(token), ciphertext, now)))
       throw refused();

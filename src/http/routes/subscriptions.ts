@@ -69,8 +69,12 @@ const eventsRoute = createRoute({
   },
 });
 
-/** The subscription routes take query-rate turns like owner queries; their paths, for the app. */
-export const SUBSCRIPTION_PATHS = [SUBSCRIPTIONS_PATH, `${SUBSCRIPTIONS_PATH}/:subscription`];
+/** The subscription routes' paths, for the app's CORS (a page may open the event stream). */
+export const SUBSCRIPTION_PATHS = [
+  SUBSCRIPTIONS_PATH,
+  `${SUBSCRIPTIONS_PATH}/:subscription`,
+  `${SUBSCRIPTIONS_PATH}/:subscription/events`,
+];
 
 const answer = (info: SubscriptionInfo) => ({ ...info, events: `${SUBSCRIPTIONS_PATH}/${info.subscription}/events` });
 

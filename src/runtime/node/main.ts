@@ -4,15 +4,22 @@
  * One flag: `--accept-loss` serves a database that lost acknowledged writes (server.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
+import { withDiskBudgets } from './disk-budget.ts';
 import { defaultReaderThreads, MAX_CONNECTIONS_PER_CLIENT, startNodeServer, type RunningServer } from './server.ts';
 
 let server: RunningServer;
 try {
+  const databasePath = envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db';
+  const config = withDiskBudgets(configFromEnv(process.env), process.env, databasePath);
+  const megabytes = (bytes: number) => (bytes > 0 ? `${Math.floor(bytes / 2 ** 20)} MB` : 'none');
+  console.log(
+    `storage budgets: reports ${megabytes(config.storageBudgetBytes)}, notices, shares and mailboxes ${megabytes(config.ownerStorageBudgetBytes)}`,
+  );
   server = await startNodeServer({
     port: positiveInteger(process.env, 'PORT', 3000),
     host: envText(process.env, 'HOST') ?? '127.0.0.1',
-    databasePath: envText(process.env, 'DATABASE_PATH') ?? './data/crowdfind.db',
-    config: configFromEnv(process.env),
+    databasePath,
+    config,
     readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
     maxConnectionsPerClient: nonNegativeInteger(process.env, 'MAX_CONNECTIONS_PER_CLIENT', MAX_CONNECTIONS_PER_CLIENT),
     acceptLoss: process.argv.slice(2).includes('--accept-loss'),

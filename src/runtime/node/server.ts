@@ -28,6 +28,8 @@ import { SqliteReaders } from '../../storage/sqlite/readers.ts';
 import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../storage/sqlite/database.ts';
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
 import { SqliteWriter } from '../../storage/sqlite/writer.ts';
+import { clientKey } from '../../rules/client-key.ts';
+import { ownerStoreBytes } from '../../storage/sqlite/owner-store-bytes.ts';
 import { claimDatabase } from './database-claim.ts';
 import { StartupError } from './startup-error.ts';
 import { builtWebAssets, WEB_BUILD_FOLDER } from './web-assets.ts';
@@ -196,6 +198,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     attachments,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub, waiters),
+    ownerStoreBytes: () => ownerStoreBytes(db),
     config: options.config,
     clock,
     log,
@@ -258,6 +261,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   limitConnectionsPerClient(
     server,
     options.config.trustProxy ? 0 : (options.maxConnectionsPerClient ?? MAX_CONNECTIONS_PER_CLIENT),
+    options.config.clientIpv6Prefix,
     log,
   );
 
@@ -308,14 +312,19 @@ function answerContinueOnRead(server: ReturnType<typeof serve>): void {
 /** How often at most the log says that connections were refused (never whose: no address is logged). */
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
-/** Closes each connection past `limit` open ones from one address; 0 is no limit. */
-function limitConnectionsPerClient(server: ReturnType<typeof serve>, limit: number, log: (line: string) => void): void {
+/** Closes each connection past `limit` open ones from one client (an IPv6 network: rules/client-key.ts); 0 is no limit. */
+function limitConnectionsPerClient(
+  server: ReturnType<typeof serve>,
+  limit: number,
+  ipv6Prefix: number,
+  log: (line: string) => void,
+): void {
   if (limit <= 0) return;
   const open = new Map<string, number>();
   let refused = 0;
   let loggedAt = -Infinity;
   server.on('connection', (socket: Socket) => {
-    const peer = socket.remoteAddress ?? 'unknown';
+    const peer = clientKey(socket.remoteAddress ?? 'unknown', ipv6Prefix);
     const count = (open.get(peer) ?? 0) + 1;
     if (count > limit) {
       socket.destroy();

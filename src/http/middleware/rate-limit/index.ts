@@ -27,15 +27,15 @@ export function rateLimit(limiter: RateLimiter, clientOf: (c: Context) => string
   };
 }
 
-/** Takes an upload's reports from its client's report limit; throws the 429 when it is spent. */
-export type ReportLimit = (c: Context, reports: number) => Promise<void>;
+/** Takes a request's cost (an upload's reports, a write's bytes) from its client's limit; throws the 429 when it is spent. */
+export type CostLimit = (c: Context, cost: number) => Promise<void>;
 
 /**
- * @example const limitReports = reportLimit(new TokenBucketLimiter(60_000), clientOf); await limitReports(c, 1000);
+ * @example const limitReports = costLimit(new TokenBucketLimiter(60_000), clientOf, 'reports'); await limitReports(c, 1000);
  */
-export function reportLimit(limiter: RateLimiter, clientOf: (c: Context) => string): ReportLimit {
-  return async (c, reports) => {
-    const decision = await limiter.take(clientOf(c), reports);
-    if (!decision.allowed) throw tooMany('reports', decision.retryAfterSeconds);
+export function costLimit(limiter: RateLimiter, clientOf: (c: Context) => string, what: string): CostLimit {
+  return async (c, cost) => {
+    const decision = await limiter.take(clientOf(c), cost);
+    if (!decision.allowed) throw tooMany(what, decision.retryAfterSeconds);
   };
 }

@@ -20,8 +20,9 @@ export interface RateLimiter {
 const MAX_TRACKED_CLIENTS = 100_000;
 
 /**
- * `perMinute` tokens a minute per client, with bursts of a quarter of that. A cost larger than
- * the burst is let through once the bucket is full, and the client then waits it off.
+ * `perMinute` tokens a minute per client, with bursts of a quarter of that unless `burst` says
+ * otherwise. A cost larger than the burst is let through once the bucket is full, and the client
+ * then waits it off.
  * @example new TokenBucketLimiter(600, Date.now)
  */
 export class TokenBucketLimiter implements RateLimiter {
@@ -30,8 +31,8 @@ export class TokenBucketLimiter implements RateLimiter {
   readonly #clock: () => number;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(perMinute: number, clock: () => number = Date.now) {
-    this.#capacity = Math.max(1, Math.ceil(perMinute / 4));
+  constructor(perMinute: number, clock: () => number = Date.now, burst = Math.ceil(perMinute / 4)) {
+    this.#capacity = Math.max(1, burst);
     this.#refillPerMs = perMinute / 60_000;
     this.#clock = clock;
   }
