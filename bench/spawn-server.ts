@@ -23,6 +23,7 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * On a free port, or on `env.PORT` (a server started again where its clients expect it).
  * @example const { url, child } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
  */
 export async function spawnServer(
@@ -30,7 +31,7 @@ export async function spawnServer(
   env: Record<string, string> = {},
   ready = 'listening on',
 ): Promise<SpawnedServer> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   // The flags of `npm start` (package.json).
   const child = spawn(
     process.execPath,
