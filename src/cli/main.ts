@@ -19,7 +19,7 @@ import { reportCommand } from './commands/report.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { watchCommand } from './commands/watch.ts';
-import type { CliIo, Command } from './io.ts';
+import { InterruptedError, type CliIo, type Command } from './io.ts';
 
 export type { CliIo } from './io.ts';
 
@@ -122,6 +122,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     io.stderr(`crowdfind ${name}: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
+    if (error instanceof InterruptedError) return 130;
     return error instanceof UsageError || error instanceof FormatError ? 2 : 1;
   }
 }
