@@ -3,8 +3,8 @@
  * command in commands/. Machine output goes to stdout, progress and errors to stderr; a bad
  * input is one line and a non-zero exit (the stack only with --debug).
  */
-import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from './args.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
@@ -127,8 +127,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** The version in package.json. */
+/** The version in package.json (inlined by the build: the built CLI reads no file to say it). */
 function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
+  return packageJson.version;
 }

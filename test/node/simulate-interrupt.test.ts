@@ -14,7 +14,8 @@ import { startNodeServer } from '../../src/runtime/node/server.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-simulate-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const BIN = fileURLToPath(new URL('../../bin/crowdfind.js', import.meta.url));
+// The sources through tsx, as bin/crowdfind.js runs them where the CLI is not built: the code under test, never a stale build.
+const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 
 describe('simulate interrupted', () => {
   it('on SIGINT stops after the batch in flight, says what it stored, writes that truth and exits 130', async () => {
@@ -54,7 +55,22 @@ describe('simulate interrupted', () => {
 
     const child = spawn(
       process.execPath,
-      [BIN, 'simulate', '--keys', keys, '--server', relayUrl, '--finders', '30', '--hours', '24', '--truth', truthPath],
+      [
+        '--import',
+        'tsx',
+        BIN,
+        'simulate',
+        '--keys',
+        keys,
+        '--server',
+        relayUrl,
+        '--finders',
+        '30',
+        '--hours',
+        '24',
+        '--truth',
+        truthPath,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
