@@ -28,6 +28,7 @@ const MAIN = fileURLToPath(new URL('../src/runtime/node/main.ts', import.meta.ur
 /**
  * `args` follow the entry point, as after `npm start --`; `entry` is another tree's main.ts (a
  * benchmark comparing builds).
+ * On a free port, or on `env.PORT` (a server started again where its clients expect it).
  * @example const { url, child } = await spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0' });
  */
 export async function spawnServer(
@@ -36,7 +37,7 @@ export async function spawnServer(
   ready = 'listening on',
   { args = [], entry = MAIN }: { args?: readonly string[]; entry?: string } = {},
 ): Promise<SpawnedServer> {
-  const port = await freePort();
+  const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   // The flags of `npm start` (package.json).
   const child = spawn(
     process.execPath,

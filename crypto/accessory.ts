@@ -12,6 +12,8 @@ import { rollingPrivateScalar, SecretChain } from './rolling-keys.ts';
 
 /** A primary key is broadcast for 15 minutes. */
 export const PRIMARY_PERIOD_MS = 15 * 60 * 1000;
+/** The primary index an accessory broadcasts during its first 15 minutes after pairing. */
+export const PAIRING_INDEX = 1;
 /** A secondary key lasts a day: 96 primary periods. */
 export const PRIMARY_KEYS_PER_SECONDARY = 96;
 
@@ -80,7 +82,7 @@ export class RollingAccessory implements Accessory {
     this.#masterScalar = scalarFromBytes(keys.masterKey);
     this.#primary = new SecretChain(keys.primarySecret);
     this.#secondary = new SecretChain(keys.secondarySecret);
-    this.#alignment = keys.alignment ?? { date: keys.pairedAt, index: 1 };
+    this.#alignment = keys.alignment ?? { date: keys.pairedAt, index: PAIRING_INDEX };
     if (!Number.isSafeInteger(this.#alignment.index) || this.#alignment.index < 0) {
       throw new FormatError('an alignment index is a non-negative integer');
     }

@@ -28,6 +28,11 @@ export class IncompleteUploadError extends Error {
   override name = 'IncompleteUploadError';
 }
 
+/** The user interrupted (Ctrl-C); the command has said how far it got, and exits 130 with this line, as a shell does. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+}
+
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
   EACCES: 'permission denied',
@@ -130,4 +135,22 @@ export function progress(io: CliIo, label: string): (done: number, total: number
       `\r${label} [${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done >= total ? '\n' : ''}`,
     );
   };
+}
+
+/**
+ * A signal that Ctrl-C (SIGINT) aborts, for work that stops at a safe point and then says how far
+ * it got; a second Ctrl-C quits at once (the default again). `dispose` hands SIGINT back.
+ * @example const stop = interruptible(io, 'simulate'); try { await work(stop.signal) } finally { stop.dispose() }
+ */
+export function interruptible(io: CliIo, command: string): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const interrupt = () => {
+    // After a progress bar, on a line of its own.
+    io.stderr(
+      `${io.interactive ? '\n' : ''}crowdfind ${command}: interrupted; finishing what is in flight (Ctrl-C again to quit at once)\n`,
+    );
+    controller.abort();
+  };
+  process.once('SIGINT', interrupt);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', interrupt) };
 }

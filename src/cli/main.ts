@@ -3,8 +3,8 @@
  * command in commands/. Machine output goes to stdout, progress and errors to stderr; a bad
  * input is one line and a non-zero exit (the stack only with --debug).
  */
-import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from './args.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
@@ -20,7 +20,7 @@ import { reportCommand } from './commands/report.ts';
 import { serveCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { watchCommand } from './commands/watch.ts';
-import type { CliIo, Command } from './io.ts';
+import { InterruptedError, type CliIo, type Command } from './io.ts';
 
 export type { CliIo } from './io.ts';
 
@@ -126,12 +126,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     io.stderr(`crowdfind ${name}: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
+    if (error instanceof InterruptedError) return 130;
     return error instanceof UsageError || error instanceof FormatError ? 2 : 1;
   }
 }
 
-/** The version in package.json. */
+/** The version in package.json (inlined by the build: the built CLI reads no file to say it). */
 function version(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
-    .version;
+  return packageJson.version;
 }

@@ -78,10 +78,14 @@ export interface AppDependencies {
    * handed on by a timer dies with the request that set it, leaving every later query waiting.
    */
   readonly ownerTurns?: boolean;
+  /** True once the server is shutting down: from then on every new request is refused with 503. */
+  readonly stopping?: () => boolean;
 }
 
 /** CLIENT_STORAGE_MB_PER_DAY refills over this many minutes. */
 const DAY_MINUTES = 24 * 60;
+/** What a request that arrives while the server stops is told to wait before trying again (a restart takes about this long). */
+const STOPPING_RETRY_AFTER_SECONDS = 2;
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
 const UPLOADS_RECENT_MS = 1000;
 /** Owner queries that may wait for their turn before more are refused. */
@@ -128,6 +132,7 @@ export function createApp({
   webAssets,
   ownerTurns = false,
   ownerStoreBytes,
+  stopping = () => false,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -136,6 +141,14 @@ export function createApp({
   });
 
   app.use('*', requestLog(log));
+  // Requests already running finish; new work would be cut off by the stop, or (a subscription)
+  // be lost with the process, so it is refused in a way clients retry.
+  app.use('*', async (_, next) => {
+    if (!stopping()) return next();
+    return problemResponse(503, 'the server is stopping; try again in a moment', {
+      headers: { 'retry-after': String(STOPPING_RETRY_AFTER_SECONDS) },
+    });
+  });
   const ownerCors = cors({ origin: config.corsOrigins.includes('*') ? '*' : [...config.corsOrigins] });
   for (const path of OWNER_PATHS)
     app.use(path, path === maclessRoute.path ? maclessCors(config.corsOrigins) : ownerCors);

@@ -29,6 +29,8 @@ export interface UploadOptions extends HttpOptions {
   /** Reports per request, at most the server's MAX_BATCH. Default 1,000. */
   readonly batchSize?: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Stops the upload before its next batch; the totals say how far it went. */
+  readonly signal?: AbortSignal;
 }
 
 /** What an upload did, summed over its batches: stored, already stored, and turned away by the per-id daily cap. */
@@ -40,8 +42,9 @@ export interface UploadTotals {
 }
 
 /**
- * Uploads sealed reports as binary batches; resolves to the server's totals. Reports the server
- * turned away are counted in `rejected`, never dropped from the totals.
+ * Uploads sealed reports as binary batches, in order; resolves to the server's totals, which
+ * together count every report uploaded (all of them, unless `signal` stopped it). Reports the
+ * server turned away are counted in `rejected`, never dropped from the totals.
  * @example const { accepted, rejected } = await uploadReports('http://127.0.0.1:3000', sealedReports)
  */
 export async function uploadReports(
@@ -51,7 +54,7 @@ export async function uploadReports(
 ): Promise<UploadTotals> {
   const batchSize = options.batchSize ?? 1000;
   const total = { accepted: 0, duplicates: 0, rejected: 0 };
-  for (let i = 0; i < reports.length; i += batchSize) {
+  for (let i = 0; i < reports.length && !options.signal?.aborted; i += batchSize) {
     const batch = reports.slice(i, i + batchSize);
     const result = (await post(
       server,

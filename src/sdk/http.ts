@@ -105,7 +105,7 @@ function pause(attempt: number, retryAfter?: string | null): Promise<void> {
 }
 
 /** fetch reports "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND…) is in its cause. */
-function causeOf(error: Error): string {
+export function causeOf(error: Error): string {
   const cause = error.cause as { message?: string } | undefined;
   return cause?.message ?? error.message;
 }

@@ -12,6 +12,7 @@ import {
   FixedKeyAccessory,
   FormatError,
   hexToBytes,
+  PAIRING_INDEX,
   parsePrivateKey,
   parsePrivateKeyText,
   RollingAccessory,
@@ -118,10 +119,11 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
       const pairedAt = date(field(o, 'paired_at', name), name);
       const alignmentDate = typeof o.alignment_date === 'string' ? date(o.alignment_date, name) : undefined;
       const alignmentIndex = Number(o.alignment_index ?? 0);
-      // FindMy.py writes its default alignment, (paired_at, 0), as if observed. It is no
-      // observation: at pairing a real accessory broadcasts index 1 (docs/protocol.md §7.4), so
-      // that default reads as no alignment, and both tools' files give the same key at the same moment.
-      const observed = alignmentDate && !(alignmentIndex === 0 && alignmentDate.getTime() === pairedAt.getTime());
+      // An alignment at the pairing instant is no observation: FindMy.py writes (paired_at, 0) by
+      // default, Crowdfind writes (paired_at, 1), what a real accessory broadcasts then
+      // (docs/protocol.md §7.4). Both read as no alignment: the nominal count.
+      const observed =
+        alignmentDate && !(alignmentIndex <= PAIRING_INDEX && alignmentDate.getTime() === pairedAt.getTime());
       return deviceOf(name, {
         kind: 'rolling',
         masterKey: parsePrivateKey(hexToBytes(field(o, 'master_key', name))),
@@ -171,8 +173,11 @@ export function findMyPyJson(device: Device): Record<string, unknown> {
       name,
       model: null,
       identifier: null,
-      alignment_date: keys.alignment ? pythonIsoTime(keys.alignment.date) : null,
-      alignment_index: keys.alignment?.index ?? 0,
+      // Without an observed alignment, the nominal one, spelled out: FindMy.py's own default,
+      // (paired_at, 0), names one index less than the accessory broadcasts, so it would not ask
+      // for the key in force until the next 15-minute boundary.
+      alignment_date: pythonIsoTime(keys.alignment?.date ?? keys.pairedAt),
+      alignment_index: keys.alignment?.index ?? PAIRING_INDEX,
     };
   }
   if (keys.privateKeys.length === 1)

@@ -95,29 +95,41 @@ export function candidateKeysOf(
   return candidates;
 }
 
+/** A stored report as the owner keeps it: bytes, and when the server received it (Unix ms). */
+export type FetchedReport = { readonly id: string; readonly payload: Uint8Array; readonly receivedAt: number };
+
 /**
  * The reports stored for these ids in the window, each sealed report once (the copy received
- * first), grouped by id; fetched in requests of at most MAX_QUERY_IDS ids.
+ * first); fetched in requests of at most MAX_QUERY_IDS ids.
+ * @example const reports = await fetchReports([...candidates.keys()], { server, since, until })
+ */
+export async function fetchReports(ids: readonly string[], options: LocateOptions): Promise<FetchedReport[]> {
+  const wanted = new Set(ids);
+  const found: FetchedReport[] = [];
+  for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
+    const fetched = await (options.api === 'apple' ? fetchApple : fetchNative)(
+      ids.slice(i, i + MAX_QUERY_IDS),
+      options,
+    );
+    for (const report of firstReceivedOfEachSeal(fetched)) if (wanted.has(report.id)) found.push(report);
+    options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
+  }
+  return found;
+}
+
+/**
+ * {@link fetchReports}, grouped by id.
  * @example const payloadsById = await fetchReportsById([...candidates.keys()], { server, since, until })
  */
 export async function fetchReportsById(
   ids: readonly string[],
   options: LocateOptions,
 ): Promise<Map<string, Uint8Array[]>> {
-  const wanted = new Set(ids);
   const payloadsById = new Map<string, Uint8Array[]>();
-  for (let i = 0; i < ids.length; i += MAX_QUERY_IDS) {
-    const fetched = await (options.api === 'apple' ? fetchApple : fetchNative)(
-      ids.slice(i, i + MAX_QUERY_IDS),
-      options,
-    );
-    for (const { id, payload } of firstReceivedOfEachSeal(fetched)) {
-      if (!wanted.has(id)) continue;
-      const payloads = payloadsById.get(id);
-      if (payloads) payloads.push(payload);
-      else payloadsById.set(id, [payload]);
-    }
-    options.onProgress?.(Math.min(i + MAX_QUERY_IDS, ids.length), ids.length);
+  for (const { id, payload } of await fetchReports(ids, options)) {
+    const payloads = payloadsById.get(id);
+    if (payloads) payloads.push(payload);
+    else payloadsById.set(id, [payload]);
   }
   return payloadsById;
 }
@@ -186,19 +198,28 @@ async function fetchApple(ids: string[], options: LocateOptions): Promise<Report
  * that cannot refuse such copies across days (D1) return them all; this is the owner's guard.
  * @example firstReceivedOfEachSeal(page.reports).length
  */
-export function firstReceivedOfEachSeal(reports: readonly ReportJson[]): Array<{ id: string; payload: Uint8Array }> {
-  const first = new Map<string, { id: string; payload: Uint8Array; receivedAt: number }>();
+export function firstReceivedOfEachSeal(reports: readonly ReportJson[]): FetchedReport[] {
+  const first = new Map<string, FetchedReport>();
   for (const report of reports) {
     const payload = base64ToBytes(report.payload);
-    let seal: string;
-    try {
-      seal = `${report.id}:${bytesToHex(parseReport(payload).ephemeralPublicKey)}`;
-    } catch {
-      continue; // not a report's layout: nothing an owner can open
-    }
+    const seal = sealOf(report.id, payload);
+    if (seal === undefined) continue; // not a report's layout: nothing an owner can open
     const kept = first.get(seal);
     if (!kept || report.receivedAt < kept.receivedAt)
       first.set(seal, { id: report.id, payload, receivedAt: report.receivedAt });
   }
   return [...first.values()];
+}
+
+/**
+ * What tells one sealed report from another: its id and its ephemeral key (a finder seals every
+ * report with a fresh one); undefined for bytes that are not a report.
+ * @example sealOf(report.id, payload) // 'HjdL…=:04ab…'
+ */
+export function sealOf(id: string, payload: Uint8Array): string | undefined {
+  try {
+    return `${id}:${bytesToHex(parseReport(payload).ephemeralPublicKey)}`;
+  } catch {
+    return undefined;
+  }
 }

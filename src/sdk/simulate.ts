@@ -32,9 +32,12 @@ export interface SimulationOptions {
   readonly route?: ReadonlyArray<readonly [number, number]>;
   /** Derives keys and seals; the noble reference by default. */
   readonly engine?: P224Engine;
+  /** Called as each finder's sightings are sealed. */
+  readonly onProgress?: (finders: number) => void;
 }
 
 export interface Simulation {
+  /** Oldest first: `reports[i]` is `truth[i]` sealed. */
   readonly reports: SealedReport[];
   /** What an owner should locate, oldest first. */
   readonly truth: LocatedReport[];
@@ -113,8 +116,7 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
   const route = options.route ?? randomWalk(Math.max(1, Math.ceil(span / 3_600_000)));
   const engine = options.engine ?? nobleP224;
   const schedule = keyScheduleOf(device, options.from, engine);
-  const reports: SealedReport[] = [];
-  const truth: LocatedReport[] = [];
+  const sightings: Array<{ sealed: SealedReport; truth: LocatedReport }> = [];
   const sighted = new Map<string, Uint8Array>();
   for (let finder = 0; finder < options.finders; finder++) {
     for (
@@ -135,17 +137,24 @@ export function simulateCrowd(device: Device, options: SimulationOptions): Simul
       };
       const { key, index, kind } = schedule(timestamp);
       sighted.set(`${kind}:${index}`, key.advertisementKey);
-      reports.push(sealForUpload(key.advertisementKey, report, engine));
-      truth.push({
-        ...report,
-        hashedId: bytesToBase64(key.hashedId),
-        keyIndex: index,
-        keyKind: kind,
-        selfReport: false,
-        device: device.name,
+      sightings.push({
+        sealed: sealForUpload(key.advertisementKey, report, engine),
+        truth: {
+          ...report,
+          hashedId: bytesToBase64(key.hashedId),
+          keyIndex: index,
+          keyKind: kind,
+          selfReport: false,
+          device: device.name,
+        },
       });
     }
+    options.onProgress?.(finder + 1);
   }
-  truth.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
-  return { reports, truth, sightedKeys: [...sighted.values()] };
+  sightings.sort((a, b) => a.truth.timestamp.getTime() - b.truth.timestamp.getTime());
+  return {
+    reports: sightings.map((s) => s.sealed),
+    truth: sightings.map((s) => s.truth),
+    sightedKeys: [...sighted.values()],
+  };
 }

@@ -6,9 +6,18 @@
  */
 import { base64ToBytes, type P224Engine } from '../../crypto/index.ts';
 import { MAX_SUBSCRIPTION_IDS } from '../contract/limits.ts';
-import { request, serverUrl, ServerError, type HttpOptions } from './http.ts';
+import { causeOf, request, serverUrl, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
-import { candidateKeysOf, openLocated, type LocatedReport, type OwnedKey } from './owner.ts';
+import {
+  candidateKeysOf,
+  fetchReports,
+  openLocated,
+  sealOf,
+  type FetchedReport,
+  type LocatedReport,
+  type OwnedKey,
+  type ReportJson,
+} from './owner.ts';
 import { sdkP224 } from './p224.ts';
 import { takeEvents } from './server-sent-events.ts';
 
@@ -16,8 +25,15 @@ import { takeEvents } from './server-sent-events.ts';
 const KEY_MARGIN_MS = 30 * 60_000;
 /** Subscriptions last this long; they are renewed at half of it. */
 const SUBSCRIPTION_SECONDS = 1800;
-/** Wait before opening a lost subscription again. */
-const RECONNECT_MS = 1000;
+/** The first wait before subscribing again; each failure in a row doubles it, up to {@link MAX_BACKOFF_MS}. */
+const FIRST_BACKOFF_MS = 500;
+/** The longest wait between attempts: a server that is back is noticed within this. */
+const MAX_BACKOFF_MS = 30_000;
+/**
+ * How far before the last report seen a catch-up looks at what the server received: its times
+ * are whole seconds, and uploads that overlap may be announced a little out of order.
+ */
+const RECEIVED_SLACK_MS = 5000;
 
 export interface WatchOptions extends HttpOptions {
   readonly server: string;
@@ -38,106 +54,229 @@ export interface WatchOptions extends HttpOptions {
 
 type Subscription = { subscription: string; expiresAt: number; events: string };
 
+/** A failure that may pass (the server restarts, or is unreachable for a while): the watch tries again. */
+const mayPass = (error: unknown) =>
+  error instanceof ServerError && (error.status === undefined || error.status === 429 || error.status >= 500);
+
 /**
- * Runs until `signal` aborts.
+ * Runs until `signal` aborts. When the server goes away it subscribes again, waiting longer
+ * after each failure in a row (with jitter, so that many watchers do not return at once), and
+ * once subscribed it fetches what the server received meanwhile, so no report is lost or shown twice.
  * @example await watch(devices, { server, onReports: (r) => console.log(r), signal })
  */
 export async function watch(devices: readonly Device[], options: WatchOptions): Promise<void> {
   const engine = options.engine ?? (await sdkP224());
   const clock = options.clock ?? Date.now;
-  const known = new Map<string, OwnedKey>();
-  /** The ids to watch now; the keys they belong to are remembered for decryption. */
-  const currentIds = () => {
-    const from = new Date(clock() - KEY_MARGIN_MS);
-    const until = new Date(clock() + SUBSCRIPTION_SECONDS * 1000 + KEY_MARGIN_MS);
-    const ids = candidateKeysOf(devices, from, until, engine);
-    for (const [id, owned] of ids) known.set(id, owned);
-    if (ids.size > MAX_SUBSCRIPTION_IDS)
-      throw new ServerError(`${ids.size} keys to watch at once; a subscription takes ${MAX_SUBSCRIPTION_IDS}`);
-    return [...ids.keys()];
-  };
-  const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' });
-
+  const delivery = new Delivery(devices, engine, options.onReports);
+  let failures = 0;
   while (!options.signal?.aborted) {
-    const subscription = (await request(
-      options.server,
-      '/v1/subscriptions',
-      {
-        method: 'POST',
-        ...json({
-          ids: currentIds(),
-          ttlSeconds: SUBSCRIPTION_SECONDS,
-          ...(options.webhook ? { webhook: options.webhook } : {}),
-        }),
-      },
-      options,
-    )) as Subscription;
-    const listening = () => {
-      options.onStatus?.(`watching ${known.size} keys of ${devices.length} device(s)`);
-      options.onListening?.();
-    };
-    const renewal = setInterval(
-      () =>
-        void request(
-          options.server,
-          `/v1/subscriptions/${subscription.subscription}`,
-          { method: 'PUT', ...json({ ids: currentIds(), ttlSeconds: SUBSCRIPTION_SECONDS }) },
-          options,
-        ).then(
-          () => options.onStatus?.('subscription renewed with the keys in use now'),
-          (error: Error) => options.onStatus?.(`renewal failed: ${error.message}`),
-        ),
-      (SUBSCRIPTION_SECONDS * 1000) / 2,
-    );
+    let wait = backoff(0);
     try {
-      await readEvents(serverUrl(options.server) + subscription.events, options, listening, async (data) => {
-        const { reports } = JSON.parse(data) as { reports: Array<{ id: string; payload: string }> };
-        const located: LocatedReport[] = [];
-        for (const { id, payload } of reports) {
-          const owner = known.get(id);
-          if (owner) located.push(...openLocated([base64ToBytes(payload)], owner.key, owner.device, engine));
-        }
-        if (located.length > 0) await options.onReports(located);
-      });
-    } finally {
-      clearInterval(renewal);
+      await subscribeOnce(devices, options, clock, delivery, () => (failures = 0));
+      if (options.signal?.aborted) return;
+      options.onStatus?.('the event stream ended; subscribing again');
+    } catch (error) {
+      if (options.signal?.aborted) return;
+      if (!mayPass(error)) throw error;
+      wait = backoff(++failures);
+      options.onStatus?.(`${(error as Error).message}; trying again in ${(wait / 1000).toFixed(1)} s`);
     }
-    if (options.signal?.aborted) {
-      await request(
+    await pause(wait, options.signal);
+  }
+}
+
+/** The wait after `failures` failures in a row: doubling from {@link FIRST_BACKOFF_MS}, capped, then between half and all of it. */
+function backoff(failures: number): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1));
+  return ceiling * (0.5 + Math.random() / 2);
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
+
+/**
+ * One subscription: opened, its stream read, renewed as keys advance, until the stream ends.
+ * Once the stream is open, what the server received since the last report seen is fetched.
+ */
+async function subscribeOnce(
+  devices: readonly Device[],
+  options: WatchOptions,
+  clock: () => number,
+  delivery: Delivery,
+  onOpen: () => void,
+): Promise<void> {
+  const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' });
+  // The watch waits and tries again itself, and says so.
+  const once = { ...options, retries: 0 };
+  const idsFrom = (from: number) => delivery.idsBetween(from, clock() + SUBSCRIPTION_SECONDS * 1000 + KEY_MARGIN_MS);
+  const subscription = (await request(
+    options.server,
+    '/v1/subscriptions',
+    {
+      method: 'POST',
+      ...json({
+        ids: idsFrom(clock() - KEY_MARGIN_MS),
+        ttlSeconds: SUBSCRIPTION_SECONDS,
+        ...(options.webhook ? { webhook: options.webhook } : {}),
+      }),
+    },
+    once,
+  )) as Subscription;
+  // The server's own time of subscribing: reports it received from then on are new.
+  const subscribedAt = (subscription.expiresAt - SUBSCRIPTION_SECONDS) * 1000;
+  const renewal = setInterval(
+    () =>
+      void request(
         options.server,
         `/v1/subscriptions/${subscription.subscription}`,
-        { method: 'DELETE' },
+        { method: 'PUT', ...json({ ids: idsFrom(clock() - KEY_MARGIN_MS), ttlSeconds: SUBSCRIPTION_SECONDS }) },
         options,
-      ).catch(() => {});
-      return;
-    }
-    options.onStatus?.('the event stream ended; subscribing again');
-    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+      ).then(
+        () => options.onStatus?.('subscription renewed with the keys in use now'),
+        (error: Error) => options.onStatus?.(`renewal failed: ${error.message}`),
+      ),
+    (SUBSCRIPTION_SECONDS * 1000) / 2,
+  );
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  try {
+    const stream = await openEvents(serverUrl(options.server) + subscription.events, { ...options, signal });
+    onOpen();
+    options.onStatus?.(`watching ${delivery.keys} keys of ${devices.length} device(s)`);
+    options.onListening?.();
+    // A catch-up that fails ends the stream too: the next subscription catches up again.
+    let catchUpFailed: { error: unknown } | undefined;
+    const caughtUp = delivery
+      .catchUp(subscribedAt, idsFrom, { ...once, until: new Date(clock() + KEY_MARGIN_MS) })
+      .catch((error: unknown) => {
+        catchUpFailed = { error };
+        stop.abort();
+      });
+    await readEvents(stream, signal, options.onStatus, (data) => delivery.streamed(data));
+    await caughtUp;
+    if (catchUpFailed) throw catchUpFailed.error;
+  } finally {
+    clearInterval(renewal);
+    if (options.signal?.aborted)
+      await request(options.server, `/v1/subscriptions/${subscription.subscription}`, { method: 'DELETE' }, once).catch(
+        () => {},
+      );
   }
 }
 
 /**
- * Reads a Server-Sent Events stream, calling `onOpen` once it is open (the server sends its
- * headers once the stream is registered) and `onReports` for each `reports` event, until it ends.
+ * Hands each sealed report to the owner once, decrypted, whether it came in an event or in a
+ * catch-up, and remembers how far the watch has seen what the server received.
  */
-async function readEvents(
-  url: string,
-  options: WatchOptions,
-  onOpen: () => void,
-  onReports: (data: string) => Promise<void>,
-): Promise<void> {
+class Delivery {
+  /** Every key watched so far, by hashed id, for decryption. */
+  readonly #known = new Map<string, OwnedKey>();
+  /** Seals handed over, with when the server received them (Unix ms), back to {@link #seenUntil} less the slack. */
+  readonly #seals = new Map<string, number>();
+  /** The server's time (Unix ms) of the first subscription: reports received before it are not new. */
+  #from: number | undefined;
+  /** The server's time (Unix ms) up to which every report received has been handed over. */
+  #seenUntil: number | undefined;
+  #handing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly devices: readonly Device[],
+    private readonly engine: P224Engine,
+    private readonly onReports: WatchOptions['onReports'],
+  ) {}
+
+  get keys(): number {
+    return this.#known.size;
+  }
+
+  /** The ids the devices may broadcast between the two times (Unix ms); their keys are remembered. */
+  idsBetween(from: number, until: number): string[] {
+    const ids = candidateKeysOf(this.devices, new Date(from), new Date(until), this.engine);
+    if (ids.size > MAX_SUBSCRIPTION_IDS)
+      throw new Error(`${ids.size} keys to watch at once; a subscription takes ${MAX_SUBSCRIPTION_IDS}`);
+    for (const [id, owned] of ids) this.#known.set(id, owned);
+    return [...ids.keys()];
+  }
+
+  /** A `reports` event's data. */
+  streamed(data: string): Promise<void> {
+    const { reports } = JSON.parse(data) as { reports: ReportJson[] };
+    return this.#hand(reports.map((r) => ({ id: r.id, payload: base64ToBytes(r.payload), receivedAt: r.receivedAt })));
+  }
+
+  /**
+   * What the server received since the last report seen (less the slack; on the first
+   * subscription, since it was made at `subscribedAt`, Unix ms), for the keys of that time on;
+   * the copies already handed over are left out.
+   */
+  async catchUp(
+    subscribedAt: number,
+    idsFrom: (from: number) => string[],
+    options: HttpOptions & { readonly server: string; readonly until: Date },
+  ): Promise<void> {
+    this.#from ??= subscribedAt;
+    const since = Math.max(this.#from, (this.#seenUntil ?? this.#from) - RECEIVED_SLACK_MS);
+    const fetched = await fetchReports(idsFrom(since - KEY_MARGIN_MS), {
+      ...options,
+      since: new Date(since - KEY_MARGIN_MS),
+    });
+    await this.#hand(fetched.filter((report) => report.receivedAt >= since));
+    // The stream has been open since before the query: whatever came after it comes that way.
+    this.#seenUntil = Math.max(this.#seenUntil ?? -Infinity, subscribedAt);
+  }
+
+  #hand(reports: readonly FetchedReport[]): Promise<void> {
+    const located: LocatedReport[] = [];
+    for (const report of reports) {
+      const seal = sealOf(report.id, report.payload);
+      const owner = this.#known.get(report.id);
+      if (seal === undefined || owner === undefined || this.#seals.has(seal)) continue;
+      this.#seals.set(seal, report.receivedAt);
+      this.#seenUntil = Math.max(this.#seenUntil ?? -Infinity, report.receivedAt);
+      located.push(...openLocated([report.payload], owner.key, owner.device, this.engine));
+    }
+    for (const [seal, receivedAt] of this.#seals)
+      if (receivedAt < this.#seenUntil! - RECEIVED_SLACK_MS) this.#seals.delete(seal);
+    // One hand-over at a time, in order, whichever path the reports came by.
+    this.#handing = this.#handing.then(() => (located.length > 0 ? this.onReports(located) : undefined));
+    return this.#handing;
+  }
+}
+
+/** Opens an event stream; a failure to reach the server is one that may pass. */
+async function openEvents(url: string, options: HttpOptions & { signal: AbortSignal }): Promise<Response> {
   let response: Response;
   try {
     response = await (options.fetch ?? fetch)(url, {
       headers: { accept: 'text/event-stream' },
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     });
   } catch (error) {
-    if (options.signal?.aborted) return;
-    throw new ServerError(`cannot open the event stream: ${(error as Error).message}`);
+    throw new ServerError(`cannot open the event stream: ${causeOf(error as Error)}`);
   }
-  if (!response.ok || !response.body) return;
-  onOpen();
+  // A subscription the server no longer knows (it restarted in between) is opened again.
+  if (response.status === 404) throw new ServerError('the subscription is gone from the server');
+  if (!response.ok || !response.body)
+    throw new ServerError(`the event stream answered ${response.status}`, response.status);
+  return response;
+}
+
+/** Reads a Server-Sent Events stream, calling `onReports` for each `reports` event, until it ends. */
+async function readEvents(
+  response: Response,
+  signal: AbortSignal,
+  onStatus: WatchOptions['onStatus'],
+  onReports: (data: string) => Promise<void>,
+): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   try {
@@ -150,6 +289,6 @@ async function readEvents(
       }
     }
   } catch (error) {
-    if (!options.signal?.aborted) options.onStatus?.(`the event stream broke: ${(error as Error).message}`);
+    if (!signal.aborted) onStatus?.(`the event stream broke: ${(error as Error).message}`);
   }
 }

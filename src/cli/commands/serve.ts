@@ -11,6 +11,8 @@ HOST, DATABASE_PATH, READER_THREADS and the rest in the README). npm start also 
 
   async run(args) {
     parse(args, {});
+    // The built CLI leaves the server out (scripts/build-cli.mjs): it is TypeScript, read through tsx.
+    (await import('tsx/esm/api')).register();
     await import('../../runtime/node/main.ts');
   },
 };

@@ -6,7 +6,15 @@ import { sdkP224 } from '../../sdk/p224.ts';
 import { noticesFor } from '../../sdk/lost-mode.ts';
 import { simulateCrowd } from '../../sdk/simulate.ts';
 import { number, parse, required, serverOption, UsageError } from '../args.ts';
-import { IncompleteUploadError, output, progress, readDevices, type Command } from '../io.ts';
+import {
+  IncompleteUploadError,
+  InterruptedError,
+  interruptible,
+  output,
+  progress,
+  readDevices,
+  type Command,
+} from '../io.ts';
 import { noticeLine } from '../notice-text.ts';
 import { readRoute } from '../route-file.ts';
 
@@ -20,7 +28,9 @@ random walk, and upload in batches with retries. Prints a summary of what the se
 (newest first) when the server stored them all. Reports the server turns away (its per-id daily cap,
 MAX_REPORTS_PER_ID_PER_DAY) are counted as "rejected", and then simulate exits 1. Like real
 finders, it looks up the owner's lost-mode notice of each key it received and shows the first
-genuine one; the summary counts genuine and forged notices.`,
+genuine one; the summary counts genuine and forged notices. On a terminal it shows its
+progress. Ctrl-C stops it after the batch in flight: it prints the summary so far, with
+"interrupted" and how many reports it uploaded, writes --truth for those, and exits 130.`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -44,11 +54,51 @@ genuine one; the summary counts genuine and forged notices.`,
     const engine = await sdkP224();
     const startOf = (device: Device) =>
       device.keys.kind === 'rolling' && device.keys.pairedAt > from ? device.keys.pairedAt : from;
-    const simulations = devices.map((device) =>
-      simulateCrowd(device, { from: startOf(device), until, finders, engine, ...(route ? { route } : {}) }),
+    const sealing = progress(io, 'sealing');
+    const simulations = devices.map((device, d) =>
+      simulateCrowd(device, {
+        from: startOf(device),
+        until,
+        finders,
+        engine,
+        ...(route ? { route } : {}),
+        onProgress: (done) => sealing(d * finders + done, devices.length * finders),
+      }),
     );
     const reports = simulations.flatMap((s) => s.reports);
-    const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
+    // In the same order as `reports`: what was uploaded is a prefix of both.
+    const truth = simulations.flatMap((s) => s.truth);
+    const interrupt = interruptible(io, 'simulate');
+    let result;
+    try {
+      result = await uploadReports(server, reports, {
+        onProgress: progress(io, 'uploading'),
+        signal: interrupt.signal,
+      });
+    } finally {
+      interrupt.dispose();
+    }
+    // The totals count every report uploaded: each was stored, a duplicate, or turned away.
+    const uploaded = result.accepted + result.duplicates + result.rejected;
+    if (values.truth)
+      output(JSON.stringify(truth.slice(0, uploaded).map(reportRecord), null, 2) + '\n', values.truth as string, io);
+    // The earliest moment any device was simulated from: never before its pairing.
+    const start = new Date(Math.min(...devices.map((device) => startOf(device).getTime())));
+    const summary = {
+      devices: devices.length,
+      finders,
+      from: start.toISOString(),
+      until: until.toISOString(),
+      reports: reports.length,
+      ...result,
+    };
+    if (interrupt.signal.aborted) {
+      io.stdout(JSON.stringify({ ...summary, uploaded, interrupted: true }) + '\n');
+      throw new InterruptedError(
+        `interrupted after uploading ${uploaded} of ${reports.length} reports (${result.accepted} stored)` +
+          (values.truth ? `; ${values.truth as string} holds those ${uploaded}` : ''),
+      );
+    }
     // Finders look up the owner's notice for each key they received, as a phone would.
     const lookups = await noticesFor(
       server,
@@ -56,20 +106,9 @@ genuine one; the summary counts genuine and forged notices.`,
     );
     const shown = lookups.find((l) => l.status === 'valid') ?? lookups.find((l) => l.status === 'forged');
     if (shown) io.stderr(noticeLine(shown));
-    if (values.truth) {
-      const truth = simulations.flatMap((s) => s.truth).map(reportRecord);
-      output(JSON.stringify(truth, null, 2) + '\n', values.truth as string, io);
-    }
-    // The earliest moment any device was simulated from: never before its pairing.
-    const start = new Date(Math.min(...devices.map((device) => startOf(device).getTime())));
     io.stdout(
       JSON.stringify({
-        devices: devices.length,
-        finders,
-        from: start.toISOString(),
-        until: until.toISOString(),
-        reports: reports.length,
-        ...result,
+        ...summary,
         notices: {
           valid: lookups.filter((l) => l.status === 'valid').length,
           forged: lookups.filter((l) => l.status === 'forged').length,

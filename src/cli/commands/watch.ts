@@ -1,5 +1,4 @@
 /** `crowdfind watch`: the owner's live view, each new report decrypted here as it arrives. */
-import mqtt from 'mqtt';
 import { formatReports, reportRecord } from '../../sdk/formats.ts';
 import { homeAssistantDiscovery, homeAssistantLocation } from '../../sdk/home-assistant.ts';
 import type { Device } from '../../sdk/key-files.ts';
@@ -97,6 +96,8 @@ function tableLine(report: LocatedReport): string {
 }
 
 async function connectBroker(url: string) {
+  // Loaded only for --mqtt: it is most of what the CLI would otherwise read at every start.
+  const { default: mqtt } = await import('mqtt');
   try {
     return await mqtt.connectAsync(url, { connectTimeout: 5000, reconnectPeriod: 0 });
   } catch (error) {

@@ -124,7 +124,7 @@ export interface RunningServer {
   readonly url: string;
   /** Runs retention pruning now (it also runs every PRUNE_INTERVAL_MS); resolves to how many were removed. */
   prune(): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  /** Stops accepting, lets in-flight requests finish (new ones on open connections get 503), closes the database. */
   close(): Promise<void>;
 }
 
@@ -188,6 +188,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     clock,
     webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
   });
+  let shuttingDown = false;
   const webAssets = builtWebAssets(options.webFolder ?? WEB_BUILD_FOLDER);
   if (!webAssets) log("the owner's page is not built (npm run build:web): / leads to /docs");
   const app = createApp({
@@ -205,6 +206,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     peerAddress: (c) => getConnInfo(c).remote.address,
     p224: fastP224(compileP224Module()),
     ownerTurns: true,
+    stopping: () => shuttingDown,
   });
 
   const prune = async () => {
@@ -267,7 +269,6 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
 
   answerContinueOnRead(server);
 
-  let shuttingDown = false;
   server.on('request', (_request, response: { setHeader(name: string, value: string): void }) => {
     if (shuttingDown) response.setHeader('connection', 'close');
   });
