@@ -6,6 +6,7 @@
 import {
   AuthenticationError,
   base64ToBytes,
+  FormatError,
   bytesToBase64,
   channelDay,
   mailboxCapability,
@@ -114,6 +115,9 @@ export async function readFromPeer(
   return received;
 }
 
+/** Commands that carry a lock-screen text and a number to call. */
+export const TEXT_COMMANDS: readonly CommandType[] = ['message', 'lost'];
+
 /** A command expires this long after it is sent unless the sender says otherwise. */
 export const DEFAULT_COMMAND_MS = 10 * 60_000;
 
@@ -133,6 +137,9 @@ export async function sendCommand(
   }: { message?: string; callback?: string; expiresInMs?: number },
   options: ChannelOptions,
 ): Promise<ChannelBody> {
+  // A message with nothing to say would put an empty lock screen on the phone.
+  if (type === 'message' && !message?.trim())
+    throw new FormatError('a message needs its text: the phone would show an empty lock screen');
   const now = options.now ?? Date.now();
   const body: ChannelBody = {
     type,

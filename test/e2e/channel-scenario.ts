@@ -72,7 +72,14 @@ export async function channelScenario(server: string, folder: string) {
     return JSON.parse(sent.stdout.split('\n')[1]!) as Record<string, unknown>;
   };
   expect(await answerTo('locate')).toMatchObject({ type: 'location', latitude: PHONE_LATITUDE });
-  expect(await answerTo('photo')).toMatchObject({ type: 'failed', reason: 'photos are taken only in lost mode' });
+  // A refusal is printed, said in a line, and exits 1.
+  const refusedPhoto = await command('photo');
+  expect(refusedPhoto.code, refusedPhoto.stderr).toBe(1);
+  expect(JSON.parse(refusedPhoto.stdout.split('\n')[1]!)).toMatchObject({
+    type: 'failed',
+    reason: 'photos are taken only in lost mode',
+  });
+  expect(refusedPhoto.stderr).toBe('crowdfind command: Phone refused photo: photos are taken only in lost mode\n');
   expect(await answerTo('lost', '--text', LOCK_SCREEN, '--callback', CALLBACK)).toMatchObject({
     type: 'done',
     command: 'lost',

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bytesToBase64,
+  channelDay,
   generatePrivateKey,
   hexToBytes,
   keyPairOf,
+  mailboxCapability,
   parseContact,
   RollingAccessory,
   sealNotice,
@@ -19,6 +21,7 @@ import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { readKeyFile } from '../../src/sdk/key-files.ts';
+import { readPairing } from '../../src/sdk/pairing.ts';
 import { vectors } from './vectors.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-cli-'));
@@ -334,6 +337,61 @@ describe('bad input: one line, non-zero exit', () => {
     for (const command of [[], ['keys', 'new'], ['keys', 'show'], ['report'], ['simulate'], ['locate'], ['serve']]) {
       expect(execFileSync(process.execPath, [bin, ...command, '--help'], { encoding: 'utf8' })).toMatch(/crowdfind/);
     }
+  });
+});
+
+describe('every option checked before anything is sent', () => {
+  /** How many messages wait in the phone's mailbox of today: what the owner has sent it. */
+  async function sentToPhone(ownerFile: string): Promise<number> {
+    const owner = readPairing(readFileSync(ownerFile, 'utf8'));
+    const capability = mailboxCapability(owner.secret, 'to-device', channelDay(Date.now()));
+    const answer = await fetch(`${server.url}/v1/mailboxes/messages/read`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ capability: bytesToBase64(capability) }),
+    });
+    return ((await answer.json()) as { messages: unknown[] }).messages.length;
+  }
+
+  it('command refuses a bad --wait, --expires, a message without text and text on a ring, sending nothing', async () => {
+    const ownerFile = file('checked.owner.json');
+    const paired = await cli('pair', '--name', 'P', '--owner', ownerFile, '--device', file('checked.device.json'));
+    expect(paired.code, paired.stderr).toBe(0);
+    const refused: Array<[string[], RegExp]> = [
+      [['ring', '--wait', '30'], /--wait must be a span like .* got "30"/],
+      [['ring', '--expires', '10'], /--expires must be a span/],
+      [['message'], /a message needs its text/],
+      [['message', '--text', '  '], /a message needs its text/],
+      [['ring', '--text', 'hello'], /--text goes with message and lost, not ring/],
+      [['locate', '--callback', '+15550100'], /--callback goes with message and lost, not locate/],
+    ];
+    for (const [argv, message] of refused) {
+      const result = await cli('command', ...argv, '--pairing', ownerFile, '--server', server.url);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+      expect(result.stdout, argv.join(' ')).toBe('');
+    }
+    expect(await sentToPhone(ownerFile)).toBe(0);
+  });
+
+  it('lost on refuses a bad watch option, or one without --watch, before it publishes', async () => {
+    writeFileSync(file('unpublished.json'), (await cli('keys', 'new', '--name', 'u')).stdout);
+    const lostOn = ['lost', 'on', '--keys', file('unpublished.json'), '--server', server.url];
+    const notice = ['--message', 'Red bag', '--contact', '+15550100'];
+    const refused: Array<[string[], RegExp]> = [
+      [['--watch', '--format', 'xml'], /--format must be table or json/],
+      [['--watch', '--count', '0'], /--count must be a positive integer/],
+      [['--watch', '--webhook', 'http://127.0.0.1:9/hook'], /--webhook and --webhook-secret go together/],
+      [['--format', 'json'], /--format goes with --watch/],
+    ];
+    for (const [argv, message] of refused) {
+      const result = await cli(...lostOn, ...notice, ...argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+    }
+    const status = await cli('lost', 'status', '--keys', file('unpublished.json'), '--server', server.url);
+    expect(JSON.parse(status.stdout)).toMatchObject({ lost: false, liveNotices: 0 });
   });
 });
 

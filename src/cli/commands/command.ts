@@ -1,5 +1,5 @@
 /** `crowdfind command`: the owner asks a paired phone to do something. */
-import { awaitAnswer, COMMANDS, sendCommand, type CommandType } from '../../sdk/channel.ts';
+import { awaitAnswer, COMMANDS, sendCommand, TEXT_COMMANDS, type CommandType } from '../../sdk/channel.ts';
 import { duration, parse, serverOption, UsageError } from '../args.ts';
 import { readPairingFile, type Command } from '../io.ts';
 
@@ -8,11 +8,12 @@ export const commandCommand: Command = {
                  [--text TEXT] [--callback NUMBER] [--expires 10m] [--wait 30s]
 
 Signs the command with your key, seals it to the phone and posts it to the phone's mailbox of
-the day. message and lost take --text (shown on the lock screen) and --callback (a number to
-call); lost also stores the lost state for 31 days, so a phone that was reset and still has its
-pairing finds itself lost on start; found clears it. The phone refuses the command after
---expires (default 10m) and refuses any copy of it. --wait waits for the phone's answer and
-prints it.`,
+the day. message and lost take --text (shown on the lock screen; message needs it) and
+--callback (a number to call); lost also stores the lost state for 31 days, so a phone that was
+reset and still has its pairing finds itself lost on start; found clears it. The phone refuses
+the command after --expires (default 10m) and refuses any copy of it. --wait waits for the
+phone's answer and prints it; an answer saying the phone failed or refused exits 1. Every
+option is checked before anything is sent.`,
 
   async run(args, io) {
     const [type, ...rest] = args;
@@ -26,24 +27,32 @@ prints it.`,
       expires: { type: 'string' },
       wait: { type: 'string' },
     });
+    // Checked before sending: a mistake found after the phone rang is found too late.
     const pairing = readPairingFile(values, 'owner');
     const server = serverOption(values);
+    const expiresInMs = duration(values, 'expires', '10m');
+    const waitMs = values.wait === undefined ? undefined : duration(values, 'wait', '30s');
+    const takesText = TEXT_COMMANDS.includes(type as CommandType);
+    for (const option of ['text', 'callback'])
+      if (!takesText && values[option] !== undefined)
+        throw new UsageError(`--${option} goes with ${TEXT_COMMANDS.join(' and ')}, not ${type}`);
     const body = await sendCommand(
       pairing,
       type as CommandType,
       {
         ...(values.text ? { message: values.text as string } : {}),
         ...(values.callback ? { callback: values.callback as string } : {}),
-        expiresInMs: duration(values, 'expires', '10m'),
+        expiresInMs,
       },
       { server, now: io.now?.().getTime() ?? Date.now() },
     );
     io.stdout(JSON.stringify({ sent: type, to: pairing.name, seq: body.seq }) + '\n');
-    if (values.wait === undefined) return;
-    const ms = duration(values, 'wait', '30s');
-    const answer = await awaitAnswer(pairing, body.seq, ms, { server });
+    if (waitMs === undefined) return;
+    const answer = await awaitAnswer(pairing, body.seq, waitMs, { server });
     if (!answer)
-      throw new Error(`no answer from ${pairing.name} within ${ms / 1000} s (it may be off or out of reach)`);
+      throw new Error(`no answer from ${pairing.name} within ${waitMs / 1000} s (it may be off or out of reach)`);
     io.stdout(JSON.stringify(answer) + '\n');
+    if (answer.type === 'failed')
+      throw new Error(`${pairing.name} refused ${type}: ${String(answer.reason ?? 'it gave no reason')}`);
   },
 };

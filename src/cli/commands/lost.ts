@@ -4,7 +4,7 @@ import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
 import { liveNoticeWindow, lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
 import { duration, parse, required, serverOption, UsageError } from '../args.ts';
 import { readDevices, type Command } from '../io.ts';
-import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
+import { WATCH_HELP, WATCH_OPTIONS, watchDevices, watchSettings } from './watch.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -33,6 +33,10 @@ ${WATCH_HELP}`,
     const contact = parseContact(required(values, 'contact'));
     const span = duration(values, 'for', '7d');
     if (span > MAX_NOTICE_DAYS * DAY_MS) throw new UsageError(`--for is at most ${MAX_NOTICE_DAYS}d`);
+    // The watch's options too, before anything is published.
+    const watching = values.watch ? watchSettings(values) : undefined;
+    const stray = Object.keys(WATCH_OPTIONS).find((name) => !['keys', 'server'].includes(name) && name in values);
+    if (!watching && stray) throw new UsageError(`--${stray} goes with --watch`);
     const now = io.now?.() ?? new Date();
     const result = await markLost(
       devices,
@@ -48,7 +52,7 @@ ${WATCH_HELP}`,
         until: new Date(now.getTime() + span).toISOString(),
       }) + '\n',
     );
-    if (values.watch) await watchDevices(devices, values, io);
+    if (watching) await watchDevices(devices, watching, io);
   },
 };
 

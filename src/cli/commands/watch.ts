@@ -38,12 +38,23 @@ ${WATCH_HELP}`,
 
   async run(args, io) {
     const values = parse(args, WATCH_OPTIONS);
-    await watchDevices(readDevices(required(values, 'keys')), values, io);
+    const devices = readDevices(required(values, 'keys'));
+    await watchDevices(devices, watchSettings(values), io);
   },
 };
 
-/** The watch itself, shared with `lost on --watch`. */
-export async function watchDevices(devices: Device[], values: Values, io: CliIo): Promise<void> {
+/** The watch's options, checked, so that `lost on --watch` refuses a mistake before it publishes. */
+export interface WatchSettings {
+  readonly server: string;
+  readonly format: 'table' | 'json';
+  readonly count: number | undefined;
+  readonly mqtt: string | undefined;
+  readonly prefix: string;
+  readonly webhook: { url: string; secret: string } | undefined;
+}
+
+/** Checks the watch's options (WATCH_OPTIONS) without sending anything. */
+export function watchSettings(values: Values): WatchSettings {
   const server = serverOption(values);
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
@@ -52,8 +63,20 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     throw new UsageError('--count must be a positive integer');
   if ((values.webhook === undefined) !== (values['webhook-secret'] === undefined))
     throw new UsageError('--webhook and --webhook-secret go together');
-  const broker = values.mqtt === undefined ? undefined : await connectBroker(values.mqtt as string);
-  const prefix = (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant';
+  return {
+    server,
+    format,
+    count,
+    mqtt: values.mqtt as string | undefined,
+    prefix: (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant',
+    webhook: values.webhook ? { url: values.webhook as string, secret: values['webhook-secret'] as string } : undefined,
+  };
+}
+
+/** The watch itself, shared with `lost on --watch`. */
+export async function watchDevices(devices: Device[], settings: WatchSettings, io: CliIo): Promise<void> {
+  const { server, format, count, prefix } = settings;
+  const broker = settings.mqtt === undefined ? undefined : await connectBroker(settings.mqtt);
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);
@@ -68,9 +91,7 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     await watch(devices, {
       server,
       signal: stop.signal,
-      ...(values.webhook
-        ? { webhook: { url: values.webhook as string, secret: values['webhook-secret'] as string } }
-        : {}),
+      ...(settings.webhook ? { webhook: settings.webhook } : {}),
       onStatus: (line) => io.stderr(`crowdfind watch: ${line}\n`),
       onReports: async (reports: LocatedReport[]) => {
         for (const report of reports) {
