@@ -2,7 +2,7 @@
  * What commands read and write around the SDK: the terminal (injected, so tests capture it),
  * key files, input and output files, each failure said in words.
  */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
@@ -50,6 +50,21 @@ export function readInput(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
+    throw fileError('read', path, error);
+  }
+}
+
+/** The names of the files in a folder (not its subfolders), in name order; a mistake in words. */
+export function readFolder(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') throw new UsageError(`cannot read ${path}: no such folder`);
+    if (code === 'ENOTDIR') throw new UsageError(`cannot read ${path}: it is a file, not a folder`);
     throw fileError('read', path, error);
   }
 }

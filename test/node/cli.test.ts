@@ -1,6 +1,6 @@
 // The crowdfind CLI end to end, against a real server on a temporary SQLite file.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -373,6 +373,28 @@ describe('every option checked before anything is sent', () => {
       expect(result.stdout, argv.join(' ')).toBe('');
     }
     expect(await sentToPhone(ownerFile)).toBe(0);
+  });
+
+  it('device run says what --camera must hold, and checks it at start', async () => {
+    const deviceFile = file('camera.device.json');
+    await cli('pair', '--name', 'C', '--owner', file('camera.owner.json'), '--device', deviceFile);
+    mkdirSync(file('empty-camera'));
+    writeFileSync(file('not-a-folder'), 'x');
+    const refused: Array<[string, RegExp]> = [
+      [file('no-camera'), /cannot read .*no-camera: no such folder$/],
+      [file('not-a-folder'), /cannot read .*not-a-folder: it is a file, not a folder$/],
+      [file('empty-camera'), /--camera .*empty-camera holds no files: put there the image files/],
+    ];
+    for (const [camera, message] of refused) {
+      const run = ['device', 'run', '--pairing', deviceFile, '--server', server.url, '--lat', '1', '--lon', '2'];
+      const result = await cli(...run, '--camera', camera, '--count', '0');
+      expect(result.code, camera).toBe(2);
+      expect(result.stderr.trimEnd().split('\n'), camera).toHaveLength(1);
+      expect(result.stderr.trimEnd(), camera).toMatch(message);
+    }
+    expect((await cli('device', 'run', '--help')).stdout).toMatch(
+      /--camera DIR is the phone's camera: a\s+folder of image files/,
+    );
   });
 
   it('lost on refuses a bad watch option, or one without --watch, before it publishes', async () => {

@@ -1,10 +1,10 @@
 /** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runDeviceAgent } from '../../sdk/device-agent.ts';
 import { positionAt } from '../../sdk/simulate.ts';
 import { number, parse, serverOption, UsageError } from '../args.ts';
-import { readPairingFile, type Command } from '../io.ts';
+import { readFolder, readInput, readPairingFile, type Command } from '../io.ts';
 import { readRoute } from '../route-file.ts';
 
 export const deviceRunCommand: Command = {
@@ -18,8 +18,10 @@ route (walked over H hours, default 1) or at --lat/--lon, ring, message and lost
 saying what a phone would show. Every obeyed command is appended to --log (default FILE.log),
 which no command can erase. What it has obeyed is kept in --state (default FILE.state), so a
 restart neither repeats nor misses a command; a phone without that record (reset) skips the
-commands already waiting rather than obey any twice. --sim-changed reports a SIM change at
-start; --count stops after N messages (0: after start-up).`,
+commands already waiting rather than obey any twice. --camera DIR is the phone's camera: a
+folder of image files (photo.jpg…), which it "takes" in name order, round and round, when a
+photo command comes in lost mode; without it the phone answers that it has no camera.
+--sim-changed reports a SIM change at start; --count stops after N messages (0: after start-up).`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -51,6 +53,7 @@ start; --count stops after N messages (0: after start-up).`,
       position = () => fix;
     } else throw new UsageError('give --route, or --lat and --lon');
     const count = values.count === undefined ? undefined : number(values, 'count');
+    const camera = values.camera === undefined ? undefined : cameraOf(values.camera as string);
     const log = (values.log as string | undefined) ?? `${values.pairing as string}.log`;
     const memoryFile = (values.state as string | undefined) ?? `${values.pairing as string}.state`;
     const stop = new AbortController();
@@ -65,7 +68,7 @@ start; --count stops after N messages (0: after start-up).`,
         // Appended and never truncated: no command of the owner's reaches this file.
         obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
         simChanged: values['sim-changed'] === true,
-        ...(values.camera ? { camera: cameraOf(values.camera as string) } : {}),
+        ...(camera ? { camera } : {}),
         memory: {
           load: () => (existsSync(memoryFile) ? JSON.parse(readFileSync(memoryFile, 'utf8')) : undefined),
           save: (memory) => writeFileSync(memoryFile, JSON.stringify(memory), { mode: 0o600 }),
@@ -80,15 +83,14 @@ start; --count stops after N messages (0: after start-up).`,
   },
 };
 
-/** A camera that "takes" the files of a folder in name order, round and round. */
-function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } | undefined {
-  const files = readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort();
+/** A camera that "takes" the files of a folder in name order, round and round; checked at start. */
+function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } {
+  const files = readFolder(folder).filter((name) => !name.startsWith('.'));
+  if (files.length === 0)
+    throw new UsageError(`--camera ${folder} holds no files: put there the image files the phone's camera "takes"`);
   let next = 0;
   return () => {
-    if (files.length === 0) return undefined;
     const path = join(folder, files[next++ % files.length]!);
-    return { name: basename(path), bytes: new Uint8Array(readFileSync(path)) };
+    return { name: basename(path), bytes: new Uint8Array(readInput(path)) };
   };
 }
