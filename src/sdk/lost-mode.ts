@@ -60,16 +60,26 @@ async function inParts<T, R>(items: readonly T[], size: number, call: (part: T[]
   return results;
 }
 
+/** What publishing did: LostModeResult, and what the owner must know of the notices already there. */
+export interface MarkLostResult extends LostModeResult {
+  /** Of the keys that held a notice already, those whose notice says something else: kept, not replaced. */
+  readonly keptOther: number;
+  /** When the last notice of the period expires: finders see it until then (lostStatus's `until`). */
+  readonly until: Date;
+}
+
 /**
  * Marks devices lost: seals and publishes a notice for each key they may broadcast in the
- * period, each expiring a day after its key's span (at most 31 days ahead).
+ * period, each expiring a day after its key's span (at most 31 days ahead). A key that holds a
+ * notice already keeps it (the server's first write wins); `keptOther` counts those that say
+ * something else, which only withdrawing first (markFound) replaces.
  * @example await markLost(devices, { message: 'Reward if found', contact: parseContact('+15550100') }, { server, from: now, until: in7Days })
  */
 export async function markLost(
   devices: readonly Device[],
   notice: { readonly message: string; readonly contact: Contact },
   options: LostModeOptions,
-): Promise<LostModeResult> {
+): Promise<MarkLostResult> {
   const now = (options.now ?? new Date()).getTime();
   const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
   const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
@@ -92,7 +102,44 @@ export async function markLost(
       },
   );
   const changed = answers.reduce((n, a) => n + a.published.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  const kept = answers.flatMap((a) => a.alreadyPublished);
+  const keptOther = await countSayingOther(
+    keys.filter((key) => kept.includes(key.hashedIdBase64)),
+    notice,
+    options,
+  );
+  const until = new Date(Math.max(0, ...items.map((item) => item.expiresAt)) * 1000);
+  return { keys: items.length, changed, unchanged: items.length - changed, keptOther, until };
+}
+
+/** How many of `keys` carry a stored notice whose message or contact differ from `notice`. */
+async function countSayingOther(
+  keys: readonly KeyCandidate[],
+  notice: { readonly message: string; readonly contact: Contact },
+  options: HttpOptions & { readonly server: string },
+): Promise<number> {
+  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
+  const stored = (
+    await inParts(
+      [...byId.keys()],
+      MAX_QUERY_IDS,
+      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
+    )
+  ).flat();
+  return stored.filter((found) => {
+    try {
+      const said = openNotice(byId.get(found.id)!.advertisementKey, base64ToBytes(found.notice), found.expiresAt);
+      return (
+        said.message !== notice.message ||
+        said.contact.kind !== notice.contact.kind ||
+        said.contact.value !== notice.contact.value
+      );
+    } catch (error) {
+      // A notice someone else planted says something else too.
+      if (error instanceof AuthenticationError || error instanceof FormatError) return true;
+      throw error;
+    }
+  }).length;
 }
 
 /**

@@ -417,6 +417,41 @@ describe('every option checked before anything is sent', () => {
   });
 });
 
+describe('lost on, run again', () => {
+  it('says when a kept notice says something else and exits 1, --replace replaces it, and until agrees with status', async () => {
+    // A key pair is one key, so this is quick; its notice lasts past --for, as a rolling key's last one does.
+    writeFileSync(file('again.json'), (await cli('keys', 'new')).stdout);
+    const keys = ['--keys', file('again.json'), '--server', server.url];
+    const lostOn = (message: string, ...extra: string[]) =>
+      cli('lost', 'on', ...keys, '--message', message, '--contact', '+15550100', '--for', '1d', ...extra);
+    const status = async () => JSON.parse((await cli('lost', 'status', ...keys)).stdout) as Record<string, unknown>;
+
+    const first = await lostOn('Blue bag');
+    expect(first.code, first.stderr).toBe(0);
+    const published = JSON.parse(first.stdout) as { keys: number; published: number; until: string };
+    expect(published.published).toBe(published.keys);
+    expect(await status()).toMatchObject({ lost: true, message: 'Blue bag', until: published.until });
+
+    const sameAgain = await lostOn('Blue bag');
+    expect(sameAgain.code, sameAgain.stderr).toBe(0);
+    expect(sameAgain.stderr).toBe('');
+
+    const changed = await lostOn('Red bag');
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(
+      new RegExp(
+        `^crowdfind lost on: ${published.keys} of ${published.keys} keys already carry a notice that says something else, kept as it was; .*--replace`,
+      ),
+    );
+    expect(await status()).toMatchObject({ message: 'Blue bag' });
+
+    const replaced = await lostOn('Red bag', '--replace');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ withdrawn: published.keys, published: published.keys });
+    expect(await status()).toMatchObject({ lost: true, message: 'Red bag', until: JSON.parse(replaced.stdout).until });
+  });
+});
+
 describe('nothing lost or guessed without a word', () => {
   it('simulate counts what the server turned away, says so, and exits 1', async () => {
     const capped = await startNodeServer({
