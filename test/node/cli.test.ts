@@ -1,6 +1,6 @@
 // The crowdfind CLI end to end, against a real server on a temporary SQLite file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,7 +151,36 @@ describe('owner and finder, end to end', () => {
     for (const format of ['table', 'csv', 'gpx', 'geojson']) {
       const out = await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', format);
       expect(out.stdout, format).toContain(format === 'geojson' ? '151.2093' : '-33.8688');
+      // --out writes the format its extension names, exactly what --format prints.
+      const extension = format === 'table' ? 'txt' : format;
+      const written = await cli(
+        'locate',
+        '--keys',
+        file('pair.json'),
+        '--server',
+        server.url,
+        '--out',
+        file(`out.${extension}`),
+      );
+      expect(written.code, written.stderr).toBe(0);
+      expect(readFileSync(file(`out.${extension}`), 'utf8'), extension).toBe(out.stdout);
     }
+    const contradicted = await cli(
+      'locate',
+      '--keys',
+      file('pair.json'),
+      '--server',
+      server.url,
+      '--format',
+      'csv',
+      '--out',
+      file('contradicted.gpx'),
+    );
+    expect(contradicted.code).toBe(2);
+    expect(contradicted.stderr).toMatch(
+      /--format csv contradicts --out .*contradicted\.gpx, whose extension means gpx$/m,
+    );
+    expect(existsSync(file('contradicted.gpx'))).toBe(false);
   });
 });
 
