@@ -43,8 +43,20 @@ export function parse(args: string[], options: Options): Values {
       allowPositionals: false,
     }).values as Values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(oneLine(error as Error, joined, options));
   }
+}
+
+/**
+ * parseArgs's complaint as one line. An option followed by another (an unset shell variable:
+ * `--server $S --wait 30s`) it explains in three lines; this names what is missing.
+ */
+function oneLine(error: Error, args: string[], options: Options): string {
+  const missing = args.findIndex(
+    (arg, i) => arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && args[i + 1]?.startsWith('-'),
+  );
+  if (missing >= 0) return `${args[missing]} needs a value, but ${args[missing + 1]} follows it`;
+  return error.message.split('\n')[0]!;
 }
 
 /** A string option that must be given. */

@@ -350,6 +350,11 @@ describe('bad input: one line, non-zero exit', () => {
       ],
       [['keys', 'show'], /--keys is required/],
       [['keys', 'show', '--keys', file('key.json'), '--bogus'], /Unknown option '--bogus'/],
+      // `--server $S` with S unset: parseArgs explains this in three lines.
+      [
+        ['locate', '--keys', file('key.json'), '--server', '--since', '1d'],
+        /--server needs a value, but --since follows it$/,
+      ],
     ];
     for (const [argv, message] of cases) {
       const result = await cli(...argv);
