@@ -353,7 +353,7 @@ describe('bad input: one line, non-zero exit', () => {
       // `--server $S` with S unset: parseArgs explains this in three lines.
       [
         ['locate', '--keys', file('key.json'), '--server', '--since', '1d'],
-        /--server needs a value, but --since follows it$/,
+        /--server needs a value, but --since follows it$/m,
       ],
     ];
     for (const [argv, message] of cases) {
