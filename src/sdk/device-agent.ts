@@ -30,6 +30,8 @@ export interface DeviceAgentOptions extends ChannelOptions {
   readonly position: (time: Date) => PositionFix;
   /** What the phone shows or does, in words (ringing, the lock-screen message…). */
   readonly say: (line: string) => void;
+  /** What went wrong on the phone's side (the server out of reach…); default: `say`. */
+  readonly warn?: (line: string) => void;
   /** Appends one line to the log of obeyed commands. */
   readonly obeyed: (line: string) => void;
   /** The camera: the next photo it takes, or undefined when it has none. */
@@ -66,6 +68,7 @@ export interface AgentState {
  */
 export async function runDeviceAgent(options: DeviceAgentOptions): Promise<AgentState> {
   const clock = () => options.now ?? Date.now();
+  const warn = options.warn ?? options.say;
   const state: AgentState = { lost: false };
   const answer = (body: Record<string, unknown>) =>
     sendToPeer(
@@ -75,7 +78,7 @@ export async function runDeviceAgent(options: DeviceAgentOptions): Promise<Agent
     );
 
   const statement = await readLostState(options.pairing, options).catch((error: Error) => {
-    options.say(`could not ask whether this phone is lost: ${error.message}`);
+    warn(`could not ask whether this phone is lost: ${error.message}`);
     return undefined;
   });
   if (statement?.type === 'lost') enterLostMode(state, statement, options, 'the owner’s lost-state statement');
@@ -96,7 +99,7 @@ export async function runDeviceAgent(options: DeviceAgentOptions): Promise<Agent
         if ('body' in message) lastSeq = Math.max(lastSeq, message.body.seq);
         skipped++;
       }
-    if (skipped > 0) options.say(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
+    if (skipped > 0) warn(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
   }
   const remember = () =>
     options.memory?.save({
@@ -114,7 +117,7 @@ export async function runDeviceAgent(options: DeviceAgentOptions): Promise<Agent
         ...options,
         ...(options.signal ? { fetch: (url, init) => fetch(url, { ...init, signal: options.signal }) } : {}),
       }).catch((error: Error) => {
-        if (!options.signal?.aborted) options.say(`reading commands failed: ${error.message}`);
+        if (!options.signal?.aborted) warn(`reading commands failed: ${error.message}`);
         return [];
       });
       for (const message of received) {

@@ -451,6 +451,64 @@ describe('every option checked before anything is sent', () => {
   });
 });
 
+describe('exit codes and streams', () => {
+  it('watch refuses a non-MQTT --mqtt and a short webhook secret (2), and an unreachable broker is exit 1 as a server is', async () => {
+    writeFileSync(file('watched.json'), (await cli('keys', 'new')).stdout);
+    const watch = ['watch', '--keys', file('watched.json'), '--server', server.url, '--count', '1'];
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--mqtt', 'http://127.0.0.1:1883'], 2, /--mqtt takes mqtt, mqtts, ws, wss URLs, not http$/m],
+      [['--mqtt', 'broker:1883'], 2, /--mqtt takes mqtt, mqtts, ws, wss URLs, not broker$/m],
+      [['--mqtt', 'not a url'], 2, /--mqtt: not a URL/],
+      [
+        ['--webhook', 'http://127.0.0.1:9/hook', '--webhook-secret', 'short'],
+        2,
+        /--webhook-secret must be 16 to 256 characters, got 5$/m,
+      ],
+      [
+        ['--webhook', 'ftp://127.0.0.1/hook', '--webhook-secret', 'x'.repeat(16)],
+        2,
+        /--webhook takes http, https URLs, not ftp$/m,
+      ],
+      [['--mqtt', 'mqtt://user:pw@127.0.0.1:9'], 1, /--mqtt: cannot connect to mqtt:\/\/…@127\.0\.0\.1:9/],
+    ];
+    for (const [argv, code, message] of cases) {
+      const result = await cli(...watch, ...argv);
+      expect(result.code, argv.join(' ')).toBe(code);
+      expect(result.stderr.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+      expect(result.stderr).not.toContain('pw');
+    }
+    const unreachable = await cli('locate', '--keys', file('watched.json'), '--server', 'http://127.0.0.1:9');
+    expect(unreachable.code).toBe(1);
+  });
+
+  it('device run says on stderr that it started, and puts its warnings there, keeping stdout for what the phone does', async () => {
+    const deviceFile = file('streams.device.json');
+    await cli('pair', '--name', 'Streams', '--owner', file('streams.owner.json'), '--device', deviceFile);
+    const run = await cli(
+      'device',
+      'run',
+      '--pairing',
+      deviceFile,
+      '--server',
+      'http://127.0.0.1:9',
+      '--lat',
+      '1',
+      '--lon',
+      '2',
+      '--count',
+      '0',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('stopped; lost mode off\n');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      "crowdfind device run: Streams answers its owner's commands through http://127.0.0.1:9 (Ctrl-C stops)",
+    );
+    expect(lines[1]).toMatch(/^crowdfind device run: could not ask whether this phone is lost: cannot reach/);
+  });
+});
+
 describe('lost on, run again', () => {
   it('says when a kept notice says something else and exits 1, --replace replaces it, and until agrees with status', async () => {
     // A key pair is one key, so this is quick; its notice lasts past --for, as a rolling key's last one does.

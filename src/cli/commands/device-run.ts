@@ -15,7 +15,7 @@ Stands in for a phone in lost mode: asks on start whether it is lost (a reset ph
 pairing re-enters lost mode), then waits for its owner's commands, obeys those signed by the
 owner, new and unexpired, and answers sealed to the owner: locate with its position on the
 route (walked over H hours, default 1) or at --lat/--lon, ring, message and lost/found by
-saying what a phone would show. Every obeyed command is appended to --log (default FILE.log),
+saying what a phone would show, on stdout (warnings go to stderr). Every obeyed command is appended to --log (default FILE.log),
 which no command can erase. What it has obeyed is kept in --state (default FILE.state), so a
 restart neither repeats nor misses a command; a phone without that record (reset) skips the
 commands already waiting rather than obey any twice. --camera DIR is the phone's camera: a
@@ -59,12 +59,14 @@ photo command comes in lost mode; without it the phone answers that it has no ca
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);
+    io.stderr(`crowdfind device run: ${pairing.name} answers its owner's commands through ${server} (Ctrl-C stops)\n`);
     try {
       const state = await runDeviceAgent({
         server,
         pairing,
         position,
         say: (line) => io.stdout(`${line}\n`),
+        warn: (line) => io.stderr(`crowdfind device run: ${line}\n`),
         // Appended and never truncated: no command of the owner's reaches this file.
         obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
         simChanged: values['sim-changed'] === true,

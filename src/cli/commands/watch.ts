@@ -1,5 +1,6 @@
 /** `crowdfind watch`: the owner's live view, each new report decrypted here as it arrives. */
 import mqtt from 'mqtt';
+import { MAX_WEBHOOK_SECRET_LENGTH, MIN_WEBHOOK_SECRET_LENGTH } from '../../contract/limits.ts';
 import { formatReports, reportRecord } from '../../sdk/formats.ts';
 import { homeAssistantDiscovery, homeAssistantLocation } from '../../sdk/home-assistant.ts';
 import type { Device } from '../../sdk/key-files.ts';
@@ -63,6 +64,15 @@ export function watchSettings(values: Values): WatchSettings {
     throw new UsageError('--count must be a positive integer');
   if ((values.webhook === undefined) !== (values['webhook-secret'] === undefined))
     throw new UsageError('--webhook and --webhook-secret go together');
+  if (values.webhook !== undefined) {
+    checkScheme('--webhook', values.webhook as string, ['http:', 'https:']);
+    const length = (values['webhook-secret'] as string).length;
+    if (length < MIN_WEBHOOK_SECRET_LENGTH || length > MAX_WEBHOOK_SECRET_LENGTH)
+      throw new UsageError(
+        `--webhook-secret must be ${MIN_WEBHOOK_SECRET_LENGTH} to ${MAX_WEBHOOK_SECRET_LENGTH} characters, got ${length}`,
+      );
+  }
+  if (values.mqtt !== undefined) checkScheme('--mqtt', values.mqtt as string, ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
   return {
     server,
     format,
@@ -117,12 +127,29 @@ function tableLine(report: LocatedReport): string {
   return formatReports([report], 'table').split('\n')[1] + '\n';
 }
 
+/** Refuses a URL that is not one, or not of the schemes an option takes; a user:password in it is not repeated. */
+function checkScheme(option: string, text: string, schemes: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${option}: not a URL: ${hidePassword(text)} (write it as ${schemes[0]}//host…)`);
+  }
+  if (!schemes.includes(url.protocol))
+    throw new UsageError(
+      `${option} takes ${schemes.map((s) => s.slice(0, -1)).join(', ')} URLs, not ${url.protocol.slice(0, -1)}`,
+    );
+}
+
+function hidePassword(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//…@');
+}
+
+/** An unreachable broker is a runtime failure (exit 1), as an unreachable server is. */
 async function connectBroker(url: string) {
   try {
     return await mqtt.connectAsync(url, { connectTimeout: 5000, reconnectPeriod: 0 });
   } catch (error) {
-    throw new UsageError(
-      `--mqtt: cannot connect to ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`,
-    );
+    throw new Error(`--mqtt: cannot connect to ${hidePassword(url)}: ${(error as Error).message}`);
   }
 }
