@@ -119,14 +119,7 @@ async function countSayingOther(
   options: HttpOptions & { readonly server: string },
 ): Promise<number> {
   const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  const stored = (
-    await inParts(
-      [...byId.keys()],
-      MAX_QUERY_IDS,
-      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
-    )
-  ).flat();
-  return stored.filter((found) => {
+  return (await storedNotices(keys, options)).filter((found) => {
     try {
       const said = openNotice(byId.get(found.id)!.advertisementKey, base64ToBytes(found.notice), found.expiresAt);
       return (
@@ -143,13 +136,17 @@ async function countSayingOther(
 }
 
 /**
- * Ends lost mode: withdraws the notices of every key of the period, with tokens derived from
- * the keys themselves.
+ * Ends lost mode: withdraws the notices of every key of the period that carries one, with tokens
+ * derived from the keys themselves. It asks first which do, and withdraws only those: a
+ * withdrawal naming no live notice is a 403, which would fill the server's log with refusals.
  * @example await markFound(devices, { server, from: lostSince, until: lostUntil })
  */
 export async function markFound(devices: readonly Device[], options: LostModeOptions): Promise<LostModeResult> {
   const keys = await keysOf(devices, options);
-  const items = keys.map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
+  const live = new Set((await storedNotices(keys, options)).map((notice) => notice.id));
+  const items = keys
+    .filter((key) => live.has(key.hashedIdBase64))
+    .map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
   const answers = await inParts(items, MAX_NOTICES_PER_REQUEST, async (part) => {
     try {
       return (await post(
@@ -160,13 +157,24 @@ export async function markFound(devices: readonly Device[], options: LostModeOpt
         options,
       )) as { withdrawn: string[] };
     } catch (error) {
-      // 403: none of this part had a notice under its token, which is not a failure here.
+      // 403: none of this part had a notice under its token (planted by someone else, or expired since).
       if (error instanceof ServerError && error.status === 403) return { withdrawn: [] };
       throw error;
     }
   });
   const changed = answers.reduce((n, a) => n + a.withdrawn.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  return { keys: keys.length, changed, unchanged: keys.length - changed };
+}
+
+/** The live notices stored for `keys`, asked in parts. */
+async function storedNotices(
+  keys: readonly KeyCandidate[],
+  options: HttpOptions & { readonly server: string },
+): Promise<NoticesAnswer['notices']> {
+  const ids = keys.map((key) => key.hashedIdBase64);
+  return (
+    await inParts(ids, MAX_QUERY_IDS, async (part) => (await fetchNotices(options.server, part, options)).notices)
+  ).flat();
 }
 
 /**
@@ -193,13 +201,7 @@ export interface LostStatus {
 export async function lostStatus(devices: readonly Device[], options: LostModeOptions): Promise<LostStatus> {
   const keys = await keysOf(devices, options);
   const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  const found = (
-    await inParts(
-      keys.map((key) => key.hashedIdBase64),
-      MAX_QUERY_IDS,
-      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
-    )
-  ).flat();
+  const found = await storedNotices(keys, options);
   if (found.length === 0) return { keys: keys.length, live: 0 };
   const last = found.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
   const notice = openNotice(byId.get(last.id)!.advertisementKey, base64ToBytes(last.notice), last.expiresAt);
