@@ -4,6 +4,7 @@
  */
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { ChannelBody } from '../sdk/channel.ts';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
 import { UsageError } from './args.ts';
@@ -82,6 +83,12 @@ export function readPairingFile(values: Record<string, unknown>, role: Pairing['
   if (pairing.role !== role)
     throw new UsageError(`${path} is the ${pairing.role}'s side of the pairing; this command takes the ${role}'s`);
   return pairing;
+}
+
+/** What is printed of a phone's message: all of it but a photo's key, which is never shown. */
+export function shownMessage(body: ChannelBody): Record<string, unknown> {
+  const { key: _key, ...shown } = body;
+  return shown;
 }
 
 /** Writes `text` to the file at `path`, or to stdout without one. */

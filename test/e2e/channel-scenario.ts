@@ -84,7 +84,9 @@ export async function channelScenario(server: string, folder: string) {
     type: 'done',
     command: 'lost',
   });
-  expect(await answerTo('photo')).toMatchObject({ type: 'photo', name: 'front.jpg', count: 4 });
+  const photo = await answerTo('photo');
+  expect(photo).toMatchObject({ type: 'photo', name: 'front.jpg', count: 4 });
+  expect(photo, 'command --wait prints no photo key').not.toHaveProperty('key');
   expect(await answerTo('ring')).toMatchObject({ type: 'done', command: 'ring' });
   expect(await answerTo('message', '--text', 'Call me', '--callback', CALLBACK)).toMatchObject({
     type: 'done',

@@ -1,7 +1,7 @@
 /** `crowdfind command`: the owner asks a paired phone to do something. */
 import { awaitAnswer, COMMANDS, sendCommand, TEXT_COMMANDS, type CommandType } from '../../sdk/channel.ts';
 import { duration, parse, serverOption, UsageError } from '../args.ts';
-import { readPairingFile, type Command } from '../io.ts';
+import { readPairingFile, shownMessage, type Command } from '../io.ts';
 
 export const commandCommand: Command = {
   help: `crowdfind command <${COMMANDS.join('|')}> --pairing FILE --server URL
@@ -12,8 +12,9 @@ the day. message and lost take --text (shown on the lock screen; message needs i
 --callback (a number to call); lost also stores the lost state for 31 days, so a phone that was
 reset and still has its pairing finds itself lost on start; found clears it. The phone refuses
 the command after --expires (default 10m) and refuses any copy of it. --wait waits for the
-phone's answer and prints it; an answer saying the phone failed or refused exits 1. Every
-option is checked before anything is sent.`,
+phone's answer and prints it, never a photo's key (crowdfind inbox --out saves the photo); an
+answer saying the phone failed or refused exits 1. Every option is checked before anything is
+sent.`,
 
   async run(args, io) {
     const [type, ...rest] = args;
@@ -51,7 +52,7 @@ option is checked before anything is sent.`,
     const answer = await awaitAnswer(pairing, body.seq, waitMs, { server });
     if (!answer)
       throw new Error(`no answer from ${pairing.name} within ${waitMs / 1000} s (it may be off or out of reach)`);
-    io.stdout(JSON.stringify(answer) + '\n');
+    io.stdout(JSON.stringify(shownMessage(answer)) + '\n');
     if (answer.type === 'failed')
       throw new Error(`${pairing.name} refused ${type}: ${String(answer.reason ?? 'it gave no reason')}`);
   },

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { downloadAttachment, type AttachmentRef } from '../../sdk/attachments.ts';
 import { readFromPeer } from '../../sdk/channel.ts';
 import { parse, serverOption } from '../args.ts';
-import { readPairingFile, type Command } from '../io.ts';
+import { readPairingFile, shownMessage, type Command } from '../io.ts';
 
 export const inboxCommand: Command = {
   help: `crowdfind inbox --pairing FILE --server URL [--out DIR]
@@ -27,7 +27,7 @@ photo is never printed).`,
           io.stdout(JSON.stringify({ refused: message.refused }) + '\n');
           continue;
         }
-        const { key: _key, ...shown } = message.body;
+        const shown = shownMessage(message.body);
         if (message.body.type === 'photo' && values.out) {
           const photo = await downloadAttachment(pairing, day, message.body as unknown as AttachmentRef, { server });
           const path = join(
