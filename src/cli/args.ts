@@ -132,6 +132,11 @@ export function duration(values: Values, name: string, fallback: string): number
 export function timeWindow(values: Values, now: Date, defaultSince: string): { since: Date; until: Date } {
   const since = parseTime((values.since as string | undefined) ?? defaultSince, now);
   const until = values.until ? parseTime(values.until as string, now) : now;
-  if (since > until) throw new UsageError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`);
+  if (since > until)
+    throw new UsageError(
+      values.until
+        ? `--since (${since.toISOString()}) is after --until (${until.toISOString()})`
+        : `--since (${since.toISOString()}) is in the future`,
+    );
   return { since, until };
 }

@@ -300,12 +300,26 @@ describe('bad input: one line, non-zero exit', () => {
   it('names the problem for each command', async () => {
     writeFileSync(file('garbage.txt'), 'this is not a key file at all');
     writeFileSync(file('key.json'), (await cli('keys', 'new')).stdout);
+    writeFileSync(file('odd.json'), JSON.stringify({ type: 'keys' }));
+    await cli('pair', '--name', 'X', '--owner', file('bad-pair.owner.json'), '--device', file('bad-pair.device.json'));
     const cases: Array<[string[], RegExp]> = [
       [
         ['locate', '--keys', file('missing.json'), '--server', server.url],
         /cannot read .*missing\.json: no such file$/m,
       ],
       [['locate', '--keys', file('garbage.txt'), '--server', server.url], /unrecognised key file/],
+      [
+        ['locate', '--keys', file('bad-pair.owner.json'), '--server', server.url],
+        /is a pairing file \(crowdfind pair\), not a key file: .* --pairing/,
+      ],
+      [
+        ['locate', '--keys', file('odd.json'), '--server', server.url],
+        /odd: not a key file this reads \(type "keys"\): expected FindMy.py's "keypair"/,
+      ],
+      [
+        ['inbox', '--pairing', file('key.json'), '--server', server.url],
+        /this is a key file, not a pairing file: --keys takes it/,
+      ],
       [['locate', '--keys', file('key.json'), '--server', 'not a url'], /not a server URL/],
       [
         ['locate', '--keys', file('key.json'), '--server', 'http://127.0.0.1:9'],
@@ -600,6 +614,17 @@ describe('nothing lost or guessed without a word', () => {
       expect(listed.stdout).toMatch(/keys show/);
     }
     expect((await cli('keys', 'frob')).code).toBe(2);
+    const typos: Array<[string[], string]> = [
+      [['lcoate'], 'unknown command "lcoate"; did you mean "locate"?'],
+      [['keys', 'shwo'], 'unknown command "keys shwo"; did you mean "keys show"?'],
+      [['lost', 'of'], 'unknown command "lost of"; did you mean "lost on" or "lost off"?'],
+      [['frobnicate'], 'unknown command "frobnicate"; see crowdfind --help'],
+    ];
+    for (const [argv, message] of typos) {
+      const typo = await cli(...argv);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain(message);
+    }
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
@@ -615,6 +640,10 @@ describe('nothing lost or guessed without a word', () => {
         /--since .* is after --until/,
       ],
       [['locate', '--keys', tag, '--server', server.url, '--since', '3'], /not a time: "3"/],
+      [
+        ['locate', '--keys', tag, '--server', server.url, '--since', '2099-01-01'],
+        /--since \(2099-01-01T00:00:00\.000Z\) is in the future$/m,
+      ],
       [['keys', 'new', '--paired', '3d'], /--paired .* add --rolling/],
       [['keys', 'show', '--keys', tag, '--at', '3d'], /was paired at .* broadcast nothing/],
       [
