@@ -450,6 +450,16 @@ describe('every option checked before anything is sent', () => {
     );
   });
 
+  it('simulate refuses a --truth it cannot write before it uploads anything', async () => {
+    writeFileSync(file('untruthful.json'), (await cli('keys', 'new')).stdout);
+    const keys = ['--keys', file('untruthful.json'), '--server', server.url];
+    const result = await cli('simulate', ...keys, '--hours', '2', '--truth', file('no-folder/truth.json'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot write .*no-folder\/truth\.json: no such file$/m);
+    const located = await cli('locate', ...keys, '--format', 'json');
+    expect(JSON.parse(located.stdout)).toEqual([]);
+  });
+
   it('lost on refuses a bad watch option, or one without --watch, before it publishes', async () => {
     writeFileSync(file('unpublished.json'), (await cli('keys', 'new', '--name', 'u')).stdout);
     const lostOn = ['lost', 'on', '--keys', file('unpublished.json'), '--server', server.url];

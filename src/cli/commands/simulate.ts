@@ -48,6 +48,11 @@ genuine one; the summary counts genuine and forged notices.`,
       simulateCrowd(device, { from: startOf(device), until, finders, engine, ...(route ? { route } : {}) }),
     );
     const reports = simulations.flatMap((s) => s.reports);
+    // Written before the upload: a --truth that cannot be written is a mistake found before anything is sent.
+    if (values.truth) {
+      const truth = simulations.flatMap((s) => s.truth).map(reportRecord);
+      output(JSON.stringify(truth, null, 2) + '\n', values.truth as string, io);
+    }
     const result = await uploadReports(server, reports, { onProgress: progress(io, 'uploading') });
     // Finders look up the owner's notice for each key they received, as a phone would.
     const lookups = await noticesFor(
@@ -56,10 +61,6 @@ genuine one; the summary counts genuine and forged notices.`,
     );
     const shown = lookups.find((l) => l.status === 'valid') ?? lookups.find((l) => l.status === 'forged');
     if (shown) io.stderr(noticeLine(shown));
-    if (values.truth) {
-      const truth = simulations.flatMap((s) => s.truth).map(reportRecord);
-      output(JSON.stringify(truth, null, 2) + '\n', values.truth as string, io);
-    }
     // The earliest moment any device was simulated from: never before its pairing.
     const start = new Date(Math.min(...devices.map((device) => startOf(device).getTime())));
     io.stdout(
