@@ -2,7 +2,7 @@
  * What commands read and write around the SDK: the terminal (injected, so tests capture it),
  * key files, input and output files, each failure said in words.
  */
-import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { ChannelBody } from '../sdk/channel.ts';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
@@ -112,6 +112,15 @@ export function writePrivateFile(path: string, text: string, force: boolean): vo
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
       throw new UsageError(`${path} already exists; it may hold the only keys of an item (--force replaces it)`);
+    throw fileError('write', path, error);
+  }
+}
+
+/** Appends `text` to a file readable by its owner only; a file that cannot be written is a mistake in words. */
+export function appendPrivateFile(path: string, text: string): void {
+  try {
+    appendFileSync(path, text, { mode: 0o600 });
+  } catch (error) {
     throw fileError('write', path, error);
   }
 }

@@ -428,7 +428,7 @@ describe('every option checked before anything is sent', () => {
     expect(await sentToPhone(ownerFile)).toBe(0);
   });
 
-  it('device run says what --camera must hold, and checks it at start', async () => {
+  it('device run says what --camera must hold, and checks it, --log and --state at start', async () => {
     const deviceFile = file('camera.device.json');
     await cli('pair', '--name', 'C', '--owner', file('camera.owner.json'), '--device', deviceFile);
     mkdirSync(file('empty-camera'));
@@ -444,6 +444,17 @@ describe('every option checked before anything is sent', () => {
       expect(result.code, camera).toBe(2);
       expect(result.stderr.trimEnd().split('\n'), camera).toHaveLength(1);
       expect(result.stderr.trimEnd(), camera).toMatch(message);
+    }
+    writeFileSync(file('camera.device.json.state'), 'not json');
+    const files: Array<[string[], RegExp]> = [
+      [['--log', file('no-folder/phone.log')], /cannot write .*no-folder\/phone\.log: no such file$/],
+      [[], /camera\.device\.json\.state is not a phone's record of obeyed commands/],
+    ];
+    for (const [argv, message] of files) {
+      const run = ['device', 'run', '--pairing', deviceFile, '--server', server.url, '--lat', '1', '--lon', '2'];
+      const result = await cli(...run, ...argv, '--count', '0');
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd(), argv.join(' ')).toMatch(message);
     }
     expect((await cli('device', 'run', '--help')).stdout).toMatch(
       /--camera DIR is the phone's camera: a\s+folder of image files/,
