@@ -43,8 +43,20 @@ export function parse(args: string[], options: Options): Values {
       allowPositionals: false,
     }).values as Values;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(oneLine(error as Error, joined, options));
   }
+}
+
+/**
+ * parseArgs's complaint as one line. An option followed by another (an unset shell variable:
+ * `--server $S --wait 30s`) it explains in three lines; this names what is missing.
+ */
+function oneLine(error: Error, args: string[], options: Options): string {
+  const missing = args.findIndex(
+    (arg, i) => arg.startsWith('--') && options[arg.slice(2)]?.type === 'string' && args[i + 1]?.startsWith('-'),
+  );
+  if (missing >= 0) return `${args[missing]} needs a value, but ${args[missing + 1]} follows it`;
+  return error.message.split('\n')[0]!;
 }
 
 /** A string option that must be given. */
@@ -120,6 +132,11 @@ export function duration(values: Values, name: string, fallback: string): number
 export function timeWindow(values: Values, now: Date, defaultSince: string): { since: Date; until: Date } {
   const since = parseTime((values.since as string | undefined) ?? defaultSince, now);
   const until = values.until ? parseTime(values.until as string, now) : now;
-  if (since > until) throw new UsageError(`--since (${since.toISOString()}) is after --until (${until.toISOString()})`);
+  if (since > until)
+    throw new UsageError(
+      values.until
+        ? `--since (${since.toISOString()}) is after --until (${until.toISOString()})`
+        : `--since (${since.toISOString()}) is in the future`,
+    );
   return { since, until };
 }

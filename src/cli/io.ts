@@ -2,8 +2,9 @@
  * What commands read and write around the SDK: the terminal (injected, so tests capture it),
  * key files, input and output files, each failure said in words.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { ChannelBody } from '../sdk/channel.ts';
 import { readKeyFile, type Device } from '../sdk/key-files.ts';
 import { readPairing, type Pairing } from '../sdk/pairing.ts';
 import { UsageError } from './args.ts';
@@ -59,6 +60,21 @@ export function readInput(path: string): Buffer {
   }
 }
 
+/** The names of the files in a folder (not its subfolders), in name order; a mistake in words. */
+export function readFolder(path: string): string[] {
+  try {
+    return readdirSync(path, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT') throw new UsageError(`cannot read ${path}: no such folder`);
+    if (code === 'ENOTDIR') throw new UsageError(`cannot read ${path}: it is a file, not a folder`);
+    throw fileError('read', path, error);
+  }
+}
+
 /** The devices in a key file, named after the file where it names none. */
 export function readDevices(path: string): Device[] {
   return readKeyFile(new Uint8Array(readInput(path)), basename(path).replace(/\.[^.]+$/, ''));
@@ -100,6 +116,12 @@ export function jsonRecord<T>(path: string): { load(): T | undefined; save(value
   };
 }
 
+/** What is printed of a phone's message: all of it but a photo's key, which is never shown. */
+export function shownMessage(body: ChannelBody): Record<string, unknown> {
+  const { key: _key, ...shown } = body;
+  return shown;
+}
+
 /** Writes `text` to the file at `path`, or to stdout without one. */
 export function output(text: string, path: string | undefined, io: CliIo): void {
   if (!path) return io.stdout(text);
@@ -121,6 +143,15 @@ export function writePrivateFile(path: string, text: string, force: boolean): vo
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
       throw new UsageError(`${path} already exists; it may hold the only keys of an item (--force replaces it)`);
+    throw fileError('write', path, error);
+  }
+}
+
+/** Appends `text` to a file readable by its owner only; a file that cannot be written is a mistake in words. */
+export function appendPrivateFile(path: string, text: string): void {
+  try {
+    appendFileSync(path, text, { mode: 0o600 });
+  } catch (error) {
     throw fileError('write', path, error);
   }
 }

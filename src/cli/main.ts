@@ -113,7 +113,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(help + '\n');
       return 0;
     }
-    io.stderr(`crowdfind: unknown command "${argv.slice(0, grouped ? 2 : 1).join(' ')}"; see crowdfind --help\n`);
+    const typed = GROUPS.has(first) && second !== undefined ? `${first} ${second}` : first;
+    const guess = didYouMean(typed, [...Object.keys(COMMANDS), ...GROUPS]);
+    io.stderr(`crowdfind: unknown command "${typed}"; ${guess}see crowdfind --help\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -129,6 +131,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof InterruptedError) return 130;
     return error instanceof UsageError || error instanceof FormatError ? 2 : 1;
   }
+}
+
+/** The names nearest `typed` within two edits (a letter missed, doubled or swapped), as a question. */
+function didYouMean(typed: string, names: readonly string[]): string {
+  const distances = names.map((name) => ({ name, distance: editDistance(typed, name) }));
+  const best = Math.min(...distances.map((d) => d.distance));
+  if (best > 2) return '';
+  const nearest = distances.filter((d) => d.distance === best).map((d) => `"${d.name}"`);
+  return `did you mean ${nearest.join(' or ')}? `;
+}
+
+/** Levenshtein distance, a swap of neighbours counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 /** The version in package.json (inlined by the build: the built CLI reads no file to say it). */

@@ -29,6 +29,9 @@ export const MAX_SUBSCRIPTION_IDS = MAX_QUERY_IDS;
 /** How long a subscription lives unless renewed, and the most it may ask for (seconds). */
 export const DEFAULT_SUBSCRIPTION_SECONDS = 3600;
 export const MAX_SUBSCRIPTION_SECONDS = 86_400;
+/** Lengths of a subscription's webhook secret, the key of its deliveries' HMAC (characters). */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+export const MAX_WEBHOOK_SECRET_LENGTH = 256;
 /** Open subscriptions per client (an IPv4 address, an IPv6 /64). */
 export const MAX_SUBSCRIPTIONS_PER_CLIENT = 16;
 /**

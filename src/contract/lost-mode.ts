@@ -10,6 +10,8 @@ import {
   MAX_QUERY_IDS,
   MAX_SUBSCRIPTION_IDS,
   MAX_SUBSCRIPTION_SECONDS,
+  MAX_WEBHOOK_SECRET_LENGTH,
+  MIN_WEBHOOK_SECRET_LENGTH,
 } from './limits.ts';
 import { decoded, HashedId } from './schemas.ts';
 
@@ -89,7 +91,7 @@ const Webhook = z
     url: z.string().max(2048).openapi({
       description: 'http or https; a loopback, link-local or private address is refused unless the operator allows it',
     }),
-    secret: z.string().min(16).max(256).openapi({
+    secret: z.string().min(MIN_WEBHOOK_SECRET_LENGTH).max(MAX_WEBHOOK_SECRET_LENGTH).openapi({
       description: 'Key of the HMAC-SHA256 in each delivery’s Crowdfind-Signature header; the server never shows it',
     }),
   })

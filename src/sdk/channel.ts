@@ -6,6 +6,7 @@
 import {
   AuthenticationError,
   base64ToBytes,
+  FormatError,
   bytesToBase64,
   channelDay,
   mailboxCapability,
@@ -139,6 +140,9 @@ export async function readFromPeer(
   return received;
 }
 
+/** Commands that carry a lock-screen text and a number to call. */
+export const TEXT_COMMANDS: readonly CommandType[] = ['message', 'lost'];
+
 /** A command expires this long after it is sent unless the sender says otherwise. */
 export const DEFAULT_COMMAND_MS = 10 * 60_000;
 
@@ -186,6 +190,9 @@ export async function sendCommand(
   record: OwnerRecord,
   options: ChannelOptions,
 ): Promise<ChannelBody> {
+  // A message with nothing to say would put an empty lock screen on the phone.
+  if (type === 'message' && !message?.trim())
+    throw new FormatError('a message needs its text: the phone would show an empty lock screen');
   const now = options.now ?? Date.now();
   await catchUpWithPhone(pairing, record, { ...options, now });
   const memory = record.load() ?? { nextSeq: 1 };

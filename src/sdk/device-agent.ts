@@ -42,6 +42,8 @@ export interface DeviceAgentOptions extends ChannelOptions {
    * each location and photo it sends its owner and each it refuses.
    */
   readonly show: (line: string) => void;
+  /** What went wrong on the phone's side (the server out of reach…); default: `say`. */
+  readonly warn?: (line: string) => void;
   /** Appends one line to the log of obeyed commands. */
   readonly obeyed: (line: string) => void;
   /** The camera: the next photo it takes, or undefined when it has none. */
@@ -146,7 +148,7 @@ async function followStatement(agent: Agent): Promise<void> {
   const { options, memory, clock } = agent;
   const read = await readLostState(options.pairing, memory.lostMode.seq, { ...options, now: clock() }).catch(
     (error: Error) => {
-      options.say(`could not ask whether this phone is lost: ${error.message}`);
+      (options.warn ?? options.say)(`could not ask whether this phone is lost: ${error.message}`);
       return undefined;
     },
   );
@@ -165,7 +167,7 @@ async function skipWaiting(agent: Agent): Promise<void> {
         memory.window = take(message.body.seq, memory.window);
       skipped++;
     }
-  if (skipped > 0) options.say(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
+  if (skipped > 0) (options.warn ?? options.say)(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
 }
 
 /** Waits for the owner's messages and handles each, until `count` or the signal. */
@@ -183,7 +185,7 @@ async function serve(agent: Agent): Promise<void> {
         ...options,
         ...(options.signal ? { fetch: (url, init) => fetch(url, { ...init, signal: options.signal }) } : {}),
       }).catch((error: Error) => {
-        if (!options.signal?.aborted) options.say(`reading commands failed: ${error.message}`);
+        if (!options.signal?.aborted) (options.warn ?? options.say)(`reading commands failed: ${error.message}`);
         return [];
       });
       for (const message of received) {

@@ -141,7 +141,13 @@ function readJsonDevice(item: unknown, fallbackName: string): Device {
           : [];
         return deviceOf(name, { kind: 'fixed', privateKeys: [parsePrivateKeyText(o.privateKey), ...additional] });
       }
-      throw new FormatError(`${name}: unknown key object (type ${JSON.stringify(o.type ?? null)})`);
+      if ('crowdfindPairing' in o)
+        throw new FormatError(
+          `${name} is a pairing file (crowdfind pair), not a key file: command, inbox and device run take it as --pairing`,
+        );
+      throw new FormatError(
+        `${name}: not a key file this reads (type ${JSON.stringify(o.type ?? null)}): expected FindMy.py's "keypair", "accessory" or "custom_rolling_key_accessory", or a macless-haystack device with "privateKey"`,
+      );
   }
 }
 

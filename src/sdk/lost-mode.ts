@@ -60,16 +60,26 @@ async function inParts<T, R>(items: readonly T[], size: number, call: (part: T[]
   return results;
 }
 
+/** What publishing did: LostModeResult, and what the owner must know of the notices already there. */
+export interface MarkLostResult extends LostModeResult {
+  /** Of the keys that held a notice already, those whose notice says something else: kept, not replaced. */
+  readonly keptOther: number;
+  /** When the last notice of the period expires: finders see it until then (lostStatus's `until`). */
+  readonly until: Date;
+}
+
 /**
  * Marks devices lost: seals and publishes a notice for each key they may broadcast in the
- * period, each expiring a day after its key's span (at most 31 days ahead).
+ * period, each expiring a day after its key's span (at most 31 days ahead). A key that holds a
+ * notice already keeps it (the server's first write wins); `keptOther` counts those that say
+ * something else, which only withdrawing first (markFound) replaces.
  * @example await markLost(devices, { message: 'Reward if found', contact: parseContact('+15550100') }, { server, from: now, until: in7Days })
  */
 export async function markLost(
   devices: readonly Device[],
   notice: { readonly message: string; readonly contact: Contact },
   options: LostModeOptions,
-): Promise<LostModeResult> {
+): Promise<MarkLostResult> {
   const now = (options.now ?? new Date()).getTime();
   const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
   const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
@@ -92,17 +102,51 @@ export async function markLost(
       },
   );
   const changed = answers.reduce((n, a) => n + a.published.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  const kept = answers.flatMap((a) => a.alreadyPublished);
+  const keptOther = await countSayingOther(
+    keys.filter((key) => kept.includes(key.hashedIdBase64)),
+    notice,
+    options,
+  );
+  const until = new Date(Math.max(0, ...items.map((item) => item.expiresAt)) * 1000);
+  return { keys: items.length, changed, unchanged: items.length - changed, keptOther, until };
+}
+
+/** How many of `keys` carry a stored notice whose message or contact differ from `notice`. */
+async function countSayingOther(
+  keys: readonly KeyCandidate[],
+  notice: { readonly message: string; readonly contact: Contact },
+  options: HttpOptions & { readonly server: string },
+): Promise<number> {
+  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
+  return (await storedNotices(keys, options)).filter((found) => {
+    try {
+      const said = openNotice(byId.get(found.id)!.advertisementKey, base64ToBytes(found.notice), found.expiresAt);
+      return (
+        said.message !== notice.message ||
+        said.contact.kind !== notice.contact.kind ||
+        said.contact.value !== notice.contact.value
+      );
+    } catch (error) {
+      // A notice someone else planted says something else too.
+      if (error instanceof AuthenticationError || error instanceof FormatError) return true;
+      throw error;
+    }
+  }).length;
 }
 
 /**
- * Ends lost mode: withdraws the notices of every key of the period, with tokens derived from
- * the keys themselves.
+ * Ends lost mode: withdraws the notices of every key of the period that carries one, with tokens
+ * derived from the keys themselves. It asks first which do, and withdraws only those: a
+ * withdrawal naming no live notice is a 403, which would fill the server's log with refusals.
  * @example await markFound(devices, { server, from: lostSince, until: lostUntil })
  */
 export async function markFound(devices: readonly Device[], options: LostModeOptions): Promise<LostModeResult> {
   const keys = await keysOf(devices, options);
-  const items = keys.map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
+  const live = new Set((await storedNotices(keys, options)).map((notice) => notice.id));
+  const items = keys
+    .filter((key) => live.has(key.hashedIdBase64))
+    .map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
   const answers = await inParts(items, MAX_NOTICES_PER_REQUEST, async (part) => {
     try {
       return (await post(
@@ -113,13 +157,24 @@ export async function markFound(devices: readonly Device[], options: LostModeOpt
         options,
       )) as { withdrawn: string[] };
     } catch (error) {
-      // 403: none of this part had a notice under its token, which is not a failure here.
+      // 403: none of this part had a notice under its token (planted by someone else, or expired since).
       if (error instanceof ServerError && error.status === 403) return { withdrawn: [] };
       throw error;
     }
   });
   const changed = answers.reduce((n, a) => n + a.withdrawn.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  return { keys: keys.length, changed, unchanged: keys.length - changed };
+}
+
+/** The live notices stored for `keys`, asked in parts. */
+async function storedNotices(
+  keys: readonly KeyCandidate[],
+  options: HttpOptions & { readonly server: string },
+): Promise<NoticesAnswer['notices']> {
+  const ids = keys.map((key) => key.hashedIdBase64);
+  return (
+    await inParts(ids, MAX_QUERY_IDS, async (part) => (await fetchNotices(options.server, part, options)).notices)
+  ).flat();
 }
 
 /**
@@ -146,13 +201,7 @@ export interface LostStatus {
 export async function lostStatus(devices: readonly Device[], options: LostModeOptions): Promise<LostStatus> {
   const keys = await keysOf(devices, options);
   const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  const found = (
-    await inParts(
-      keys.map((key) => key.hashedIdBase64),
-      MAX_QUERY_IDS,
-      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
-    )
-  ).flat();
+  const found = await storedNotices(keys, options);
   if (found.length === 0) return { keys: keys.length, live: 0 };
   const last = found.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
   const notice = openNotice(byId.get(last.id)!.advertisementKey, base64ToBytes(last.notice), last.expiresAt);

@@ -72,8 +72,13 @@ export function readPairing(text: string): Pairing {
   } catch {
     throw new FormatError('a pairing file is JSON, as crowdfind pair writes it');
   }
+  if (typeof parsed !== 'object' || parsed === null) throw new FormatError('not a Crowdfind pairing file');
   if (parsed.crowdfindPairing !== 1 || (parsed.role !== 'owner' && parsed.role !== 'device'))
-    throw new FormatError('not a Crowdfind pairing file (crowdfind pair writes them)');
+    throw new FormatError(
+      'type' in parsed || 'privateKey' in parsed || Array.isArray(parsed)
+        ? 'this is a key file, not a pairing file: --keys takes it (crowdfind pair writes pairing files)'
+        : 'not a Crowdfind pairing file (crowdfind pair writes them)',
+    );
   const field = (name: string, length: number) => {
     const value = parsed[name];
     if (typeof value !== 'string') throw new FormatError(`the pairing file has no ${name}`);

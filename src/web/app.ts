@@ -418,8 +418,7 @@ ui.pairingFiles.addEventListener(
 
 /** A viewer's page: the link's positions, refreshed every minute, and nothing of the owner's tools. */
 async function showSharedLink(link: { share: string; key: Uint8Array }): Promise<void> {
-  for (const id of ['keys-section', 'locate-section', 'devices-section', 'links-section', 'settings'])
-    $(id).hidden = true;
+  document.body.dataset.view = 'shared'; // style.css hides all but the viewer by this, not by a list
   ui.viewer.hidden = false;
   const view = await viewLink(serverBase(), link);
   if (view.state === 'ended') {

@@ -98,8 +98,14 @@ export async function channelScenario(server: string, folder: string) {
 /** The owner's command, waiting for the answer; resolves to the answer. */
 async function answerTo(server: string, ownerFile: string, ...args: string[]) {
   const sent = await cli('command', ...args, '--pairing', ownerFile, '--server', server, '--wait', '20s');
-  expect(sent.code, sent.stderr).toBe(0);
-  return JSON.parse(sent.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  const answer = JSON.parse(sent.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  // A refusal is printed, said in one line, and exits 1.
+  if (answer.type === 'failed') {
+    expect(sent.code, sent.stderr).toBe(1);
+    expect(sent.stderr).toBe(`crowdfind command: Phone refused ${args[0]}: ${String(answer.reason)}\n`);
+  } else expect(sent.code, sent.stderr).toBe(0);
+  expect(answer, 'command --wait prints no photo key').not.toHaveProperty('key');
+  return answer;
 }
 
 /** Every command, each answered, with what the phone shows; a photo only after lost mode has been shown a while. */

@@ -122,11 +122,13 @@ export async function lostModeScenario(server: string, folder: string, brokerUrl
     '1d',
   );
   expect(lost.code, lost.stderr).toBe(0);
-  const published = JSON.parse(lost.stdout) as { published: number; keys: number };
+  const published = JSON.parse(lost.stdout) as { published: number; keys: number; until: string };
   expect(published.published).toBe(published.keys);
   expect(published.keys).toBeGreaterThanOrEqual(96);
   const status = JSON.parse((await cli('lost', 'status', '--keys', keys, '--server', server)).stdout);
   expect(status).toMatchObject({ lost: true, message: MESSAGE, contact: { kind: 'email', value: CONTACT } });
+  // One "until": when the last notice expires, the same in lost on and lost status.
+  expect(status.until).toBe(published.until);
 
   // 2. The owner listens: a raw SSE stream with a webhook, and `crowdfind watch --mqtt`.
   const shown = JSON.parse((await cli('keys', 'show', '--keys', keys)).stdout) as

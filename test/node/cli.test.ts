@@ -1,14 +1,17 @@
 // The crowdfind CLI end to end, against a real server on a temporary SQLite file.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bytesToBase64,
+  channelDay,
   generatePrivateKey,
   hexToBytes,
   keyPairOf,
+  mailboxCapability,
   parseContact,
   RollingAccessory,
   sealNotice,
@@ -19,8 +22,10 @@ import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 import { readKeyFile } from '../../src/sdk/key-files.ts';
+import { readPairing } from '../../src/sdk/pairing.ts';
 import { vectors } from './vectors.ts';
 
+const execFileAsync = promisify(execFile);
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-cli-'));
 const file = (name: string) => join(folder, name);
 let server: RunningServer;
@@ -148,7 +153,36 @@ describe('owner and finder, end to end', () => {
     for (const format of ['table', 'csv', 'gpx', 'geojson']) {
       const out = await cli('locate', '--keys', file('pair.json'), '--server', server.url, '--format', format);
       expect(out.stdout, format).toContain(format === 'geojson' ? '151.2093' : '-33.8688');
+      // --out writes the format its extension names, exactly what --format prints.
+      const extension = format === 'table' ? 'txt' : format;
+      const written = await cli(
+        'locate',
+        '--keys',
+        file('pair.json'),
+        '--server',
+        server.url,
+        '--out',
+        file(`out.${extension}`),
+      );
+      expect(written.code, written.stderr).toBe(0);
+      expect(readFileSync(file(`out.${extension}`), 'utf8'), extension).toBe(out.stdout);
     }
+    const contradicted = await cli(
+      'locate',
+      '--keys',
+      file('pair.json'),
+      '--server',
+      server.url,
+      '--format',
+      'csv',
+      '--out',
+      file('contradicted.gpx'),
+    );
+    expect(contradicted.code).toBe(2);
+    expect(contradicted.stderr).toMatch(
+      /--format csv contradicts --out .*contradicted\.gpx, whose extension means gpx$/m,
+    );
+    expect(existsSync(file('contradicted.gpx'))).toBe(false);
   });
 });
 
@@ -268,12 +302,26 @@ describe('bad input: one line, non-zero exit', () => {
   it('names the problem for each command', async () => {
     writeFileSync(file('garbage.txt'), 'this is not a key file at all');
     writeFileSync(file('key.json'), (await cli('keys', 'new')).stdout);
+    writeFileSync(file('odd.json'), JSON.stringify({ type: 'keys' }));
+    await cli('pair', '--name', 'X', '--owner', file('bad-pair.owner.json'), '--device', file('bad-pair.device.json'));
     const cases: Array<[string[], RegExp]> = [
       [
         ['locate', '--keys', file('missing.json'), '--server', server.url],
         /cannot read .*missing\.json: no such file$/m,
       ],
       [['locate', '--keys', file('garbage.txt'), '--server', server.url], /unrecognised key file/],
+      [
+        ['locate', '--keys', file('bad-pair.owner.json'), '--server', server.url],
+        /is a pairing file \(crowdfind pair\), not a key file: .* --pairing/,
+      ],
+      [
+        ['locate', '--keys', file('odd.json'), '--server', server.url],
+        /odd: not a key file this reads \(type "keys"\): expected FindMy.py's "keypair"/,
+      ],
+      [
+        ['inbox', '--pairing', file('key.json'), '--server', server.url],
+        /this is a key file, not a pairing file: --keys takes it/,
+      ],
       [['locate', '--keys', file('key.json'), '--server', 'not a url'], /not a server URL/],
       [
         ['locate', '--keys', file('key.json'), '--server', 'http://127.0.0.1:9'],
@@ -318,6 +366,11 @@ describe('bad input: one line, non-zero exit', () => {
       ],
       [['keys', 'show'], /--keys is required/],
       [['keys', 'show', '--keys', file('key.json'), '--bogus'], /Unknown option '--bogus'/],
+      // `--server $S` with S unset: parseArgs explains this in three lines.
+      [
+        ['locate', '--keys', file('key.json'), '--server', '--since', '1d'],
+        /--server needs a value, but --since follows it$/m,
+      ],
     ];
     for (const [argv, message] of cases) {
       const result = await cli(...argv);
@@ -329,11 +382,205 @@ describe('bad input: one line, non-zero exit', () => {
     expect((await cli('frobnicate')).code).toBe(2);
   });
 
-  it('runs as `crowdfind` through its bin, with --help on every command', () => {
+  it('runs as `crowdfind` through its bin, with --help on every command', async () => {
     const bin = new URL('../../bin/crowdfind.js', import.meta.url).pathname;
+    // Not execFileSync: blocking this process for the minute a loaded machine takes would stall
+    // the server the other tests share, and leave their kept-alive connections reset.
     for (const command of [[], ['keys', 'new'], ['keys', 'show'], ['report'], ['simulate'], ['locate'], ['serve']]) {
-      expect(execFileSync(process.execPath, [bin, ...command, '--help'], { encoding: 'utf8' })).toMatch(/crowdfind/);
+      const { stdout } = await execFileAsync(process.execPath, [bin, ...command, '--help'], { encoding: 'utf8' });
+      expect(stdout).toMatch(/crowdfind/);
     }
+  }, 180_000);
+});
+
+describe('every option checked before anything is sent', () => {
+  /** How many messages wait in the phone's mailbox of today: what the owner has sent it. */
+  async function sentToPhone(ownerFile: string): Promise<number> {
+    const owner = readPairing(readFileSync(ownerFile, 'utf8'));
+    const capability = mailboxCapability(owner.secret, 'to-device', channelDay(Date.now()));
+    const answer = await fetch(`${server.url}/v1/mailboxes/messages/read`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ capability: bytesToBase64(capability) }),
+    });
+    return ((await answer.json()) as { messages: unknown[] }).messages.length;
+  }
+
+  it('command refuses a bad --wait, --expires, a message without text and text on a ring, sending nothing', async () => {
+    const ownerFile = file('checked.owner.json');
+    const paired = await cli('pair', '--name', 'P', '--owner', ownerFile, '--device', file('checked.device.json'));
+    expect(paired.code, paired.stderr).toBe(0);
+    const refused: Array<[string[], RegExp]> = [
+      [['ring', '--wait', '30'], /--wait must be a span like .* got "30"/],
+      [['ring', '--expires', '10'], /--expires must be a span/],
+      [['message'], /a message needs its text/],
+      [['message', '--text', '  '], /a message needs its text/],
+      [['ring', '--text', 'hello'], /--text goes with message and lost, not ring/],
+      [['locate', '--callback', '+15550100'], /--callback goes with message and lost, not locate/],
+    ];
+    for (const [argv, message] of refused) {
+      const result = await cli('command', ...argv, '--pairing', ownerFile, '--server', server.url);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+      expect(result.stdout, argv.join(' ')).toBe('');
+    }
+    expect(await sentToPhone(ownerFile)).toBe(0);
+  });
+
+  it('device run says what --camera must hold, and checks it, --log and --state at start', async () => {
+    const deviceFile = file('camera.device.json');
+    await cli('pair', '--name', 'C', '--owner', file('camera.owner.json'), '--device', deviceFile);
+    mkdirSync(file('empty-camera'));
+    writeFileSync(file('not-a-folder'), 'x');
+    const refused: Array<[string, RegExp]> = [
+      [file('no-camera'), /cannot read .*no-camera: no such folder$/],
+      [file('not-a-folder'), /cannot read .*not-a-folder: it is a file, not a folder$/],
+      [file('empty-camera'), /--camera .*empty-camera holds no files: put there the image files/],
+    ];
+    for (const [camera, message] of refused) {
+      const run = ['device', 'run', '--pairing', deviceFile, '--server', server.url, '--lat', '1', '--lon', '2'];
+      const result = await cli(...run, '--camera', camera, '--count', '0');
+      expect(result.code, camera).toBe(2);
+      expect(result.stderr.trimEnd().split('\n'), camera).toHaveLength(1);
+      expect(result.stderr.trimEnd(), camera).toMatch(message);
+    }
+    writeFileSync(file('camera.device.json.state'), 'not json');
+    const files: Array<[string[], RegExp]> = [
+      [['--log', file('no-folder/phone.log')], /cannot write .*no-folder\/phone\.log: no such file$/],
+      [[], /camera\.device\.json\.state is not a phone's record of obeyed commands/],
+    ];
+    for (const [argv, message] of files) {
+      const run = ['device', 'run', '--pairing', deviceFile, '--server', server.url, '--lat', '1', '--lon', '2'];
+      const result = await cli(...run, ...argv, '--count', '0');
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr.trimEnd(), argv.join(' ')).toMatch(message);
+    }
+    expect((await cli('device', 'run', '--help')).stdout).toMatch(
+      /--camera DIR is the phone's camera: a\s+folder of image files/,
+    );
+  });
+
+  it('simulate refuses a --truth it cannot write before it uploads anything', async () => {
+    writeFileSync(file('untruthful.json'), (await cli('keys', 'new')).stdout);
+    const keys = ['--keys', file('untruthful.json'), '--server', server.url];
+    const result = await cli('simulate', ...keys, '--hours', '2', '--truth', file('no-folder/truth.json'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/cannot write .*no-folder\/truth\.json: no such file$/m);
+    const located = await cli('locate', ...keys, '--format', 'json');
+    expect(JSON.parse(located.stdout)).toEqual([]);
+  });
+
+  it('lost on refuses a bad watch option, or one without --watch, before it publishes', async () => {
+    writeFileSync(file('unpublished.json'), (await cli('keys', 'new', '--name', 'u')).stdout);
+    const lostOn = ['lost', 'on', '--keys', file('unpublished.json'), '--server', server.url];
+    const notice = ['--message', 'Red bag', '--contact', '+15550100'];
+    const refused: Array<[string[], RegExp]> = [
+      [['--watch', '--format', 'xml'], /--format must be table or json/],
+      [['--watch', '--count', '0'], /--count must be a positive integer/],
+      [['--watch', '--webhook', 'http://127.0.0.1:9/hook'], /--webhook and --webhook-secret go together/],
+      [['--format', 'json'], /--format goes with --watch/],
+    ];
+    for (const [argv, message] of refused) {
+      const result = await cli(...lostOn, ...notice, ...argv);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+    }
+    const status = await cli('lost', 'status', '--keys', file('unpublished.json'), '--server', server.url);
+    expect(JSON.parse(status.stdout)).toMatchObject({ lost: false, liveNotices: 0 });
+  });
+});
+
+describe('exit codes and streams', () => {
+  it('watch refuses a non-MQTT --mqtt and a short webhook secret (2), and an unreachable broker is exit 1 as a server is', async () => {
+    writeFileSync(file('watched.json'), (await cli('keys', 'new')).stdout);
+    const watch = ['watch', '--keys', file('watched.json'), '--server', server.url, '--count', '1'];
+    const cases: Array<[string[], number, RegExp]> = [
+      [['--mqtt', 'http://127.0.0.1:1883'], 2, /--mqtt takes mqtt, mqtts, ws, wss URLs, not http$/m],
+      [['--mqtt', 'broker:1883'], 2, /--mqtt takes mqtt, mqtts, ws, wss URLs, not broker$/m],
+      [['--mqtt', 'not a url'], 2, /--mqtt: not a URL/],
+      [
+        ['--webhook', 'http://127.0.0.1:9/hook', '--webhook-secret', 'short'],
+        2,
+        /--webhook-secret must be 16 to 256 characters, got 5$/m,
+      ],
+      [
+        ['--webhook', 'ftp://127.0.0.1/hook', '--webhook-secret', 'x'.repeat(16)],
+        2,
+        /--webhook takes http, https URLs, not ftp$/m,
+      ],
+      [['--mqtt', 'mqtt://user:pw@127.0.0.1:9'], 1, /--mqtt: cannot connect to mqtt:\/\/…@127\.0\.0\.1:9/],
+    ];
+    for (const [argv, code, message] of cases) {
+      const result = await cli(...watch, ...argv);
+      expect(result.code, argv.join(' ')).toBe(code);
+      expect(result.stderr.trimEnd().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(result.stderr, argv.join(' ')).toMatch(message);
+      expect(result.stderr).not.toContain('pw');
+    }
+    const unreachable = await cli('locate', '--keys', file('watched.json'), '--server', 'http://127.0.0.1:9');
+    expect(unreachable.code).toBe(1);
+  });
+
+  it('device run says on stderr that it started, and puts its warnings there, keeping stdout for what the phone does', async () => {
+    const deviceFile = file('streams.device.json');
+    await cli('pair', '--name', 'Streams', '--owner', file('streams.owner.json'), '--device', deviceFile);
+    const run = await cli(
+      'device',
+      'run',
+      '--pairing',
+      deviceFile,
+      '--server',
+      'http://127.0.0.1:9',
+      '--lat',
+      '1',
+      '--lon',
+      '2',
+      '--count',
+      '0',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('stopped; lost mode off\n');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      "crowdfind device run: Streams answers its owner's commands through http://127.0.0.1:9 (Ctrl-C stops)",
+    );
+    expect(lines[1]).toMatch(/^crowdfind device run: could not ask whether this phone is lost: cannot reach/);
+  });
+});
+
+describe('lost on, run again', () => {
+  it('says when a kept notice says something else and exits 1, --replace replaces it, and until agrees with status', async () => {
+    // A key pair is one key, so this is quick; its notice lasts past --for, as a rolling key's last one does.
+    writeFileSync(file('again.json'), (await cli('keys', 'new')).stdout);
+    const keys = ['--keys', file('again.json'), '--server', server.url];
+    const lostOn = (message: string, ...extra: string[]) =>
+      cli('lost', 'on', ...keys, '--message', message, '--contact', '+15550100', '--for', '1d', ...extra);
+    const status = async () => JSON.parse((await cli('lost', 'status', ...keys)).stdout) as Record<string, unknown>;
+
+    const first = await lostOn('Blue bag');
+    expect(first.code, first.stderr).toBe(0);
+    const published = JSON.parse(first.stdout) as { keys: number; published: number; until: string };
+    expect(published.published).toBe(published.keys);
+    expect(await status()).toMatchObject({ lost: true, message: 'Blue bag', until: published.until });
+
+    const sameAgain = await lostOn('Blue bag');
+    expect(sameAgain.code, sameAgain.stderr).toBe(0);
+    expect(sameAgain.stderr).toBe('');
+
+    const changed = await lostOn('Red bag');
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toMatch(
+      new RegExp(
+        `^crowdfind lost on: ${published.keys} of ${published.keys} keys already carry a notice that says something else, kept as it was; .*--replace`,
+      ),
+    );
+    expect(await status()).toMatchObject({ message: 'Blue bag' });
+
+    const replaced = await lostOn('Red bag', '--replace');
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(JSON.parse(replaced.stdout)).toMatchObject({ withdrawn: published.keys, published: published.keys });
+    expect(await status()).toMatchObject({ lost: true, message: 'Red bag', until: JSON.parse(replaced.stdout).until });
   });
 });
 
@@ -393,6 +640,17 @@ describe('nothing lost or guessed without a word', () => {
       expect(listed.stdout).toMatch(/keys show/);
     }
     expect((await cli('keys', 'frob')).code).toBe(2);
+    const typos: Array<[string[], string]> = [
+      [['lcoate'], 'unknown command "lcoate"; did you mean "locate"?'],
+      [['keys', 'shwo'], 'unknown command "keys shwo"; did you mean "keys show"?'],
+      [['lost', 'of'], 'unknown command "lost of"; did you mean "lost on" or "lost off"?'],
+      [['frobnicate'], 'unknown command "frobnicate"; see crowdfind --help'],
+    ];
+    for (const [argv, message] of typos) {
+      const typo = await cli(...argv);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain(message);
+    }
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
@@ -408,6 +666,10 @@ describe('nothing lost or guessed without a word', () => {
         /--since .* is after --until/,
       ],
       [['locate', '--keys', tag, '--server', server.url, '--since', '3'], /not a time: "3"/],
+      [
+        ['locate', '--keys', tag, '--server', server.url, '--since', '2099-01-01'],
+        /--since \(2099-01-01T00:00:00\.000Z\) is in the future$/m,
+      ],
       [['keys', 'new', '--paired', '3d'], /--paired .* add --rolling/],
       [['keys', 'show', '--keys', tag, '--at', '3d'], /was paired at .* broadcast nothing/],
       [

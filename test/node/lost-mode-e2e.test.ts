@@ -46,6 +46,11 @@ describe.skipIf(!MOSQUITTO)('lost mode on Node', () => {
     expect(deliveryMs).toBeLessThan(uploadMs);
   }, 60_000);
 
+  it('logs no refusal of the owner’s own notice calls: lost on, status and off ask only for what is there', () => {
+    expect(log.filter((line) => line.includes('/v1/notices') && / 4\d\d\b/.test(line))).toEqual([]);
+    expect(log.some((line) => line.includes('/v1/notices/withdraw'))).toBe(true);
+  });
+
   it('leaves no message, contact or location in the database files or the log', () => {
     const files = readdirSync(folder).filter((name) => name.startsWith('reports.db'));
     expect(files.length).toBeGreaterThan(0);

@@ -91,6 +91,10 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     page.on('request', (request) => requests.push(request));
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
+    // Nothing the page asks for is missing (a browser asks for /favicon.ico unless told of none).
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
     await page.goto(server.url);
     await page.locator('body[data-state="ready"]').waitFor();
     await page.setInputFiles('#key-files', [file('backpack.json'), file('wallet.json')]);
@@ -98,6 +102,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await page.click('#locate');
     await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
     expect(problems).toEqual([]);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('data:,');
 
     const truth = [...truthOf('backpack'), ...truthOf('wallet')];
     const status = page.locator('#status');
@@ -181,7 +186,14 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       newest.longitude,
     ]);
     expect(await view.locator('path.cf-point').count()).toBe(truthOf('backpack').length);
-    expect(await view.locator('#keys-section').isHidden()).toBe(true);
+    // Nothing of the owner's tools: of the side column's sections only the viewer's shows.
+    const sections = view.locator('aside > section');
+    const shown: string[] = [];
+    for (let i = 0; i < (await sections.count()); i++)
+      if (await sections.nth(i).isVisible()) shown.push((await sections.nth(i).getAttribute('id'))!);
+    expect(shown).toEqual(['viewer']);
+    expect(await view.locator('#settings').isVisible()).toBe(false);
+    expect(await view.getByText('Paired phones').isVisible()).toBe(false);
     // The fragment stays in the browser: no request carries the link's key.
     for (const request of sent) expect(request.includes(keyPart), request).toBe(false);
     await view.screenshot({ path: join(ARTIFACTS, 'web-shared-link.png') });

@@ -1,10 +1,10 @@
 /** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pairedLine, runDeviceAgent, type AgentMemory } from '../../sdk/device-agent.ts';
 import { positionAt } from '../../sdk/simulate.ts';
 import { number, parse, serverOption, UsageError } from '../args.ts';
-import { jsonRecord, readPairingFile, type Command } from '../io.ts';
+import { appendPrivateFile, readFolder, readInput, readPairingFile, writePrivateFile, type Command } from '../io.ts';
 import { readRoute } from '../route-file.ts';
 
 export const deviceRunCommand: Command = {
@@ -15,11 +15,14 @@ Stands in for a phone in lost mode: asks on start whether it is lost (a reset ph
 pairing re-enters lost mode), then waits for its owner's commands, obeys those signed by the
 owner, new and unexpired, and answers sealed to the owner: locate with its position on the
 route (walked over H hours, default 1) or at --lat/--lon, ring, message and lost/found by
-saying what a phone would show. Every obeyed command is appended to --log (default FILE.log),
-which no command can erase. What it has obeyed is kept in --state (default FILE.state), so a
-restart neither repeats nor misses a command; a phone without that record (reset) skips the
-commands already waiting rather than obey any twice. --sim-changed reports a SIM change at
-start; --count stops after N messages (0: after start-up).
+saying on stdout what a phone would show (warnings go to stderr). Every obeyed command is
+appended to --log (default FILE.log), which no command can erase. What it has obeyed is kept
+in --state (default FILE.state), so a restart neither repeats nor misses a command; a phone
+without that record (reset) skips the commands already waiting rather than obey any twice.
+Both files are checked at start. --camera DIR is the phone's camera: a folder of image files
+(photo.jpg…), which it "takes" in name order, round and round, when a photo command comes in
+lost mode; without it the phone answers that it has no camera. --sim-changed reports a SIM
+change at start; --count stops after N messages (0: after start-up).
 
 What a phone must show its user goes to stderr and to the log: that it is paired and with whom
 (at start and when it stops), each location and photo it sends. Outside lost mode it answers
@@ -57,11 +60,17 @@ screen for 5 minutes. crowdfind device unpair ends the pairing.`,
       position = () => fix;
     } else throw new UsageError('give --route, or --lat and --lon');
     const count = values.count === undefined ? undefined : number(values, 'count');
+    const camera = values.camera === undefined ? undefined : cameraOf(values.camera as string);
     const log = (values.log as string | undefined) ?? `${values.pairing as string}.log`;
     const memoryFile = (values.state as string | undefined) ?? `${values.pairing as string}.state`;
+    // Both written as commands are obeyed: a mistake in either is found now, not after the phone rang.
+    appendPrivateFile(log, '');
+    const memory = existsSync(memoryFile) ? readMemory(memoryFile) : undefined;
+    if (memory) writePrivateFile(memoryFile, JSON.stringify(memory), true);
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);
+    io.stderr(`crowdfind device run: ${pairing.name} answers its owner's commands through ${server} (Ctrl-C stops)\n`);
     try {
       const state = await runDeviceAgent({
         server,
@@ -70,13 +79,17 @@ screen for 5 minutes. crowdfind device unpair ends the pairing.`,
         say: (line) => io.stdout(`${line}\n`),
         show: (line) => {
           io.stderr(`${line}\n`);
-          appendFileSync(log, `${new Date(clock()).toISOString()} shown: ${line}\n`, { mode: 0o600 });
+          appendPrivateFile(log, `${new Date(clock()).toISOString()} shown: ${line}\n`);
         },
+        warn: (line) => io.stderr(`crowdfind device run: ${line}\n`),
         // Appended and never truncated: no command of the owner's reaches this file.
-        obeyed: (line) => appendFileSync(log, `${line}\n`, { mode: 0o600 }),
+        obeyed: (line) => appendPrivateFile(log, `${line}\n`),
         simChanged: values['sim-changed'] === true,
-        ...(values.camera ? { camera: cameraOf(values.camera as string) } : {}),
-        memory: jsonRecord<AgentMemory>(memoryFile),
+        ...(camera ? { camera } : {}),
+        memory: {
+          load: () => memory,
+          save: (memory) => writePrivateFile(memoryFile, JSON.stringify(memory), true),
+        },
         clock,
         signal: stop.signal,
         ...(count === undefined ? {} : { count }),
@@ -88,15 +101,24 @@ screen for 5 minutes. crowdfind device unpair ends the pairing.`,
   },
 };
 
-/** A camera that "takes" the files of a folder in name order, round and round. */
-function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } | undefined {
-  const files = readdirSync(folder)
-    .filter((name) => !name.startsWith('.'))
-    .sort();
+/** A camera that "takes" the files of a folder in name order, round and round; checked at start. */
+function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } {
+  const files = readFolder(folder).filter((name) => !name.startsWith('.'));
+  if (files.length === 0)
+    throw new UsageError(`--camera ${folder} holds no files: put there the image files the phone's camera "takes"`);
   let next = 0;
   return () => {
-    if (files.length === 0) return undefined;
     const path = join(folder, files[next++ % files.length]!);
-    return { name: basename(path), bytes: new Uint8Array(readFileSync(path)) };
+    return { name: basename(path), bytes: new Uint8Array(readInput(path)) };
   };
+}
+
+/** The phone's record of what it obeyed (--state), as `pair` and earlier runs wrote it. */
+function readMemory(path: string): Partial<AgentMemory> {
+  try {
+    return JSON.parse(readInput(path).toString('utf8')) as Partial<AgentMemory>;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${path} is not a phone's record of obeyed commands (crowdfind pair writes one)`);
+  }
 }

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { downloadAttachment, type AttachmentRef } from '../../sdk/attachments.ts';
 import { noteFromPhone, readFromPeer, type OwnerMemory } from '../../sdk/channel.ts';
 import { parse, serverOption } from '../args.ts';
-import { jsonRecord, readPairingFile, type Command } from '../io.ts';
+import { jsonRecord, readPairingFile, shownMessage, type Command } from '../io.ts';
 
 export const inboxCommand: Command = {
   help: `crowdfind inbox --pairing FILE --server URL [--out DIR] [--state FILE]
@@ -36,7 +36,7 @@ command sends nothing more.`,
           continue;
         }
         noteFromPhone(message.body, record);
-        const { key: _key, ...shown } = message.body;
+        const shown = shownMessage(message.body);
         if (message.body.type === 'photo' && values.out) {
           const photo = await downloadAttachment(pairing, day, message.body as unknown as AttachmentRef, { server });
           const path = join(

@@ -1,11 +1,33 @@
 /** `crowdfind locate`: the owner, fetching a device's reports and decrypting them here. */
+import { extname } from 'node:path';
 import { formatReports, OUTPUT_FORMATS, type OutputFormat } from '../../sdk/formats.ts';
 import { locate } from '../../sdk/owner.ts';
 import { DEFAULT_CONFIG } from '../../rules/config.ts';
-import { parse, required, serverOption, timeWindow, UsageError } from '../args.ts';
+import { parse, required, serverOption, timeWindow, UsageError, type Values } from '../args.ts';
 import { output, progress, readDevices, type Command } from '../io.ts';
 
 const DAY_MS = 86_400_000;
+
+/** The format an --out file's extension names. */
+const FORMAT_OF_EXTENSION: Record<string, OutputFormat> = {
+  '.txt': 'table',
+  '.json': 'json',
+  '.geojson': 'geojson',
+  '.csv': 'csv',
+  '.gpx': 'gpx',
+};
+
+/** --format, else the --out file's extension, else a table; the two disagreeing is a mistake. */
+function outputFormat(values: Values): OutputFormat {
+  const named = values.format as OutputFormat | undefined;
+  if (named !== undefined && !OUTPUT_FORMATS.includes(named))
+    throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+  const out = values.out as string | undefined;
+  const implied = out === undefined ? undefined : FORMAT_OF_EXTENSION[extname(out).toLowerCase()];
+  if (named !== undefined && implied !== undefined && named !== implied)
+    throw new UsageError(`--format ${named} contradicts --out ${out}, whose extension means ${implied}`);
+  return named ?? implied ?? 'table';
+}
 
 export const locateCommand: Command = {
   help: `crowdfind locate --keys FILE --server URL [--since TIME] [--until TIME]
@@ -13,7 +35,9 @@ export const locateCommand: Command = {
 
 Derives every key each device could have broadcast between --since (default 7d) and --until
 (default now), fetches their reports in batches and decrypts them here, newest first.
---api apple uses the Apple-compatible endpoint of any server that has it.`,
+--out writes to a file in the format its extension names (.txt, .json, .geojson, .csv, .gpx)
+unless --format says which; the two disagreeing is refused. --api apple uses the
+Apple-compatible endpoint of any server that has it.`,
 
   async run(args, io) {
     const values = parse(args, {
@@ -25,8 +49,7 @@ Derives every key each device could have broadcast between --since (default 7d) 
       out: { type: 'string' },
       api: { type: 'string' },
     });
-    const format = (values.format ?? 'table') as OutputFormat;
-    if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}`);
+    const format = outputFormat(values);
     const api = (values.api ?? 'native') as 'native' | 'apple';
     if (api !== 'native' && api !== 'apple') throw new UsageError('--api must be native or apple');
     const now = io.now?.() ?? new Date();

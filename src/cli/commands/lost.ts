@@ -4,18 +4,22 @@ import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
 import { liveNoticeWindow, lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
 import { duration, parse, required, serverOption, UsageError } from '../args.ts';
 import { readDevices, type Command } from '../io.ts';
-import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
+import { WATCH_HELP, WATCH_OPTIONS, watchDevices, watchSettings } from './watch.ts';
 
 const DAY_MS = 86_400_000;
 
 export const lostOnCommand: Command = {
-  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--watch [watch options]]
+  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--replace]
+                 [--watch [watch options]]
 
 Marks the devices in FILE lost: for every key they may broadcast from now for --for (at most
 ${MAX_NOTICE_DAYS}d), publishes a notice that only someone who receives that key can read, signed so
 nobody else can plant one. The message (up to 200 bytes) and contact are shown to finders as
 plain text: write nothing you would not show a stranger. A key that has a notice already keeps
-it. With --watch, goes on as crowdfind watch does:
+it: when that notice says something else, lost on says so and exits 1; --replace withdraws the
+devices' notices first and publishes this one. "until" is when the last notice expires, a day
+after the last key of the period (lost status shows the same). With --watch, goes on as
+crowdfind watch does:
 
 ${WATCH_HELP}`,
 
@@ -26,6 +30,7 @@ ${WATCH_HELP}`,
       contact: { type: 'string' },
       for: { type: 'string' },
       watch: { type: 'boolean' },
+      replace: { type: 'boolean' },
     });
     const devices = readDevices(required(values, 'keys'));
     const server = serverOption(values);
@@ -33,7 +38,14 @@ ${WATCH_HELP}`,
     const contact = parseContact(required(values, 'contact'));
     const span = duration(values, 'for', '7d');
     if (span > MAX_NOTICE_DAYS * DAY_MS) throw new UsageError(`--for is at most ${MAX_NOTICE_DAYS}d`);
+    // The watch's options too, before anything is published.
+    const watching = values.watch ? watchSettings(values) : undefined;
+    const stray = Object.keys(WATCH_OPTIONS).find((name) => !['keys', 'server'].includes(name) && name in values);
+    if (!watching && stray) throw new UsageError(`--${stray} goes with --watch`);
     const now = io.now?.() ?? new Date();
+    const replaced = values.replace
+      ? (await markFound(devices, { server, ...liveNoticeWindow(now) })).changed
+      : undefined;
     const result = await markLost(
       devices,
       { message, contact },
@@ -43,12 +55,17 @@ ${WATCH_HELP}`,
       JSON.stringify({
         lost: true,
         keys: result.keys,
+        ...(replaced === undefined ? {} : { withdrawn: replaced }),
         published: result.changed,
         alreadyPublished: result.unchanged,
-        until: new Date(now.getTime() + span).toISOString(),
+        until: result.until.toISOString(),
       }) + '\n',
     );
-    if (values.watch) await watchDevices(devices, values, io);
+    if (result.keptOther > 0)
+      throw new Error(
+        `${result.keptOther} of ${result.keys} keys already carry a notice that says something else, kept as it was; finders see the old one (--replace withdraws it and publishes yours)`,
+      );
+    if (watching) await watchDevices(devices, watching, io);
   },
 };
 
@@ -71,7 +88,7 @@ export const lostStatusCommand: Command = {
   help: `crowdfind lost status --keys FILE --server URL
 
 Whether the devices in FILE are marked lost: how many of their keys carry a live notice, until
-when, and what it says (the owner can read their own notices).`,
+when (the last one expires), and what it says (the owner can read their own notices).`,
 
   async run(args, io) {
     const values = parse(args, { keys: { type: 'string' }, server: { type: 'string' } });

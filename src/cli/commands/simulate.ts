@@ -68,6 +68,8 @@ progress. Ctrl-C stops it after the batch in flight: it prints the summary so fa
     const reports = simulations.flatMap((s) => s.reports);
     // In the same order as `reports`: what was uploaded is a prefix of both.
     const truth = simulations.flatMap((s) => s.truth);
+    // Written before the upload too: a --truth that cannot be written is a mistake found before anything is sent.
+    if (values.truth) output(JSON.stringify(truth.map(reportRecord), null, 2) + '\n', values.truth as string, io);
     const interrupt = interruptible(io, 'simulate');
     let result;
     try {
@@ -80,7 +82,7 @@ progress. Ctrl-C stops it after the batch in flight: it prints the summary so fa
     }
     // The totals count every report uploaded: each was stored, a duplicate, or turned away.
     const uploaded = result.accepted + result.duplicates + result.rejected;
-    if (values.truth)
+    if (values.truth && uploaded < truth.length)
       output(JSON.stringify(truth.slice(0, uploaded).map(reportRecord), null, 2) + '\n', values.truth as string, io);
     // The earliest moment any device was simulated from: never before its pairing.
     const start = new Date(Math.min(...devices.map((device) => startOf(device).getTime())));

@@ -1,4 +1,5 @@
 /** `crowdfind watch`: the owner's live view, each new report decrypted here as it arrives. */
+import { MAX_WEBHOOK_SECRET_LENGTH, MIN_WEBHOOK_SECRET_LENGTH } from '../../contract/limits.ts';
 import { formatReports, reportRecord } from '../../sdk/formats.ts';
 import { homeAssistantDiscovery, homeAssistantLocation } from '../../sdk/home-assistant.ts';
 import type { Device } from '../../sdk/key-files.ts';
@@ -37,12 +38,23 @@ ${WATCH_HELP}`,
 
   async run(args, io) {
     const values = parse(args, WATCH_OPTIONS);
-    await watchDevices(readDevices(required(values, 'keys')), values, io);
+    const devices = readDevices(required(values, 'keys'));
+    await watchDevices(devices, watchSettings(values), io);
   },
 };
 
-/** The watch itself, shared with `lost on --watch`. */
-export async function watchDevices(devices: Device[], values: Values, io: CliIo): Promise<void> {
+/** The watch's options, checked, so that `lost on --watch` refuses a mistake before it publishes. */
+export interface WatchSettings {
+  readonly server: string;
+  readonly format: 'table' | 'json';
+  readonly count: number | undefined;
+  readonly mqtt: string | undefined;
+  readonly prefix: string;
+  readonly webhook: { url: string; secret: string } | undefined;
+}
+
+/** Checks the watch's options (WATCH_OPTIONS) without sending anything. */
+export function watchSettings(values: Values): WatchSettings {
   const server = serverOption(values);
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
@@ -51,8 +63,29 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     throw new UsageError('--count must be a positive integer');
   if ((values.webhook === undefined) !== (values['webhook-secret'] === undefined))
     throw new UsageError('--webhook and --webhook-secret go together');
-  const broker = values.mqtt === undefined ? undefined : await connectBroker(values.mqtt as string);
-  const prefix = (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant';
+  if (values.webhook !== undefined) {
+    checkScheme('--webhook', values.webhook as string, ['http:', 'https:']);
+    const length = (values['webhook-secret'] as string).length;
+    if (length < MIN_WEBHOOK_SECRET_LENGTH || length > MAX_WEBHOOK_SECRET_LENGTH)
+      throw new UsageError(
+        `--webhook-secret must be ${MIN_WEBHOOK_SECRET_LENGTH} to ${MAX_WEBHOOK_SECRET_LENGTH} characters, got ${length}`,
+      );
+  }
+  if (values.mqtt !== undefined) checkScheme('--mqtt', values.mqtt as string, ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+  return {
+    server,
+    format,
+    count,
+    mqtt: values.mqtt as string | undefined,
+    prefix: (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant',
+    webhook: values.webhook ? { url: values.webhook as string, secret: values['webhook-secret'] as string } : undefined,
+  };
+}
+
+/** The watch itself, shared with `lost on --watch`. */
+export async function watchDevices(devices: Device[], settings: WatchSettings, io: CliIo): Promise<void> {
+  const { server, format, count, prefix } = settings;
+  const broker = settings.mqtt === undefined ? undefined : await connectBroker(settings.mqtt);
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);
@@ -67,9 +100,7 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     await watch(devices, {
       server,
       signal: stop.signal,
-      ...(values.webhook
-        ? { webhook: { url: values.webhook as string, secret: values['webhook-secret'] as string } }
-        : {}),
+      ...(settings.webhook ? { webhook: settings.webhook } : {}),
       onStatus: (line) => io.stderr(`crowdfind watch: ${line}\n`),
       onReports: async (reports: LocatedReport[]) => {
         for (const report of reports) {
@@ -95,14 +126,31 @@ function tableLine(report: LocatedReport): string {
   return formatReports([report], 'table').split('\n')[1] + '\n';
 }
 
+/** Refuses a URL that is not one, or not of the schemes an option takes; a user:password in it is not repeated. */
+function checkScheme(option: string, text: string, schemes: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${option}: not a URL: ${hidePassword(text)} (write it as ${schemes[0]}//host…)`);
+  }
+  if (!schemes.includes(url.protocol))
+    throw new UsageError(
+      `${option} takes ${schemes.map((s) => s.slice(0, -1)).join(', ')} URLs, not ${url.protocol.slice(0, -1)}`,
+    );
+}
+
+function hidePassword(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//…@');
+}
+
+/** An unreachable broker is a runtime failure (exit 1), as an unreachable server is. */
 async function connectBroker(url: string) {
   // Loaded only for --mqtt: it is most of what the CLI would otherwise read at every start.
   const { default: mqtt } = await import('mqtt');
   try {
     return await mqtt.connectAsync(url, { connectTimeout: 5000, reconnectPeriod: 0 });
   } catch (error) {
-    throw new UsageError(
-      `--mqtt: cannot connect to ${url.replace(/\/\/[^@/]*@/, '//…@')}: ${(error as Error).message}`,
-    );
+    throw new Error(`--mqtt: cannot connect to ${hidePassword(url)}: ${(error as Error).message}`);
   }
 }
