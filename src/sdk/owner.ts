@@ -25,6 +25,18 @@ export interface LocatedReport extends LocationReport {
   readonly device: string;
   /** Sealed by the device itself (a self-report, crowdfind beacon), not by a finder. */
   readonly selfReport: boolean;
+  /** Which sealed report this is ({@link sealOf}); set for every report opened from a payload. */
+  readonly seal?: string;
+}
+
+/**
+ * A sealed report's identity: its hashed id and the finder's ephemeral key, fresh for every
+ * report a finder seals. Copies under one seal are one report (replays, archived copies).
+ * Throws a FormatError for bytes that are not a report's layout.
+ * @example sealOf(hashedId, payload) // 'hR0u…=:04a1…'
+ */
+export function sealOf(hashedId: string, payload: Uint8Array): string {
+  return `${hashedId}:${bytesToHex(parseReport(payload).ephemeralPublicKey)}`;
 }
 
 export interface LocateOptions extends HttpOptions {
@@ -58,13 +70,14 @@ export function openLocated(
     kept.map((k) => k.report),
     engine,
   );
-  const located: LocatedReport[] = kept.map(({ report }, i) => ({
+  const located: LocatedReport[] = kept.map(({ report, payload }, i) => ({
     ...report,
     hashedId: key.hashedIdBase64,
     keyIndex: key.index,
     keyKind: key.kind,
     device,
     selfReport: own[i]!,
+    seal: sealOf(key.hashedIdBase64, payload),
   }));
   return located;
 }
@@ -192,7 +205,7 @@ export function firstReceivedOfEachSeal(reports: readonly ReportJson[]): Array<{
     const payload = base64ToBytes(report.payload);
     let seal: string;
     try {
-      seal = `${report.id}:${bytesToHex(parseReport(payload).ephemeralPublicKey)}`;
+      seal = sealOf(report.id, payload);
     } catch {
       continue; // not a report's layout: nothing an owner can open
     }

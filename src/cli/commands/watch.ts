@@ -6,6 +6,7 @@ import type { Device } from '../../sdk/key-files.ts';
 import type { LocatedReport } from '../../sdk/owner.ts';
 import { watch } from '../../sdk/watch.ts';
 import { number, parse, required, serverOption, UsageError, type Values } from '../args.ts';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, openArchiveOption } from '../archive-option.ts';
 import { readDevices, type CliIo, type Command } from '../io.ts';
 
 export const WATCH_OPTIONS = {
@@ -17,6 +18,7 @@ export const WATCH_OPTIONS = {
   webhook: { type: 'string' },
   'webhook-secret': { type: 'string' },
   count: { type: 'string' },
+  ...ARCHIVE_OPTIONS,
 } as const;
 
 export const WATCH_HELP = `  --format table|json   a line per report: readable, or a JSON object (default table)
@@ -25,7 +27,8 @@ export const WATCH_HELP = `  --format table|json   a line per report: readable, 
   --mqtt-prefix P       Home Assistant's discovery prefix (default homeassistant)
   --webhook URL --webhook-secret S
                         also have the server POST each event there, signed with S
-  --count N             stop after N reports (default: run until interrupted)`;
+  --count N             stop after N reports (default: run until interrupted)
+${ARCHIVE_HELP}`;
 
 export const watchCommand: Command = {
   help: `crowdfind watch --keys FILE --server URL [options]
@@ -52,6 +55,7 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     throw new UsageError('--count must be a positive integer');
   if ((values.webhook === undefined) !== (values['webhook-secret'] === undefined))
     throw new UsageError('--webhook and --webhook-secret go together');
+  const archive = await openArchiveOption(values);
   const broker = values.mqtt === undefined ? undefined : await connectBroker(values.mqtt as string);
   const prefix = (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant';
   const stop = new AbortController();
@@ -73,6 +77,8 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
         : {}),
       onStatus: (line) => io.stderr(`crowdfind watch: ${line}\n`),
       onReports: async (reports: LocatedReport[]) => {
+        // Kept before shown: a report printed is a report the archive holds.
+        await archive?.add(reports);
         for (const report of reports) {
           if (stop.signal.aborted) return;
           io.stdout(format === 'json' ? JSON.stringify(reportRecord(report)) + '\n' : tableLine(report));
@@ -88,6 +94,7 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
     await broker?.endAsync();
+    archive?.close();
   }
 }
 

@@ -1,0 +1,161 @@
+// The owner's report archive end to end: a real server on a SQLite file whose clock the test
+// moves, the CLI's locate and watch with --archive on a real archive file, and the server's
+// retention pruning what the archive keeps.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
+
+const DAY_MS = 86_400_000;
+const folder = mkdtempSync(join(tmpdir(), 'crowdfind-archive-'));
+const file = (name: string) => join(folder, name);
+const started = Date.now();
+let now = started;
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startNodeServer({
+    port: 0,
+    host: '127.0.0.1',
+    databasePath: file('reports.db'),
+    config: DEFAULT_CONFIG,
+    clock: () => now,
+    log: () => {},
+  });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+/** The CLI at the test's clock. */
+async function cli(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    now: () => new Date(now),
+  });
+  return { code, stdout, stderr };
+}
+
+type Record = { timestamp: string; latitude: number; longitude: number; device: string };
+
+/** Sightings of the key file over the last `hours`, uploaded; answers what was sealed. */
+async function simulate(keys: string, hours: number, truth: string): Promise<Record[]> {
+  const run = await cli('simulate', '--keys', keys, '--server', server.url, '--hours', String(hours), '--truth', truth);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(readFileSync(truth, 'utf8')) as Record[];
+}
+
+async function locateJson(...extra: string[]): Promise<Record[]> {
+  const run = await cli('locate', '--keys', file('tag.json'), '--server', server.url, '--format', 'json', ...extra);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as Record[];
+}
+
+/** A report's identity for comparing lists: when and where it was seen. */
+const sighting = (r: { timestamp: string; latitude: number; longitude: number }) =>
+  `${r.timestamp} ${r.latitude} ${r.longitude}`;
+const sorted = (records: readonly Record[]) => records.map(sighting).sort();
+
+describe('locate --archive keeps history past the server retention', () => {
+  let first: Record[] = [];
+  let second: Record[] = [];
+
+  it('archives every located report in a file only its owner can read', async () => {
+    expect((await cli('keys', 'new', '--name', 'tag', '--out', file('tag.json'))).code).toBe(0);
+    first = await simulate(file('tag.json'), 48, file('truth-1.json'));
+    expect(first.length).toBeGreaterThan(20);
+    const located = await locateJson('--archive', file('plain.db'));
+    expect(sorted(located)).toEqual(sorted(first));
+    expect(statSync(file('plain.db')).mode & 0o777).toBe(0o600);
+  }, 90_000);
+
+  it('after the server pruned them, a later locate shows archived and new reports, each once', async () => {
+    now = started + 10 * DAY_MS;
+    await server.prune();
+    expect(await locateJson('--since', '14d')).toEqual([]);
+    second = await simulate(file('tag.json'), 24, file('truth-2.json'));
+    const all = sorted([...first, ...second]);
+    expect(new Set(all).size).toBe(all.length);
+
+    // The first run merges the archive (old) with the server (new); the second finds the new
+    // reports on both sides and still shows each once.
+    for (let run = 0; run < 2; run++)
+      expect(sorted(await locateJson('--since', '14d', '--archive', file('plain.db')))).toEqual(all);
+    // Without the archive only the server's part is left.
+    expect(sorted(await locateJson('--since', '14d'))).toEqual(sorted(second));
+    // A window wholly before retention comes from the archive alone.
+    const old = await locateJson('--since', '14d', '--until', '8d', '--archive', file('plain.db'));
+    expect(sorted(old)).toEqual(sorted(first));
+  }, 90_000);
+
+  it('exports all of it as GeoJSON and GPX', async () => {
+    const all = sorted([...first, ...second]);
+    for (const format of ['geojson', 'gpx']) {
+      const out = file(`history.${format}`);
+      const run = await cli(
+        'locate',
+        ...['--keys', file('tag.json'), '--server', server.url, '--since', '14d'],
+        ...['--archive', file('plain.db'), '--format', format, '--out', out],
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const text = readFileSync(out, 'utf8');
+      const exported =
+        format === 'geojson'
+          ? (
+              JSON.parse(text) as {
+                features: Array<{ geometry: { coordinates: [number, number] }; properties: { timestamp: string } }>;
+              }
+            ).features.map(({ geometry, properties }) => ({
+              timestamp: properties.timestamp,
+              latitude: geometry.coordinates[1],
+              longitude: geometry.coordinates[0],
+            }))
+          : [...text.matchAll(/<trkpt lat="([^"]+)" lon="([^"]+)"><time>([^<]+)<\/time>/g)].map((m) => ({
+              timestamp: m[3]!,
+              latitude: Number(m[1]),
+              longitude: Number(m[2]),
+            }));
+      expect(exported.map(sighting).sort()).toEqual(all);
+    }
+  });
+});
+
+describe('the archive file', () => {
+  it('is encrypted under a passphrase from a file or the environment, and a wrong one is refused', async () => {
+    writeFileSync(file('passphrase.txt'), 'correct horse battery staple\n');
+    const encrypted = ['--since', '14d', '--archive', file('sealed.db')];
+    const located = await locateJson(...encrypted, '--passphrase-file', file('passphrase.txt'));
+    expect(located.length).toBeGreaterThan(0);
+    const bytes = readFileSync(file('sealed.db'));
+    expect(bytes.includes('latitude')).toBe(false);
+    expect(bytes.includes(located[0]!.timestamp)).toBe(false);
+
+    process.env.CROWDFIND_ARCHIVE_PASSPHRASE = 'correct horse battery staple';
+    try {
+      expect(sorted(await locateJson(...encrypted))).toEqual(sorted(located));
+      process.env.CROWDFIND_ARCHIVE_PASSPHRASE = 'wrong horse battery staple';
+      const wrong = await cli('locate', '--keys', file('tag.json'), '--server', server.url, ...encrypted);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toBe(`crowdfind locate: that passphrase does not open ${file('sealed.db')}\n`);
+    } finally {
+      delete process.env.CROWDFIND_ARCHIVE_PASSPHRASE;
+    }
+    const none = await cli('locate', '--keys', file('tag.json'), '--server', server.url, ...encrypted);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^crowdfind locate: .*sealed\.db is encrypted; give its passphrase .*\n$/);
+  }, 90_000);
+
+  it('is refused, in one line, when others can read it', async () => {
+    chmodSync(file('plain.db'), 0o644);
+    const run = await cli('locate', '--keys', file('tag.json'), '--server', server.url, '--archive', file('plain.db'));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^crowdfind locate: .*plain\.db can be read by others \(mode 644\)[^\n]*\n$/);
+  });
+});
