@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base64ToBytes, bytesToBase64, sealReport } from '../../crypto/index.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
@@ -157,5 +158,115 @@ describe('the archive file', () => {
     const run = await cli('locate', '--keys', file('tag.json'), '--server', server.url, '--archive', file('plain.db'));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^crowdfind locate: .*plain\.db can be read by others \(mode 644\)[^\n]*\n$/);
+  });
+});
+
+describe('archive import', () => {
+  type Shown = { advertisementKey: string; hashedId: string };
+  const place = (i: number) => ({ latitude: (4810 + i) / 100, longitude: (1150 + i) / 100 });
+
+  /** A report an AirTag-style accessory's finder sealed at `at`, as Apple's network serves it. */
+  async function sealedAt(keys: string, at: Date, i: number) {
+    const shown = JSON.parse((await cli('keys', 'show', '--keys', keys, '--at', at.toISOString())).stdout) as Shown[];
+    const payload = sealReport(base64ToBytes(shown[0]!.advertisementKey), {
+      timestamp: at,
+      confidence: 2,
+      accuracy: 20 + i,
+      status: 0,
+      ...place(i),
+    });
+    return { hashedId: shown[0]!.hashedId, payload, at, i };
+  }
+  /** The 89-byte form Apple serves since macOS 14: one more byte after the timestamp. */
+  const extended = (payload: Uint8Array) => new Uint8Array([...payload.subarray(0, 4), 0, ...payload.subarray(4)]);
+
+  it('adds the sealed reports FindMy.py and macless-haystack saved, opened with the owner’s keys, each once', async () => {
+    expect(
+      (await cli('keys', 'new', '--rolling', '--paired', '30d', '--name', 'airtag', '--out', file('airtag.json'))).code,
+    ).toBe(0);
+    expect((await cli('keys', 'new', '--name', 'stranger', '--out', file('stranger.json'))).code).toBe(0);
+    // Weeks older than any server keeps: history only Apple's network and these files have.
+    const reports = await Promise.all(
+      [25, 20, 16, 15, 12].map((days, i) => sealedAt(file('airtag.json'), new Date(now - days * DAY_MS), i)),
+    );
+    const stranger = await sealedAt(file('stranger.json'), new Date(now - 14 * DAY_MS), 9);
+    const b64 = (bytes: Uint8Array) => bytesToBase64(bytes);
+
+    // FindMy.py, findmy/reports/reports.py, LocationReport.to_json(): one report per file
+    // (util/files.py save_and_return_json writes it with indent=4), or a list of such mappings.
+    const findMyPy = (r: (typeof reports)[number], decrypted: boolean) => ({
+      type: decrypted ? 'locReportDecrypted' : 'locReportEncrypted',
+      payload: b64(r.payload),
+      hashed_adv_key: r.hashedId,
+      // KeyPair.to_json() (findmy/keys.py): a locReportDecrypted carries its key; import ignores it
+      // and opens the report with the owner's key file.
+      ...(decrypted ? { key: { type: 'keypair', private_key: b64(new Uint8Array(28)), key_type: 1, name: null } } : {}),
+    });
+    writeFileSync(file('last_report.json'), JSON.stringify(findMyPy(reports[0]!, false), null, 4));
+    writeFileSync(
+      file('findmy-reports.json'),
+      JSON.stringify([findMyPy(reports[1]!, true), findMyPy(reports[0]!, false)], null, 4),
+    );
+    // macless-haystack, endpoint/mh_endpoint.py do_POST: Apple's fetch answer passed on, newest
+    // first, with the 89-byte payloads Apple now serves, and a report of someone else's key.
+    writeFileSync(
+      file('macless.json'),
+      JSON.stringify({
+        results: [...reports.slice(2), stranger].map((r) => ({
+          datePublished: r.at.getTime() + 60_000,
+          payload: b64(extended(r.payload)),
+          description: 'found',
+          id: r.hashedId,
+          statusCode: 0,
+        })),
+        statusCode: '200',
+      }),
+    );
+
+    const imported = async (from: string) => {
+      const run = await cli(
+        ...['archive', 'import', '--keys', file('airtag.json'), '--archive', file('imported.db')],
+        ...['--from', from],
+      );
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout) as { format: string; read: number; added: number; alreadyArchived: number };
+    };
+    expect(await imported(file('last_report.json'))).toMatchObject({ format: 'FindMy.py', read: 1, added: 1 });
+    expect(await imported(file('findmy-reports.json'))).toMatchObject({ read: 2, added: 1, alreadyArchived: 1 });
+    expect(await imported(file('macless.json'))).toMatchObject({
+      format: 'macless-haystack',
+      read: 4,
+      added: 3,
+      notOurs: 1,
+      archived: 5,
+    });
+
+    // locate shows the imported history with the server's (none for this accessory), each once.
+    const run = await cli(
+      ...['locate', '--keys', file('airtag.json'), '--server', server.url, '--since', '30d'],
+      ...['--archive', file('imported.db'), '--format', 'json'],
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const located = JSON.parse(run.stdout) as Array<Record & { accuracy: number }>;
+    expect(located.map((r) => [r.timestamp, r.latitude, r.longitude, r.accuracy, r.device]).sort()).toEqual(
+      reports
+        .map((r) => [
+          new Date(Math.floor(r.at.getTime() / 1000) * 1000).toISOString(),
+          ...Object.values(place(r.i)),
+          20 + r.i,
+          'airtag',
+        ])
+        .sort(),
+    );
+  }, 90_000);
+
+  it('refuses a file in neither format, in one line', async () => {
+    writeFileSync(file('other.json'), JSON.stringify({ reports: [] }));
+    const run = await cli(
+      ...['archive', 'import', '--keys', file('airtag.json'), '--archive', file('imported.db')],
+      ...['--from', file('other.json')],
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^crowdfind archive import: .*other\.json: neither FindMy\.py's [^\n]*\n$/);
   });
 });
