@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64, sealReport } from '../../crypto/index.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { openArchiveFile } from '../../src/sdk/archive-file.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
@@ -269,4 +270,55 @@ describe('archive import', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^crowdfind archive import: .*other\.json: neither FindMy\.py's [^\n]*\n$/);
   });
+});
+
+describe('watch --archive', () => {
+  it('archives each report it shows before showing it', async () => {
+    expect((await cli('keys', 'new', '--name', 'bike', '--out', file('bike.json'))).code).toBe(0);
+    const [shown] = JSON.parse((await cli('keys', 'show', '--keys', file('bike.json'))).stdout) as Array<{
+      advertisementKey: string;
+    }>;
+    let printed = '';
+    let subscribed!: () => void;
+    const watchingNow = new Promise<void>((resolve) => (subscribed = resolve));
+    let finished = false;
+    const watching = runCli(
+      [
+        ...['watch', '--keys', file('bike.json'), '--server', server.url, '--format', 'json', '--count', '1'],
+        ...['--archive', file('watched.db')],
+      ],
+      {
+        stdout: (t) => (printed += t),
+        stderr: (t) => void (t.includes('watching') && subscribed()),
+        now: () => new Date(now),
+      },
+    ).finally(() => (finished = true));
+    await watchingNow;
+    // The subscription exists before its event stream opens, and the server sends nothing to a
+    // stream that is not open yet: a finder uploads sightings until the watch has shown one.
+    const uploaded: string[] = [];
+    for (let i = 0; !finished; i++) {
+      const latitude = (1000 + i) / 100;
+      const found = await cli(
+        ...['report', '--key', shown!.advertisementKey, '--server', server.url],
+        ...['--lat', String(latitude), '--lon', '20'],
+      );
+      expect(found.code, found.stderr).toBe(0);
+      uploaded.push(String(latitude));
+    }
+    expect(await watching).toBe(0);
+    const seen = JSON.parse(printed) as Record;
+
+    const archive = await openArchiveFile(file('watched.db'));
+    try {
+      const archived = await archive.between(new Date(0), new Date(now + DAY_MS));
+      expect(archived.map((r) => `${r.timestamp.toISOString()} ${r.latitude} ${r.longitude}`)).toContain(
+        sighting(seen),
+      );
+      for (const report of archived) expect(uploaded).toContain(String(report.latitude));
+    } finally {
+      archive.close();
+    }
+    expect(statSync(file('watched.db')).mode & 0o777).toBe(0o600);
+  }, 60_000);
 });
