@@ -56,7 +56,13 @@ export async function watchDevices(devices: Device[], values: Values, io: CliIo)
   if ((values.webhook === undefined) !== (values['webhook-secret'] === undefined))
     throw new UsageError('--webhook and --webhook-secret go together');
   const archive = await openArchiveOption(values);
-  const broker = values.mqtt === undefined ? undefined : await connectBroker(values.mqtt as string);
+  const broker =
+    values.mqtt === undefined
+      ? undefined
+      : await connectBroker(values.mqtt as string).catch((error: Error) => {
+          archive?.close();
+          throw error;
+        });
   const prefix = (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant';
   const stop = new AbortController();
   const interrupt = () => stop.abort();
