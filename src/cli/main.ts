@@ -6,6 +6,7 @@
 import { FormatError } from '../../crypto/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from './args.ts';
+import { archiveImportCommand } from './commands/archive-import.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
 import { deviceRunCommand } from './commands/device-run.ts';
@@ -34,6 +35,7 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   simulate       a crowd of finders sighting an accessory, uploaded to a server
   locate         owner: fetch and decrypt a device's reports
   watch          owner: each new report as it arrives, decrypted (optionally to MQTT / Home Assistant)
+  archive import owner: add history FindMy.py or macless-haystack fetched from Apple to an archive
   lost on|off|status
                  owner: mark devices lost with a message for finders, end it, or check it
   beacon         a lost device with a connection reporting its own position
@@ -68,8 +70,17 @@ const DEVICE_USAGE = `crowdfind device — a stand-in for a paired phone
   device run     answer the owner's commands (crowdfind device run --help)
   device unpair  end the pairing from the phone, and tell the owner`;
 
+const ARCHIVE_USAGE = `crowdfind archive — the owner's report archive (locate/watch --archive FILE)
+
+  archive import add the sealed reports FindMy.py or macless-haystack saved (crowdfind archive import --help)`;
+
 /** Help for names that are not commands themselves. */
-const HELP_OF: Record<string, string> = { keys: KEYS_USAGE, lost: LOST_USAGE, device: DEVICE_USAGE };
+const HELP_OF: Record<string, string> = {
+  keys: KEYS_USAGE,
+  lost: LOST_USAGE,
+  device: DEVICE_USAGE,
+  archive: ARCHIVE_USAGE,
+};
 /** Names that group subcommands: `keys new`, `lost on`. */
 const GROUPS = new Set(Object.keys(HELP_OF));
 
@@ -80,6 +91,7 @@ const COMMANDS: Record<string, Command> = {
   simulate: simulateCommand,
   locate: locateCommand,
   watch: watchCommand,
+  'archive import': archiveImportCommand,
   'lost on': lostOnCommand,
   'lost off': lostOffCommand,
   'lost status': lostStatusCommand,

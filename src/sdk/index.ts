@@ -1,6 +1,8 @@
 /**
  * The Crowdfind SDK for apps: owners load key files, plan and fetch queries and decrypt;
  * finders seal location reports and upload them with retries. The CLI is built on exactly this.
+ * Everything here also runs in a browser; the archive's SQLite file (./archive-file.ts) is Node
+ * only and imported from there.
  */
 export * from './finder.ts';
 export * from './formats.ts';
@@ -18,3 +20,6 @@ export * from './channel.ts';
 export * from './pairing.ts';
 export * from './device-agent.ts';
 export * from './attachments.ts';
+export * from './passphrase.ts';
+export * from './archive.ts';
+export * from './archive-import.ts';

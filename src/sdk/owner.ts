@@ -25,7 +25,10 @@ export interface LocatedReport extends LocationReport {
   readonly device: string;
   /** Sealed by the device itself (a self-report, crowdfind beacon), not by a finder. */
   readonly selfReport: boolean;
+  /** Which sealed report this is ({@link sealOf}); set for every report opened from a payload. */
+  readonly seal?: string;
 }
+
 
 export interface LocateOptions extends HttpOptions {
   readonly server: string;
@@ -58,13 +61,14 @@ export function openLocated(
     kept.map((k) => k.report),
     engine,
   );
-  const located: LocatedReport[] = kept.map(({ report }, i) => ({
+  const located: LocatedReport[] = kept.map(({ report, payload }, i) => ({
     ...report,
     hashedId: key.hashedIdBase64,
     keyIndex: key.index,
     keyKind: key.kind,
     device,
     selfReport: own[i]!,
+    ...withSeal(sealOf(key.hashedIdBase64, payload)),
   }));
   return located;
 }
@@ -213,7 +217,8 @@ export function firstReceivedOfEachSeal(reports: readonly ReportJson[]): Fetched
 
 /**
  * What tells one sealed report from another: its id and its ephemeral key (a finder seals every
- * report with a fresh one); undefined for bytes that are not a report.
+ * report with a fresh one), so copies under one seal are one report (replays, archived copies);
+ * undefined for bytes that are not a report.
  * @example sealOf(report.id, payload) // 'HjdL…=:04ab…'
  */
 export function sealOf(id: string, payload: Uint8Array): string | undefined {
@@ -223,3 +228,6 @@ export function sealOf(id: string, payload: Uint8Array): string | undefined {
     return undefined;
   }
 }
+
+/** The seal as an optional field: a report opened from its payload always has one. */
+const withSeal = (seal: string | undefined) => (seal === undefined ? {} : { seal });

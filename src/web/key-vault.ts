@@ -1,27 +1,13 @@
 /**
  * Key files kept in the browser's own storage, only if the owner asks, encrypted under a
- * passphrase: PBKDF2-SHA-256 (600,000 iterations, OWASP's 2023 figure) into an AES-256-GCM key,
- * with WebCrypto. Nothing here ever leaves the browser.
+ * passphrase with the parameters of src/sdk/passphrase.ts (PBKDF2-SHA-256, 600,000 iterations,
+ * AES-256-GCM), which the CLI's report archive shares. Nothing here ever leaves the browser.
  */
 import { base64ToBytes, bytesToBase64 } from '../../crypto/index.ts';
+import { checkPassphrase, PASSPHRASE_IV_LENGTH, PASSPHRASE_SALT_LENGTH, passphraseKey } from '../sdk/passphrase.ts';
 import type { KeyFileInput } from './worker-messages.ts';
 
 const STORAGE_KEY = 'crowdfind.keys';
-const ITERATIONS = 600_000;
-
-async function keyOf(passphrase: string, salt: Uint8Array): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey('raw', new TextEncoder().encode(passphrase), 'PBKDF2', false, [
-    'deriveKey',
-  ]);
-  return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations: ITERATIONS },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-}
-
 /** Whether key files are saved in this browser. */
 export function hasSavedKeys(): boolean {
   return localStorage.getItem(STORAGE_KEY) !== null;
@@ -29,14 +15,14 @@ export function hasSavedKeys(): boolean {
 
 /** Saves the files, encrypted under `passphrase` (at least 8 characters). */
 export async function saveKeys(files: KeyFileInput[], passphrase: string): Promise<void> {
-  if (passphrase.length < 8) throw new Error('use a passphrase of at least 8 characters');
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  const iv = crypto.getRandomValues(new Uint8Array(12));
+  checkPassphrase(passphrase);
+  const salt = crypto.getRandomValues(new Uint8Array(PASSPHRASE_SALT_LENGTH));
+  const iv = crypto.getRandomValues(new Uint8Array(PASSPHRASE_IV_LENGTH));
   const plaintext = new TextEncoder().encode(
     JSON.stringify(files.map((f) => ({ name: f.name, bytes: bytesToBase64(f.bytes) }))),
   );
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await keyOf(passphrase, salt), plaintext),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await passphraseKey(passphrase, salt), plaintext),
   );
   localStorage.setItem(
     STORAGE_KEY,
@@ -56,7 +42,7 @@ export async function loadKeys(passphrase: string): Promise<KeyFileInput[]> {
   try {
     plaintext = await crypto.subtle.decrypt(
       { name: 'AES-GCM', iv: base64ToBytes(saved.iv) as BufferSource },
-      await keyOf(passphrase, base64ToBytes(saved.salt)),
+      await passphraseKey(passphrase, base64ToBytes(saved.salt)),
       base64ToBytes(saved.sealed) as BufferSource,
     );
   } catch {

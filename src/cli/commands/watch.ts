@@ -6,6 +6,8 @@ import type { Device } from '../../sdk/key-files.ts';
 import type { LocatedReport } from '../../sdk/owner.ts';
 import { watch } from '../../sdk/watch.ts';
 import { number, parse, required, serverOption, UsageError, type Values } from '../args.ts';
+import type { ArchiveFile } from '../../sdk/archive-file.ts';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, openArchiveOption } from '../archive-option.ts';
 import { readDevices, type CliIo, type Command } from '../io.ts';
 
 export const WATCH_OPTIONS = {
@@ -17,6 +19,7 @@ export const WATCH_OPTIONS = {
   webhook: { type: 'string' },
   'webhook-secret': { type: 'string' },
   count: { type: 'string' },
+  ...ARCHIVE_OPTIONS,
 } as const;
 
 export const WATCH_HELP = `  --format table|json   a line per report: readable, or a JSON object (default table)
@@ -25,7 +28,8 @@ export const WATCH_HELP = `  --format table|json   a line per report: readable, 
   --mqtt-prefix P       Home Assistant's discovery prefix (default homeassistant)
   --webhook URL --webhook-secret S
                         also have the server POST each event there, signed with S
-  --count N             stop after N reports (default: run until interrupted)`;
+  --count N             stop after N reports (default: run until interrupted)
+${ARCHIVE_HELP}`;
 
 export const watchCommand: Command = {
   help: `crowdfind watch --keys FILE --server URL [options]
@@ -51,6 +55,8 @@ export interface WatchSettings {
   readonly mqtt: string | undefined;
   readonly prefix: string;
   readonly webhook: { url: string; secret: string } | undefined;
+  /** Opens --archive, once the other options have been checked. */
+  readonly openArchive: () => Promise<ArchiveFile | undefined>;
 }
 
 /** Checks the watch's options (WATCH_OPTIONS) without sending anything. */
@@ -79,13 +85,21 @@ export function watchSettings(values: Values): WatchSettings {
     mqtt: values.mqtt as string | undefined,
     prefix: (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant',
     webhook: values.webhook ? { url: values.webhook as string, secret: values['webhook-secret'] as string } : undefined,
+    openArchive: () => openArchiveOption(values),
   };
 }
 
 /** The watch itself, shared with `lost on --watch`. */
 export async function watchDevices(devices: Device[], settings: WatchSettings, io: CliIo): Promise<void> {
   const { server, format, count, prefix } = settings;
-  const broker = settings.mqtt === undefined ? undefined : await connectBroker(settings.mqtt);
+  const archive = await settings.openArchive();
+  const broker =
+    settings.mqtt === undefined
+      ? undefined
+      : await connectBroker(settings.mqtt).catch((error: Error) => {
+          archive?.close();
+          throw error;
+        });
   const stop = new AbortController();
   const interrupt = () => stop.abort();
   process.once('SIGINT', interrupt);
@@ -103,6 +117,8 @@ export async function watchDevices(devices: Device[], settings: WatchSettings, i
       ...(settings.webhook ? { webhook: settings.webhook } : {}),
       onStatus: (line) => io.stderr(`crowdfind watch: ${line}\n`),
       onReports: async (reports: LocatedReport[]) => {
+        // Kept before shown: a report printed is a report the archive holds.
+        await archive?.add(reports);
         for (const report of reports) {
           if (stop.signal.aborted) return;
           io.stdout(format === 'json' ? JSON.stringify(reportRecord(report)) + '\n' : tableLine(report));
@@ -118,6 +134,7 @@ export async function watchDevices(devices: Device[], settings: WatchSettings, i
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
     await broker?.endAsync();
+    archive?.close();
   }
 }
 
