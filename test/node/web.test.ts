@@ -5,8 +5,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Request } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  base64UrlToBytes,
+  bytesToBase64,
+  bytesToBase64Url,
+  sealShare,
+  type SharedLocations,
+} from '../../crypto/index.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
@@ -320,6 +327,91 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     expect(await page.evaluate('window.ranInline')).toBeUndefined();
     await context.close();
   });
+
+  it('puts no markup from a share link or a key file into the page, and refuses a link that is no positions', async () => {
+    /** Markup that, if it reached innerHTML, would leave an element with an id starting "injected". */
+    const markup = (tag: string) => `<b id="injected-${tag}">bold</b><img id="injected-${tag}-img" src="data:,">`;
+    const injected = async (page: Page) => page.locator('[id^="injected"]').count();
+    const context = await browser.newContext();
+
+    // A hostile share link: anyone can seal one, on any server.
+    const hostileLink = async (locations: unknown) => {
+      const key = randomBytes(32);
+      const token = randomBytes(32);
+      const post = await fetch(`${server.url}/v1/shares`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ciphertext: bytesToBase64(sealShare(key, new Uint8Array(16), { device: 'x', reports: [], sealedAt: 0 })),
+          tokenHash: createHash('sha256').update(token).digest('base64'),
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        }),
+      });
+      const { share } = (await post.json()) as { share: string };
+      const sealed = sealShare(key, base64UrlToBytes(share), locations as SharedLocations);
+      const put = await fetch(`${server.url}/v1/shares/${share}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ciphertext: bytesToBase64(sealed), token: token.toString('base64') }),
+      });
+      expect(put.status).toBe(200);
+      return `${server.url}/#share=${share}.${bytesToBase64Url(key)}`;
+    };
+    const at = Date.now() - 3_600_000;
+    const view = await context.newPage();
+    await view.goto(
+      await hostileLink({
+        device: markup('share'),
+        reports: [{ timestamp: at, latitude: 48.85, longitude: 2.35, accuracy: 10 }],
+        sealedAt: at,
+      }),
+    );
+    await view.locator('body[data-state="viewing"]').waitFor({ timeout: 30_000 });
+    await view.hover('path.cf-newest');
+    const tooltip = view.locator('.leaflet-tooltip');
+    await tooltip.waitFor();
+    expect(await tooltip.textContent()).toContain(markup('share'));
+    expect(await view.locator('#viewer-title').textContent()).toBe(`Where ${markup('share')} is`);
+    expect(await injected(view)).toBe(0);
+
+    // Accuracy as markup, where the page expects a number: the link is refused, not drawn.
+    const page2 = await context.newPage();
+    await page2.goto(
+      await hostileLink({
+        device: 'Bag',
+        reports: [{ timestamp: at, latitude: 48.85, longitude: 2.35, accuracy: markup('accuracy') }],
+        sealedAt: at,
+      }),
+    );
+    await expect.poll(() => page2.locator('#viewer-status').textContent()).toMatch(/other than an item’s positions/);
+    expect(await page2.locator('path.cf-point').count()).toBe(0);
+    expect(await injected(page2)).toBe(0);
+
+    // A key file whose device name is markup, with two reports to put it on the map.
+    await cli('keys', 'new', '--name', markup('key'), '--out', file('hostile.json'));
+    const [shown] = JSON.parse(await cli('keys', 'show', '--keys', file('hostile.json'))) as Array<{
+      advertisementKey: string;
+    }>;
+    for (const [lat, lon] of [
+      ['40.4', '-3.7'],
+      ['40.5', '-3.6'],
+    ] as const)
+      await cli('report', '--key', shown!.advertisementKey, '--lat', lat, '--lon', lon, '--server', server.url);
+    const owner = await context.newPage();
+    await owner.goto(server.url);
+    await owner.locator('body[data-state="ready"]').waitFor();
+    await owner.setInputFiles('#key-files', [file('hostile.json')]);
+    await owner.click('#locate');
+    await owner.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    await owner.hover('path.cf-newest');
+    await owner.locator('.leaflet-tooltip').waitFor();
+    expect(await owner.locator('.leaflet-tooltip').textContent()).toContain(markup('key'));
+    await owner.hover('path.cf-point >> nth=0');
+    await expect.poll(() => owner.locator('.leaflet-tooltip').textContent()).toMatch(/ ±\d+ m$/);
+    expect(await owner.locator('.leaflet-tooltip').textContent()).toContain(markup('key'));
+    expect(await injected(owner)).toBe(0);
+    await context.close();
+  }, 90_000);
 
   it('keeps keys in the browser only when asked, encrypted under a passphrase', async () => {
     const context = await browser.newContext();
