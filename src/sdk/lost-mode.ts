@@ -9,6 +9,7 @@ import {
   bytesToBase64,
   FormatError,
   hashedIdOf,
+  hideContact,
   openNotice,
   sealNotice,
   withdrawHashOf,
@@ -18,7 +19,12 @@ import {
   type NoticeContent,
   type P224Engine,
 } from '../../crypto/index.ts';
-import { MAX_NOTICE_DAYS, MAX_NOTICES_PER_REQUEST, MAX_QUERY_IDS } from '../contract/limits.ts';
+import {
+  MAX_LIVE_NOTICES_PER_ID,
+  MAX_NOTICE_DAYS,
+  MAX_NOTICES_PER_REQUEST,
+  MAX_QUERY_IDS,
+} from '../contract/limits.ts';
 import { post, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
 import { candidateKeysOf } from './owner.ts';
@@ -38,13 +44,32 @@ export interface LostModeOptions extends HttpOptions {
   readonly now?: Date;
 }
 
+/** Why the server did not take a notice (docs/protocol.md §13). */
+export type NoticeRefusal = 'replayed' | 'full';
+
 /** What a lost-mode call did, in keys. */
 export interface LostModeResult {
   readonly keys: number;
   /** Notices stored now, or withdrawn now. */
   readonly changed: number;
-  /** Keys that held a live notice already (publish), or had none to withdraw (withdraw). */
+  /** Keys that held a live notice of the owner's already (publish), or had none to withdraw (withdraw). */
   readonly unchanged: number;
+  /** Keys whose notice did not take (publish only), with the server's reason. */
+  readonly notTaken: ReadonlyArray<{ readonly id: string; readonly reason: NoticeRefusal }>;
+}
+
+/**
+ * One sentence for an owner about notices that did not take, or '' when all did.
+ * @example notTakenText(result) // '3 keys have no notice of yours: strangers filled …'
+ */
+export function notTakenText(result: LostModeResult): string {
+  const count = (reason: NoticeRefusal) => result.notTaken.filter((n) => n.reason === reason).length;
+  const parts = [
+    count('full') &&
+      `${count('full')} already hold ${MAX_LIVE_NOTICES_PER_ID} notices of others (someone who heard the item can publish for its current and past keys; finders still see your notices on its future keys)`,
+    count('replayed') && `${count('replayed')} were given a notice published and withdrawn before`,
+  ].filter(Boolean);
+  return parts.length === 0 ? '' : `${result.notTaken.length} keys have no notice of yours: ${parts.join('; ')}.`;
 }
 
 /** Every key the devices may broadcast in the period, once each. */
@@ -60,6 +85,14 @@ async function inParts<T, R>(items: readonly T[], size: number, call: (part: T[]
   return results;
 }
 
+/** What the owner tells finders. */
+export interface LostNotice {
+  readonly message: string;
+  readonly contact: Contact;
+  /** Show finders the whole contact; by default they see it partly hidden (hideContact). */
+  readonly fullContact?: boolean;
+}
+
 /**
  * Marks devices lost: seals and publishes a notice for each key they may broadcast in the
  * period, each expiring a day after its key's span (at most 31 days ahead).
@@ -67,9 +100,11 @@ async function inParts<T, R>(items: readonly T[], size: number, call: (part: T[]
  */
 export async function markLost(
   devices: readonly Device[],
-  notice: { readonly message: string; readonly contact: Contact },
+  { message, contact, fullContact = false }: LostNotice,
   options: LostModeOptions,
 ): Promise<LostModeResult> {
+  // Hidden here, before sealing: a finder is never given what the owner did not choose to show.
+  const notice = { message, contact: fullContact ? contact : hideContact(contact) };
   const now = (options.now ?? new Date()).getTime();
   const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
   const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
@@ -89,10 +124,15 @@ export async function markLost(
       (await post(options.server, '/v1/notices', JSON.stringify({ notices: part }), 'application/json', options)) as {
         published: string[];
         alreadyPublished: string[];
+        refused: Array<{ id: string; reason: NoticeRefusal }>;
       },
   );
-  const changed = answers.reduce((n, a) => n + a.published.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  return {
+    keys: items.length,
+    changed: answers.reduce((n, a) => n + a.published.length, 0),
+    unchanged: answers.reduce((n, a) => n + a.alreadyPublished.length, 0),
+    notTaken: answers.flatMap((a) => a.refused),
+  };
 }
 
 /**
@@ -119,7 +159,7 @@ export async function markFound(devices: readonly Device[], options: LostModeOpt
     }
   });
   const changed = answers.reduce((n, a) => n + a.withdrawn.length, 0);
-  return { keys: items.length, changed, unchanged: items.length - changed };
+  return { keys: items.length, changed, unchanged: items.length - changed, notTaken: [] };
 }
 
 /**
@@ -146,17 +186,21 @@ export interface LostStatus {
 export async function lostStatus(devices: readonly Device[], options: LostModeOptions): Promise<LostStatus> {
   const keys = await keysOf(devices, options);
   const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  const found = (
+  const stored = (
     await inParts(
       keys.map((key) => key.hashedIdBase64),
       MAX_QUERY_IDS,
       async (ids) => (await fetchNotices(options.server, ids, options)).notices,
     )
   ).flat();
-  if (found.length === 0) return { keys: keys.length, live: 0 };
-  const last = found.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
-  const notice = openNotice(byId.get(last.id)!.advertisementKey, base64ToBytes(last.notice), last.expiresAt);
-  return { keys: keys.length, live: found.length, until: new Date(last.expiresAt * 1000), notice };
+  // Strangers may publish beside the owner: only the notices that open under the owner's keys count.
+  const mine = stored.flatMap((n) => {
+    const opened = openedNotice(byId.get(n.id)!.advertisementKey, n);
+    return opened.status === 'valid' ? [opened.notice] : [];
+  });
+  if (mine.length === 0) return { keys: keys.length, live: 0 };
+  const last = mine.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
+  return { keys: keys.length, live: mine.length, until: new Date(last.expiresAt * 1000), notice: last };
 }
 
 type NoticesAnswer = { notices: Array<{ id: string; notice: string; expiresAt: number }> };
@@ -189,26 +233,27 @@ export async function noticesFor(
   options: HttpOptions = {},
 ): Promise<NoticeLookup[]> {
   const ids = advertisementKeys.map((key) => bytesToBase64(hashedIdOf(key)));
-  const stored = new Map(
-    (
-      await inParts(
-        [...new Set(ids)],
-        MAX_QUERY_IDS,
-        async (part) => (await fetchNotices(server, part, options)).notices,
-      )
-    )
-      .flat()
-      .map((n) => [n.id, n]),
-  );
+  const stored = new Map<string, NoticesAnswer['notices']>();
+  for (const n of (
+    await inParts([...new Set(ids)], MAX_QUERY_IDS, async (part) => (await fetchNotices(server, part, options)).notices)
+  ).flat())
+    stored.set(n.id, [...(stored.get(n.id) ?? []), n]);
   return advertisementKeys.map((key, i) => {
-    const found = stored.get(ids[i]!);
-    if (!found) return { status: 'none' };
-    try {
-      return { status: 'valid', notice: openNotice(key, base64ToBytes(found.notice), found.expiresAt) };
-    } catch (error) {
-      if (error instanceof AuthenticationError || error instanceof FormatError)
-        return { status: 'forged', reason: error.message };
-      throw error;
-    }
+    const found = stored.get(ids[i]!) ?? [];
+    if (found.length === 0) return { status: 'none' };
+    // Up to a few notices per id, a stranger's among them: the finder shows the one that verifies.
+    const lookups = found.map((n) => openedNotice(key, n));
+    return lookups.find((l) => l.status === 'valid') ?? lookups[0]!;
   });
+}
+
+/** One stored notice opened under the key it was fetched for. */
+function openedNotice(key: Uint8Array, stored: { notice: string; expiresAt: number }): NoticeLookup {
+  try {
+    return { status: 'valid', notice: openNotice(key, base64ToBytes(stored.notice), stored.expiresAt) };
+  } catch (error) {
+    if (error instanceof AuthenticationError || error instanceof FormatError)
+      return { status: 'forged', reason: error.message };
+    throw error;
+  }
 }

@@ -11,10 +11,12 @@ import {
   base64UrlToBytes,
   bytesToBase64,
   bytesToBase64Url,
+  NOTICE_LENGTH,
   sealShare,
   type SharedLocations,
 } from '../../crypto/index.ts';
 import { runCli } from '../../src/cli/main.ts';
+import { MAX_LIVE_NOTICES_PER_ID } from '../../src/contract/limits.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
@@ -236,7 +238,12 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
         server.url,
       ),
     ) as { notice: { status: string; message: string } };
-    expect(found.notice).toMatchObject({ status: 'valid', message: 'Black backpack with a laptop. Please call!' });
+    // The page left "show my whole contact" unchecked: the finder gets it partly hidden.
+    expect(found.notice).toMatchObject({
+      status: 'valid',
+      message: 'Black backpack with a laptop. Please call!',
+      contact: { kind: 'phone', value: '+** ** **** 0018' },
+    });
     await page.locator('body[data-live="1"]').waitFor({ timeout: 5000 });
     expect(await item.getAttribute('data-lat')).toBe('51.5033');
 
@@ -250,6 +257,49 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       liveNotices: 0,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'web-lost-mode.png') });
+    await context.close();
+  }, 90_000);
+
+  it('tells the owner when strangers filled a key’s notices before the page could publish', async () => {
+    const [wallet] = JSON.parse(await cli('keys', 'show', '--keys', file('wallet.json'))) as Array<{
+      hashedId: string;
+    }>;
+    for (let i = 0; i < MAX_LIVE_NOTICES_PER_ID; i++) {
+      const squat = await fetch(`${server.url}/v1/notices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          notices: [
+            {
+              id: wallet!.hashedId,
+              notice: randomBytes(NOTICE_LENGTH).toString('base64'),
+              expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+              withdrawHash: randomBytes(32).toString('base64'),
+            },
+          ],
+        }),
+      });
+      expect(squat.status).toBe(200);
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('wallet.json')]);
+    await page.selectOption('#window', '72');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    const item = page.locator('#devices li[data-device="Wallet"]');
+    await item.locator('details.lost summary').click();
+    await item.locator('.lost-message').fill('Brown wallet');
+    await item.locator('.lost-contact').fill('wallet@example.org');
+    await item.locator('.lost-on').click();
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
+      .toMatch(
+        /Wallet is marked lost: a notice for finders on 0 of its 1 keys\. 1 keys have no notice of yours: 1 already hold 4 notices of others/,
+      );
+    expect(await page.locator('#status.error').count()).toBe(1);
     await context.close();
   }, 90_000);
 

@@ -1,7 +1,7 @@
 /** `crowdfind lost on|off|status`: lost mode for the devices in a key file. */
 import { parseContact, parseMessage } from '../../../crypto/index.ts';
 import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
-import { liveNoticeWindow, lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
+import { liveNoticeWindow, lostStatus, markFound, markLost, notTakenText } from '../../sdk/lost-mode.ts';
 import { duration, parse, required, serverOption, UsageError } from '../args.ts';
 import { readDevices, type Command } from '../io.ts';
 import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
@@ -9,13 +9,16 @@ import { WATCH_HELP, WATCH_OPTIONS, watchDevices } from './watch.ts';
 const DAY_MS = 86_400_000;
 
 export const lostOnCommand: Command = {
-  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--watch [watch options]]
+  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--full-contact] [--for 7d] [--watch [watch options]]
 
 Marks the devices in FILE lost: for every key they may broadcast from now for --for (at most
 ${MAX_NOTICE_DAYS}d), publishes a notice that only someone who receives that key can read, signed so
 nobody else can plant one. The message (up to 200 bytes) and contact are shown to finders as
-plain text: write nothing you would not show a stranger. A key that has a notice already keeps
-it. With --watch, goes on as crowdfind watch does:
+plain text: write nothing you would not show a stranger. Finders see the contact partly hidden
+(+** ** **** 0018, b***@i***.com) unless --full-contact. A key that has a notice of yours
+already keeps it. A key whose notice did not take (strangers filled it, which anyone who heard
+the item can do for its current and past keys) is counted in "notTaken" and explained on
+stderr; the exit code is 1 when no key took one. With --watch, goes on as crowdfind watch does:
 
 ${WATCH_HELP}`,
 
@@ -24,6 +27,7 @@ ${WATCH_HELP}`,
       ...WATCH_OPTIONS,
       message: { type: 'string' },
       contact: { type: 'string' },
+      'full-contact': { type: 'boolean' },
       for: { type: 'string' },
       watch: { type: 'boolean' },
     });
@@ -36,7 +40,7 @@ ${WATCH_HELP}`,
     const now = io.now?.() ?? new Date();
     const result = await markLost(
       devices,
-      { message, contact },
+      { message, contact, fullContact: values['full-contact'] === true },
       { server, from: now, until: new Date(now.getTime() + span), now },
     );
     io.stdout(
@@ -45,9 +49,13 @@ ${WATCH_HELP}`,
         keys: result.keys,
         published: result.changed,
         alreadyPublished: result.unchanged,
+        notTaken: result.notTaken.length,
         until: new Date(now.getTime() + span).toISOString(),
       }) + '\n',
     );
+    const notTaken = notTakenText(result);
+    if (result.changed + result.unchanged === 0 && notTaken) throw new Error(`no notice took: ${notTaken}`);
+    if (notTaken) io.stderr(`crowdfind lost on: ${notTaken}\n`);
     if (values.watch) await watchDevices(devices, values, io);
   },
 };
