@@ -53,22 +53,43 @@ export interface NoticeContent {
 }
 
 const CONTACT_KINDS = ['phone', 'email'] as const;
-const PHONE = /^\+?[0-9][0-9 ()-]{2,30}$/;
-const EMAIL = /^[A-Za-z0-9._%+-]{1,40}@[A-Za-z0-9.-]{1,40}\.[A-Za-z]{2,}$/;
+// `*` stands for a hidden character (hideContact).
+const PHONE = /^\+?[0-9*][0-9* ()-]{2,30}$/;
+const EMAIL = /^[A-Za-z0-9._%+*-]{1,40}@[A-Za-z0-9.*-]{1,40}\.[A-Za-z]{2,}$/;
 /** C0 and C1 controls, bidi overrides and isolates: nothing that can disguise what a finder reads. */
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
 /**
  * Checks a contact and returns it trimmed: a phone number (digits, spaces, `()-`, an optional
- * leading `+`, 4 to 15 digits) or an e-mail address. Shown to finders as text, never as a link.
+ * leading `+`, 4 to 15 digits) or an e-mail address, either with `*` for hidden characters.
+ * Shown to finders as text, never as a link.
  * @example parseContact('+44 20 7946 0000') // { kind: 'phone', value: '+44 20 7946 0000' }
  */
 export function parseContact(text: string): Contact {
   const value = text.trim();
-  const digits = value.replace(/\D/g, '').length;
+  const digits = value.replace(/[^0-9*]/g, '').length;
   if (PHONE.test(value) && digits >= 4 && digits <= 15) return { kind: 'phone', value };
   if (EMAIL.test(value) && value.length <= MAX_CONTACT_BYTES) return { kind: 'email', value };
   throw new FormatError('a contact is a phone number (4 to 15 digits, optional +) or an e-mail address');
+}
+
+/**
+ * A contact partly hidden, as DULT's owner-information lookup shows one unless the owner chooses
+ * otherwise: a phone number keeps its last 4 digits (2 when it has fewer than 8), an e-mail
+ * address the first character of its name and domain and the top-level domain. Done by the owner
+ * before sealing, so a finder is never given the rest.
+ * @example hideContact(parseContact('bob@icloud.com')).value // 'b***@i***.com'
+ * @example hideContact(parseContact('+44 20 7946 0018')).value // '+** ** **** 0018'
+ */
+export function hideContact(contact: Contact): Contact {
+  if (contact.kind === 'email') {
+    const [name, domain] = contact.value.split('@') as [string, string];
+    const top = domain.slice(domain.lastIndexOf('.'));
+    return { kind: 'email', value: `${name[0]}***@${domain[0]}***${top}` };
+  }
+  const digits = contact.value.replace(/\D/g, '').length;
+  let hide = digits - (digits >= 8 ? 4 : 2);
+  return { kind: 'phone', value: contact.value.replace(/\d/g, (d) => (hide-- > 0 ? '*' : d)) };
 }
 
 /**

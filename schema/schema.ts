@@ -52,22 +52,30 @@ export const reports = sqliteTable(
 export const SEAL_SQL = (payload: string) => `substr(${payload}, length(${payload}) - 81, 8)`;
 
 /**
- * Lost-mode notices (docs/protocol.md §13): one sealed notice per hashed id, first write wins
- * until it expires or is withdrawn. The server cannot read them; it keeps what withdrawal and
- * pruning need.
+ * Lost-mode notices (docs/protocol.md §13): up to MAX_LIVE_NOTICES_PER_ID live notices per hashed
+ * id, each under its own withdraw hash, since the server cannot tell the owner's from a stranger's
+ * (the finder shows the one that verifies). A withdrawn notice stays as a tombstone until it
+ * would have expired, so the same bytes cannot be published again. The server cannot read them;
+ * it keeps what withdrawal and pruning need.
  */
-export const notices = sqliteTable('notices', {
-  /** 32-byte SHA-256 of the advertisement key the notice is for. */
-  hashedId: blob('hashed_id').primaryKey(),
-  /** The 356-byte sealed notice exactly as published. */
-  notice: blob('notice').notNull(),
-  /** Unix seconds; bound into the notice's encryption, pruned after. */
-  expiresAt: integer('expires_at').notNull(),
-  /** SHA-256 of the token that withdraws it. */
-  withdrawHash: blob('withdraw_hash').notNull(),
-  /** When the server stored it, Unix seconds. */
-  publishedAt: integer('published_at').notNull(),
-});
+export const notices = sqliteTable(
+  'notices',
+  {
+    /** 32-byte SHA-256 of the advertisement key the notice is for. */
+    hashedId: blob('hashed_id').notNull(),
+    /** The 356-byte sealed notice exactly as published. */
+    notice: blob('notice').notNull(),
+    /** Unix seconds; bound into the notice's encryption, pruned after. */
+    expiresAt: integer('expires_at').notNull(),
+    /** SHA-256 of the token that withdraws it. */
+    withdrawHash: blob('withdraw_hash').notNull(),
+    /** When the server stored it, Unix seconds. */
+    publishedAt: integer('published_at').notNull(),
+    /** 1 once withdrawn: no longer served, kept so that its bytes cannot come back. */
+    withdrawn: integer('withdrawn').notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.hashedId, table.notice] })],
+);
 
 /**
  * Shared item locations (README, "Share a location"): a link's ciphertext, which only holders of

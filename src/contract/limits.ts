@@ -23,6 +23,14 @@ export function batchTooLarge(maxBatch: number, count: number): string {
 export const MAX_NOTICES_PER_REQUEST = 700;
 /** A notice may expire at most this many days after it is published. */
 export const MAX_NOTICE_DAYS = 31;
+/**
+ * Live notices one hashed id holds at most, each under its own withdraw hash: the server cannot
+ * tell the owner's from a stranger's, so a stranger who published first does not keep the owner
+ * out unless they filled every one; the finder shows the one that verifies.
+ */
+export const MAX_LIVE_NOTICES_PER_ID = 4;
+/** Notices, live or withdrawn (kept until they would have expired), one hashed id holds at most. */
+export const MAX_NOTICES_PER_ID = 16;
 
 /** Most hashed ids one subscription watches (as many as one query names). */
 export const MAX_SUBSCRIPTION_IDS = MAX_QUERY_IDS;

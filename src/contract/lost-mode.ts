@@ -6,6 +6,8 @@ import { z } from '@hono/zod-openapi';
 import { decodeBase64, NOTICE_LENGTH, WITHDRAW_TOKEN_LENGTH } from '../../crypto/index.ts';
 import {
   DEFAULT_SUBSCRIPTION_SECONDS,
+  MAX_LIVE_NOTICES_PER_ID,
+  MAX_NOTICES_PER_ID,
   MAX_NOTICES_PER_REQUEST,
   MAX_QUERY_IDS,
   MAX_SUBSCRIPTION_IDS,
@@ -58,7 +60,17 @@ const IdList = (description: string) => z.array(z.string()).openapi({ descriptio
 export const PublishNoticesResponse = z
   .object({
     published: IdList('Ids whose notice was stored now'),
-    alreadyPublished: IdList('Ids that hold a live notice already, which was kept (first write wins)'),
+    alreadyPublished: IdList('Ids that hold a live notice under the same withdraw hash already, which was kept'),
+    refused: z
+      .array(
+        z.object({
+          id: z.string(),
+          reason: z.enum(['replayed', 'full']).openapi({
+            description: `replayed: these notice bytes were published for the id before (a withdrawn notice stays withdrawn); full: the id holds ${MAX_LIVE_NOTICES_PER_ID} live notices, or ${MAX_NOTICES_PER_ID} live and withdrawn ones, under other withdraw hashes`,
+          }),
+        }),
+      )
+      .openapi({ description: 'Ids whose notice did not take, and why' }),
   })
   .openapi('PublishNoticesResponse');
 
@@ -66,7 +78,9 @@ export const NoticesRequest = z.object({ ids: z.array(HashedId).min(1).max(MAX_Q
 
 export const NoticesResponse = z
   .object({
-    notices: z.array(z.object({ id: z.string(), notice: z.string(), expiresAt: ExpiresAt }).openapi('StoredNotice')),
+    notices: z
+      .array(z.object({ id: z.string(), notice: z.string(), expiresAt: ExpiresAt }).openapi('StoredNotice'))
+      .openapi({ description: `Up to ${MAX_LIVE_NOTICES_PER_ID} per id: show the one that verifies` }),
   })
   .openapi('NoticesResponse');
 

@@ -9,6 +9,7 @@ import {
   bytesToBase64,
   FormatError,
   hashedIdOf,
+  hideContact,
   openNotice,
   sealNotice,
   withdrawHashOf,
@@ -18,7 +19,12 @@ import {
   type NoticeContent,
   type P224Engine,
 } from '../../crypto/index.ts';
-import { MAX_NOTICE_DAYS, MAX_NOTICES_PER_REQUEST, MAX_QUERY_IDS } from '../contract/limits.ts';
+import {
+  MAX_LIVE_NOTICES_PER_ID,
+  MAX_NOTICE_DAYS,
+  MAX_NOTICES_PER_REQUEST,
+  MAX_QUERY_IDS,
+} from '../contract/limits.ts';
 import { post, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
 import { candidateKeysOf } from './owner.ts';
@@ -38,13 +44,32 @@ export interface LostModeOptions extends HttpOptions {
   readonly now?: Date;
 }
 
+/** Why the server did not take a notice (docs/protocol.md §13). */
+export type NoticeRefusal = 'replayed' | 'full';
+
 /** What a lost-mode call did, in keys. */
 export interface LostModeResult {
   readonly keys: number;
   /** Notices stored now, or withdrawn now. */
   readonly changed: number;
-  /** Keys that held a live notice already (publish), or had none to withdraw (withdraw). */
+  /** Keys that held a live notice of the owner's already (publish), or had none to withdraw (withdraw). */
   readonly unchanged: number;
+  /** Keys whose notice did not take (publish only), with the server's reason. */
+  readonly notTaken: ReadonlyArray<{ readonly id: string; readonly reason: NoticeRefusal }>;
+}
+
+/**
+ * One sentence for an owner about notices that did not take, or '' when all did.
+ * @example notTakenText(result) // '3 keys have no notice of yours: strangers filled …'
+ */
+export function notTakenText(result: LostModeResult): string {
+  const count = (reason: NoticeRefusal) => result.notTaken.filter((n) => n.reason === reason).length;
+  const parts = [
+    count('full') &&
+      `${count('full')} already hold ${MAX_LIVE_NOTICES_PER_ID} notices of others (someone who heard the item can publish for its current and past keys; finders still see your notices on its future keys)`,
+    count('replayed') && `${count('replayed')} were given a notice published and withdrawn before`,
+  ].filter(Boolean);
+  return parts.length === 0 ? '' : `${result.notTaken.length} keys have no notice of yours: ${parts.join('; ')}.`;
 }
 
 /** Every key the devices may broadcast in the period, once each. */
@@ -68,18 +93,28 @@ export interface MarkLostResult extends LostModeResult {
   readonly until: Date;
 }
 
+/** What the owner tells finders. */
+export interface LostNotice {
+  readonly message: string;
+  readonly contact: Contact;
+  /** Show finders the whole contact; by default they see it partly hidden (hideContact). */
+  readonly fullContact?: boolean;
+}
+
 /**
  * Marks devices lost: seals and publishes a notice for each key they may broadcast in the
  * period, each expiring a day after its key's span (at most 31 days ahead). A key that holds a
- * notice already keeps it (the server's first write wins); `keptOther` counts those that say
- * something else, which only withdrawing first (markFound) replaces.
+ * live notice of the owner's already keeps it; `keptOther` counts those that say something
+ * else, which only withdrawing first (markFound) replaces; `notTaken` those the server refused.
  * @example await markLost(devices, { message: 'Reward if found', contact: parseContact('+15550100') }, { server, from: now, until: in7Days })
  */
 export async function markLost(
   devices: readonly Device[],
-  notice: { readonly message: string; readonly contact: Contact },
+  { message, contact, fullContact = false }: LostNotice,
   options: LostModeOptions,
 ): Promise<MarkLostResult> {
+  // Hidden here, before sealing: a finder is never given what the owner did not choose to show.
+  const notice = { message, contact: fullContact ? contact : hideContact(contact) };
   const now = (options.now ?? new Date()).getTime();
   const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
   const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
@@ -99,40 +134,26 @@ export async function markLost(
       (await post(options.server, '/v1/notices', JSON.stringify({ notices: part }), 'application/json', options)) as {
         published: string[];
         alreadyPublished: string[];
+        refused: Array<{ id: string; reason: NoticeRefusal }>;
       },
   );
   const changed = answers.reduce((n, a) => n + a.published.length, 0);
-  const kept = answers.flatMap((a) => a.alreadyPublished);
-  const keptOther = await countSayingOther(
-    keys.filter((key) => kept.includes(key.hashedIdBase64)),
-    notice,
-    options,
-  );
+  const kept = new Set(answers.flatMap((a) => a.alreadyPublished));
+  const keptOther = (await ownNotices(keys.filter((key) => kept.has(key.hashedIdBase64)), options)).filter(
+    ({ said }) =>
+      said.message !== notice.message ||
+      said.contact.kind !== notice.contact.kind ||
+      said.contact.value !== notice.contact.value,
+  ).length;
   const until = new Date(Math.max(0, ...items.map((item) => item.expiresAt)) * 1000);
-  return { keys: items.length, changed, unchanged: items.length - changed, keptOther, until };
-}
-
-/** How many of `keys` carry a stored notice whose message or contact differ from `notice`. */
-async function countSayingOther(
-  keys: readonly KeyCandidate[],
-  notice: { readonly message: string; readonly contact: Contact },
-  options: HttpOptions & { readonly server: string },
-): Promise<number> {
-  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  return (await storedNotices(keys, options)).filter((found) => {
-    try {
-      const said = openNotice(byId.get(found.id)!.advertisementKey, base64ToBytes(found.notice), found.expiresAt);
-      return (
-        said.message !== notice.message ||
-        said.contact.kind !== notice.contact.kind ||
-        said.contact.value !== notice.contact.value
-      );
-    } catch (error) {
-      // A notice someone else planted says something else too.
-      if (error instanceof AuthenticationError || error instanceof FormatError) return true;
-      throw error;
-    }
-  }).length;
+  return {
+    keys: items.length,
+    changed,
+    unchanged: kept.size,
+    notTaken: answers.flatMap((a) => a.refused),
+    keptOther,
+    until,
+  };
 }
 
 /**
@@ -143,7 +164,7 @@ async function countSayingOther(
  */
 export async function markFound(devices: readonly Device[], options: LostModeOptions): Promise<LostModeResult> {
   const keys = await keysOf(devices, options);
-  const live = new Set((await storedNotices(keys, options)).map((notice) => notice.id));
+  const live = new Set((await ownNotices(keys, options)).map((notice) => notice.id));
   const items = keys
     .filter((key) => live.has(key.hashedIdBase64))
     .map((key) => ({ id: key.hashedIdBase64, token: bytesToBase64(withdrawTokenOf(key.privateKey)) }));
@@ -163,18 +184,29 @@ export async function markFound(devices: readonly Device[], options: LostModeOpt
     }
   });
   const changed = answers.reduce((n, a) => n + a.withdrawn.length, 0);
-  return { keys: keys.length, changed, unchanged: keys.length - changed };
+  return { keys: keys.length, changed, unchanged: keys.length - changed, notTaken: [] };
 }
 
-/** The live notices stored for `keys`, asked in parts. */
-async function storedNotices(
+/**
+ * The live notices of `keys` that open under the owner's keys, asked in parts: strangers may
+ * publish beside the owner, and theirs are not the owner's to count, show or withdraw.
+ */
+async function ownNotices(
   keys: readonly KeyCandidate[],
   options: HttpOptions & { readonly server: string },
-): Promise<NoticesAnswer['notices']> {
-  const ids = keys.map((key) => key.hashedIdBase64);
-  return (
-    await inParts(ids, MAX_QUERY_IDS, async (part) => (await fetchNotices(options.server, part, options)).notices)
+): Promise<Array<{ readonly id: string; readonly said: NoticeContent }>> {
+  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
+  const stored = (
+    await inParts(
+      keys.map((key) => key.hashedIdBase64),
+      MAX_QUERY_IDS,
+      async (ids) => (await fetchNotices(options.server, ids, options)).notices,
+    )
   ).flat();
+  return stored.flatMap((n) => {
+    const opened = openedNotice(byId.get(n.id)!.advertisementKey, n);
+    return opened.status === 'valid' ? [{ id: n.id, said: opened.notice }] : [];
+  });
 }
 
 /**
@@ -200,12 +232,10 @@ export interface LostStatus {
  */
 export async function lostStatus(devices: readonly Device[], options: LostModeOptions): Promise<LostStatus> {
   const keys = await keysOf(devices, options);
-  const byId = new Map(keys.map((key) => [key.hashedIdBase64, key]));
-  const found = await storedNotices(keys, options);
-  if (found.length === 0) return { keys: keys.length, live: 0 };
-  const last = found.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
-  const notice = openNotice(byId.get(last.id)!.advertisementKey, base64ToBytes(last.notice), last.expiresAt);
-  return { keys: keys.length, live: found.length, until: new Date(last.expiresAt * 1000), notice };
+  const mine = (await ownNotices(keys, options)).map((n) => n.said);
+  if (mine.length === 0) return { keys: keys.length, live: 0 };
+  const last = mine.reduce((a, b) => (b.expiresAt > a.expiresAt ? b : a));
+  return { keys: keys.length, live: mine.length, until: new Date(last.expiresAt * 1000), notice: last };
 }
 
 type NoticesAnswer = { notices: Array<{ id: string; notice: string; expiresAt: number }> };
@@ -238,26 +268,27 @@ export async function noticesFor(
   options: HttpOptions = {},
 ): Promise<NoticeLookup[]> {
   const ids = advertisementKeys.map((key) => bytesToBase64(hashedIdOf(key)));
-  const stored = new Map(
-    (
-      await inParts(
-        [...new Set(ids)],
-        MAX_QUERY_IDS,
-        async (part) => (await fetchNotices(server, part, options)).notices,
-      )
-    )
-      .flat()
-      .map((n) => [n.id, n]),
-  );
+  const stored = new Map<string, NoticesAnswer['notices']>();
+  for (const n of (
+    await inParts([...new Set(ids)], MAX_QUERY_IDS, async (part) => (await fetchNotices(server, part, options)).notices)
+  ).flat())
+    stored.set(n.id, [...(stored.get(n.id) ?? []), n]);
   return advertisementKeys.map((key, i) => {
-    const found = stored.get(ids[i]!);
-    if (!found) return { status: 'none' };
-    try {
-      return { status: 'valid', notice: openNotice(key, base64ToBytes(found.notice), found.expiresAt) };
-    } catch (error) {
-      if (error instanceof AuthenticationError || error instanceof FormatError)
-        return { status: 'forged', reason: error.message };
-      throw error;
-    }
+    const found = stored.get(ids[i]!) ?? [];
+    if (found.length === 0) return { status: 'none' };
+    // Up to a few notices per id, a stranger's among them: the finder shows the one that verifies.
+    const lookups = found.map((n) => openedNotice(key, n));
+    return lookups.find((l) => l.status === 'valid') ?? lookups[0]!;
   });
+}
+
+/** One stored notice opened under the key it was fetched for. */
+function openedNotice(key: Uint8Array, stored: { notice: string; expiresAt: number }): NoticeLookup {
+  try {
+    return { status: 'valid', notice: openNotice(key, base64ToBytes(stored.notice), stored.expiresAt) };
+  } catch (error) {
+    if (error instanceof AuthenticationError || error instanceof FormatError)
+      return { status: 'forged', reason: error.message };
+    throw error;
+  }
 }

@@ -83,7 +83,8 @@ export function d1Executor(db: D1Database): SqlExecutor {
         throw new StoreUnavailableError(`D1 failed: ${(error as Error).message}`);
       }
     },
-    bytes: (value) => (value instanceof ArrayBuffer ? new Uint8Array(value) : (value as Uint8Array)),
+    // D1 gives a blob as an array of numbers, or an ArrayBuffer.
+    bytes: (value) => (value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer | number[])),
   };
 }
 

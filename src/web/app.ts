@@ -197,13 +197,22 @@ function lostModeControls(device: string): HTMLElement {
   const contact = document.createElement('input');
   contact.className = 'lost-contact';
   contact.placeholder = 'Phone number or e-mail address';
+  // Unchecked, finders see the contact partly hidden (+** ** **** 0018, b***@i***.com), as DULT asks.
+  const fullContact = document.createElement('input');
+  fullContact.type = 'checkbox';
+  fullContact.className = 'lost-full-contact';
+  const fullContactLabel = document.createElement('label');
+  fullContactLabel.append(fullContact, ' Show finders my whole contact (otherwise partly hidden)');
   const on = button('Mark lost for 7 days', async () => {
     const result = await pool!.lostMode(lastFiles, {
       device,
       server: serverBase(),
-      notice: { message: message.value, contact: contact.value, days: 7 },
+      notice: { message: message.value, contact: contact.value, fullContact: fullContact.checked, days: 7 },
     });
-    say(`${device} is marked lost: a notice for finders on ${result.changed} of its ${result.keys} keys.`);
+    say(
+      `${device} is marked lost: a notice for finders on ${result.changed} of its ${result.keys} keys.${result.notTaken ? ` ${result.notTaken}` : ''}`,
+      result.notTaken !== '',
+    );
     ui.live.checked = true;
     await startLiveWatch();
   });
@@ -213,7 +222,7 @@ function lostModeControls(device: string): HTMLElement {
     say(`Lost mode for ${device} ended: ${result.changed} notices withdrawn.`);
   });
   off.className = 'lost-off';
-  details.append(summary, message, contact, on, off);
+  details.append(summary, message, contact, fullContactLabel, on, off);
   return details;
 }
 

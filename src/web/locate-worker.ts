@@ -5,7 +5,7 @@
  */
 import { compileP224ModuleAsync, fastP224, parseContact, parseMessage, type P224Engine } from '../../crypto/index.ts';
 import { readKeyFile } from '../sdk/key-files.ts';
-import { liveNoticeWindow, markFound, markLost } from '../sdk/lost-mode.ts';
+import { liveNoticeWindow, markFound, markLost, notTakenText } from '../sdk/lost-mode.ts';
 import { candidateKeysOf, openLocated } from '../sdk/owner.ts';
 import type { WorkerReply, WorkerRequest } from './worker-messages.ts';
 
@@ -28,11 +28,15 @@ self.onmessage = async ({ data }: MessageEvent<WorkerRequest>) => {
       const result = notice
         ? await markLost(
             devices,
-            { message: parseMessage(notice.message), contact: parseContact(notice.contact) },
+            {
+              message: parseMessage(notice.message),
+              contact: parseContact(notice.contact),
+              fullContact: notice.fullContact,
+            },
             { server, from: now, until: new Date(now.getTime() + notice.days * 86_400_000), engine: p224, now },
           )
         : await markFound(devices, { server, ...liveNoticeWindow(now), engine: p224 });
-      reply({ type: 'lost', id: data.id, keys: result.keys, changed: result.changed });
+      reply({ type: 'lost', id: data.id, keys: result.keys, changed: result.changed, notTaken: notTakenText(result) });
     } else {
       const started = performance.now();
       const located = data.groups.flatMap((group) => openLocated(group.payloads, group.key, group.device, p224));

@@ -13,6 +13,18 @@ export function colourOf(index: number): string {
   return COLOURS[index % COLOURS.length]!;
 }
 
+/**
+ * A tooltip's content as a text node, made when the tooltip opens: Leaflet puts a string content
+ * in as HTML, and device names come from key files and share links that anyone can write.
+ */
+function textTooltip(text: string): () => HTMLElement {
+  return () => {
+    const span = document.createElement('span');
+    span.textContent = text;
+    return span;
+  };
+}
+
 /** @example const view = new MapView(element, tileUrl); view.show(located, devices, Date.now()) */
 export class MapView {
   readonly #map: L.Map;
@@ -50,7 +62,7 @@ export class MapView {
           fillOpacity: 0.6,
           className: r.selfReport ? 'cf-point cf-self' : 'cf-point',
         })
-          .bindTooltip(`${device}: ${r.timestamp.toISOString()} ±${r.accuracy} m`)
+          .bindTooltip(textTooltip(`${device}: ${r.timestamp.toISOString()} ±${r.accuracy} m`))
           .addTo(this.#layer);
       const newest = track[track.length - 1]!;
       L.circle([newest.latitude, newest.longitude], {
@@ -68,7 +80,7 @@ export class MapView {
         fillOpacity: 1,
         className: 'cf-newest',
       })
-        .bindTooltip(`${device}, ${newest.timestamp.toISOString()}`, { permanent: false })
+        .bindTooltip(textTooltip(`${device}, ${newest.timestamp.toISOString()}`), { permanent: false })
         .addTo(this.#layer);
     });
     if (!this.#fitted && bounds.length > 0) {

@@ -18,6 +18,7 @@ import {
   sealShare,
   type SharedLocations,
 } from '../../crypto/index.ts';
+import * as z from 'zod/mini';
 import { request, type ServerError } from '../sdk/http.ts';
 import type { LocatedReport } from '../sdk/owner.ts';
 
@@ -25,6 +26,29 @@ const STORAGE_KEY = 'crowdfind.shares';
 /** Positions one link carries at most, newest kept. */
 const MAX_SHARED_POSITIONS = 2000;
 const WEEK_MS = 7 * 86_400_000;
+
+/** Longest device name a link may carry, in characters. */
+const MAX_DEVICE_NAME = 200;
+const UnixMs = z.number().check(z.int(), z.nonnegative());
+
+/**
+ * What an opened link must hold. Anyone can seal a link (on any server), so what it carries is
+ * checked before the page uses it: bounded text, finite numbers in range, a bounded list.
+ */
+const SharedLocationsSchema = z.object({
+  device: z.string().check(z.minLength(1), z.maxLength(MAX_DEVICE_NAME)),
+  reports: z
+    .array(
+      z.object({
+        timestamp: UnixMs,
+        latitude: z.number().check(z.gte(-90), z.lte(90)),
+        longitude: z.number().check(z.gte(-180), z.lte(180)),
+        accuracy: z.number().check(z.int(), z.nonnegative(), z.lte(255)),
+      }),
+    )
+    .check(z.maxLength(MAX_SHARED_POSITIONS)),
+  sealedAt: UnixMs,
+});
 
 /** A link this browser made. */
 export interface ShareLink {
@@ -137,9 +161,8 @@ export async function viewLink(
       return { state: 'ended', reason: 'This link is no longer shared: the owner revoked it, or it expired.' };
     throw error;
   }
-  return {
-    state: 'shown',
-    locations: openShare(link.key, base64UrlToBytes(link.share), base64ToBytes(body.ciphertext)),
-    expiresAt: body.expiresAt,
-  };
+  const opened = openShare(link.key, base64UrlToBytes(link.share), base64ToBytes(body.ciphertext));
+  const locations = SharedLocationsSchema.safeParse(opened);
+  if (!locations.success) throw new Error('This link holds something other than an item’s positions.');
+  return { state: 'shown', locations: locations.data, expiresAt: body.expiresAt };
 }

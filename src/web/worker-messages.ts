@@ -16,7 +16,13 @@ export interface OpenGroup extends OwnedKey {
 export interface LostModeRequest {
   readonly device: string;
   readonly server: string;
-  readonly notice?: { readonly message: string; readonly contact: string; readonly days: number };
+  readonly notice?: {
+    readonly message: string;
+    readonly contact: string;
+    /** Show finders the whole contact instead of its partly hidden form. */
+    readonly fullContact: boolean;
+    readonly days: number;
+  };
 }
 
 export type WorkerRequest =
@@ -27,5 +33,6 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'derived'; id: number; devices: string[]; keys: OwnedKey[] }
   | { type: 'opened'; id: number; located: LocatedReport[]; milliseconds: number }
-  | { type: 'lost'; id: number; keys: number; changed: number }
+  /** `notTaken`: the SDK's sentence for notices that did not take, '' when all did. */
+  | { type: 'lost'; id: number; keys: number; changed: number; notTaken: string }
   | { type: 'failed'; id: number; message: string };

@@ -59,7 +59,10 @@ export class WorkerPool {
   }
 
   /** Turns lost mode on (publishing a notice on every key of the period) or off, for one device. */
-  async lostMode(files: KeyFileInput[], request: LostModeRequest): Promise<{ keys: number; changed: number }> {
+  async lostMode(
+    files: KeyFileInput[],
+    request: LostModeRequest,
+  ): Promise<{ keys: number; changed: number; notTaken: string }> {
     const reply = await this.#ask(this.#workers[0]!, { type: 'lost', id: this.#nextId++, files, request });
     if (reply.type === 'failed') throw new Error(reply.message);
     if (reply.type !== 'lost') throw new Error('unexpected worker reply');

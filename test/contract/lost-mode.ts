@@ -1,6 +1,6 @@
 /**
- * The lost-mode contract, run by contractSuite against every runtime: notices (first write wins,
- * withdrawal by token, expiry) and notify-when-found (a report of a watched id arrives as a
+ * The lost-mode contract, run by contractSuite against every runtime: notices (a few per id, each
+ * under its own withdraw hash; withdrawal by token, which stays a withdrawal; expiry) and notify-when-found (a report of a watched id arrives as a
  * Server-Sent Event, still sealed).
  */
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   withdrawHashOf,
   withdrawTokenOf,
 } from '../../crypto/index.ts';
+import { MAX_LIVE_NOTICES_PER_ID } from '../../src/contract/limits.ts';
 import { eventReader } from './event-stream.ts';
 import { jsonUpload, sealFor } from './fixtures.ts';
 import type { SuiteTools } from './suite.ts';
@@ -31,6 +32,22 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
     expiresAt,
     withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(key.privateKey))),
   });
+  /** A stranger's notice for an id: bytes that are no notice of its key, under the stranger's withdraw hash. */
+  const strangerItem = (id: string, expiresAt: number) => ({
+    id,
+    notice: bytesToBase64(crypto.getRandomValues(new Uint8Array(NOTICE_LENGTH))),
+    expiresAt,
+    withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(generatePrivateKey()))),
+  });
+  /** The messages of the notices that verify under the key, as a finder reads them. */
+  const verifying = (key: ReturnType<typeof owner>, found: Array<{ notice: string; expiresAt: number }>) =>
+    found.flatMap((n) => {
+      try {
+        return [openNotice(key.advertisementKey, base64ToBytes(n.notice), n.expiresAt).message];
+      } catch {
+        return [];
+      }
+    });
   const findNotices = async (ids: string[]) => {
     const response = await postJson('/v1/notices/query', { ids });
     expect(response.status, await response.clone().text()).toBe(200);
@@ -45,7 +62,11 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
         notices: [noticeItem(key, 'My bike bag. Please call.', expiresAt)],
       });
       expect(published.status).toBe(200);
-      expect(await published.json()).toEqual({ published: [bytesToBase64(key.hashedId)], alreadyPublished: [] });
+      expect(await published.json()).toEqual({
+        published: [bytesToBase64(key.hashedId)],
+        alreadyPublished: [],
+        refused: [],
+      });
       const [found] = await findNotices([bytesToBase64(key.hashedId)]);
       expect(found!.expiresAt).toBe(expiresAt);
       expect(base64ToBytes(found!.notice).length).toBe(NOTICE_LENGTH);
@@ -54,14 +75,82 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
       expect(opened.contact).toEqual({ kind: 'phone', value: '+15550100' });
     });
 
-    it('keeps the first notice for an id and refuses a second (first write wins)', async () => {
+    it('keeps the owner’s live notice when the owner publishes again under the same withdraw hash', async () => {
       const key = owner();
       const expiresAt = Math.floor(nowMs() / 1000) + DAY_S;
-      await postJson('/v1/notices', { notices: [noticeItem(key, 'genuine', expiresAt)] });
-      const second = await postJson('/v1/notices', { notices: [noticeItem(key, 'planted', expiresAt)] });
-      expect(await second.json()).toEqual({ published: [], alreadyPublished: [bytesToBase64(key.hashedId)] });
-      const [found] = await findNotices([bytesToBase64(key.hashedId)]);
-      expect(openNotice(key.advertisementKey, base64ToBytes(found!.notice), expiresAt).message).toBe('genuine');
+      await postJson('/v1/notices', { notices: [noticeItem(key, 'first', expiresAt)] });
+      const second = await postJson('/v1/notices', { notices: [noticeItem(key, 'second', expiresAt)] });
+      expect(await second.json()).toEqual({
+        published: [],
+        alreadyPublished: [bytesToBase64(key.hashedId)],
+        refused: [],
+      });
+      const found = await findNotices([bytesToBase64(key.hashedId)]);
+      expect(found.map((n) => openNotice(key.advertisementKey, base64ToBytes(n.notice), expiresAt).message)).toEqual([
+        'first',
+      ]);
+    });
+
+    it('lets the owner’s notice in beside a stranger’s who published first; the finder keeps the one that verifies', async () => {
+      const key = owner();
+      const id = bytesToBase64(key.hashedId);
+      const expiresAt = Math.floor(nowMs() / 1000) + 31 * DAY_S - 60;
+      // A stranger who heard the item knows the id, not the private key: random bytes, own withdraw hash.
+      const squat = await postJson('/v1/notices', { notices: [strangerItem(id, expiresAt)] });
+      expect(await squat.json()).toEqual({ published: [id], alreadyPublished: [], refused: [] });
+      const mine = await postJson('/v1/notices', { notices: [noticeItem(key, 'the owner’s', expiresAt)] });
+      expect(await mine.json()).toEqual({ published: [id], alreadyPublished: [], refused: [] });
+      const found = await findNotices([id]);
+      expect(found).toHaveLength(2);
+      expect(verifying(key, found)).toEqual(['the owner’s']);
+      const token = bytesToBase64(withdrawTokenOf(key.privateKey));
+      const withdrawn = await postJson('/v1/notices/withdraw', { notices: [{ id, token }] });
+      expect(await withdrawn.json()).toEqual({ withdrawn: [id], unmatched: [] });
+      expect(verifying(key, await findNotices([id]))).toEqual([]);
+    });
+
+    it(`tells the owner a notice did not take when strangers filled the id’s ${MAX_LIVE_NOTICES_PER_ID} live notices`, async () => {
+      const key = owner();
+      const id = bytesToBase64(key.hashedId);
+      const expiresAt = Math.floor(nowMs() / 1000) + DAY_S;
+      for (let i = 0; i < MAX_LIVE_NOTICES_PER_ID; i++)
+        await postJson('/v1/notices', { notices: [strangerItem(id, expiresAt)] });
+      const mine = await postJson('/v1/notices', { notices: [noticeItem(key, 'too late', expiresAt)] });
+      expect(await mine.json()).toEqual({ published: [], alreadyPublished: [], refused: [{ id, reason: 'full' }] });
+      expect(await findNotices([id])).toHaveLength(MAX_LIVE_NOTICES_PER_ID);
+    });
+
+    it('keeps a withdrawal: the withdrawn bytes, republished under another withdraw hash, are refused', async () => {
+      const key = owner();
+      const id = bytesToBase64(key.hashedId);
+      const expiresAt = Math.floor(nowMs() / 1000) + 31 * DAY_S - 60;
+      await postJson('/v1/notices', { notices: [noticeItem(key, 'call me', expiresAt)] });
+      // Anyone may fetch the live notice: only the hashed id is needed.
+      const [fetched] = await findNotices([id]);
+      const replay = {
+        ...fetched!,
+        withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(generatePrivateKey()))),
+      };
+      // A copy published beside the live one would outlive its withdrawal: refused too.
+      const beside = await postJson('/v1/notices', { notices: [replay] });
+      expect(await beside.json()).toEqual({
+        published: [],
+        alreadyPublished: [],
+        refused: [{ id, reason: 'replayed' }],
+      });
+      const token = bytesToBase64(withdrawTokenOf(key.privateKey));
+      expect((await postJson('/v1/notices/withdraw', { notices: [{ id, token }] })).status).toBe(200);
+      const again = await postJson('/v1/notices', { notices: [replay] });
+      expect(await again.json()).toEqual({
+        published: [],
+        alreadyPublished: [],
+        refused: [{ id, reason: 'replayed' }],
+      });
+      expect(await findNotices([id])).toEqual([]);
+      // The owner may still mark the item lost again: a new notice has new bytes.
+      const anew = await postJson('/v1/notices', { notices: [noticeItem(key, 'lost again', expiresAt)] });
+      expect(await anew.json()).toEqual({ published: [id], alreadyPublished: [], refused: [] });
+      expect(verifying(key, await findNotices([id]))).toEqual(['lost again']);
     });
 
     it('withdraws only with the token: a wrong token is refused and changes nothing', async () => {
@@ -87,7 +176,7 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
       expect(await findNotices([id])).toEqual([]);
       await t.prune();
       const again = await postJson('/v1/notices', { notices: [noticeItem(key, 'again', expiresAt + DAY_S)] });
-      expect(await again.json()).toEqual({ published: [id], alreadyPublished: [] });
+      expect(await again.json()).toEqual({ published: [id], alreadyPublished: [], refused: [] });
     });
 
     it('refuses malformed notices with problem+json naming the field', async () => {

@@ -22,6 +22,8 @@ import { counted } from '../counted.ts';
 
 export const MESSAGE = 'Green backpack, lost near the station. Reward!';
 export const CONTACT = 'owner-e2e@example.org';
+/** What finders (and the owner's status) see of it by default: partly hidden before sealing. */
+export const SHOWN_CONTACT = 'o***@e***.org';
 export const LATITUDE = 51.5007292;
 export const LONGITUDE = -0.1246254;
 
@@ -126,7 +128,7 @@ export async function lostModeScenario(server: string, folder: string, brokerUrl
   expect(published.published).toBe(published.keys);
   expect(published.keys).toBeGreaterThanOrEqual(96);
   const status = JSON.parse((await cli('lost', 'status', '--keys', keys, '--server', server)).stdout);
-  expect(status).toMatchObject({ lost: true, message: MESSAGE, contact: { kind: 'email', value: CONTACT } });
+  expect(status).toMatchObject({ lost: true, message: MESSAGE, contact: { kind: 'email', value: SHOWN_CONTACT } });
   // One "until": when the last notice expires, the same in lost on and lost status.
   expect(status.until).toBe(published.until);
 
@@ -185,9 +187,10 @@ export async function lostModeScenario(server: string, folder: string, brokerUrl
   expect(found.code, found.stderr).toBe(0);
   expect(JSON.parse(found.stdout)).toMatchObject({
     accepted: 1,
-    notice: { status: 'valid', message: MESSAGE, contact: { kind: 'email', value: CONTACT } },
+    notice: { status: 'valid', message: MESSAGE, contact: { kind: 'email', value: SHOWN_CONTACT } },
   });
   expect(found.stderr).toContain(`The owner says: "${MESSAGE}"`);
+  expect(found.stdout + found.stderr).not.toContain(CONTACT);
 
   // 4. The SSE event and the signed webhook, each with the sealed report.
   const event = await events.next();

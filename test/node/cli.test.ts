@@ -12,11 +12,13 @@ import {
   hexToBytes,
   keyPairOf,
   mailboxCapability,
+  NOTICE_LENGTH,
   parseContact,
   RollingAccessory,
   sealNotice,
   sealReport,
 } from '../../crypto/index.ts';
+import { MAX_LIVE_NOTICES_PER_ID } from '../../src/contract/limits.ts';
 import { firstReceivedOfEachSeal } from '../../src/sdk/owner.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
@@ -227,6 +229,67 @@ describe('a planted lost-mode notice', () => {
     expect(JSON.parse(reported.stdout).notice).toMatchObject({ status: 'forged' });
     expect(reported.stderr).toMatch(/not the owner's/);
     expect(reported.stdout + reported.stderr).not.toMatch(/0900|449001234567/);
+  });
+});
+
+describe('lost mode against strangers who know the key in force', () => {
+  /** A fixed key pair's key file (one key forever: the id every passer-by heard), and that key. */
+  async function wallet(name: string) {
+    expect((await cli('keys', 'new', '--name', name, '--out', file(`${name}.json`))).code).toBe(0);
+    const [shown] = JSON.parse((await cli('keys', 'show', '--keys', file(`${name}.json`))).stdout) as Array<{
+      advertisementKey: string;
+      hashedId: string;
+    }>;
+    return shown!;
+  }
+  /** What a stranger can publish for an id: bytes that are no notice of its key, under a withdraw hash of their own. */
+  const squat = (id: string) =>
+    fetch(`${server.url}/v1/notices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        notices: [
+          {
+            id,
+            notice: bytesToBase64(crypto.getRandomValues(new Uint8Array(NOTICE_LENGTH))),
+            expiresAt: Math.floor(Date.now() / 1000) + 31 * 86_400 - 60,
+            withdrawHash: bytesToBase64(crypto.getRandomValues(new Uint8Array(32))),
+          },
+        ],
+      }),
+    });
+  const lostOn = (name: string, ...extra: string[]) =>
+    cli('lost', 'on', '--keys', file(`${name}.json`), '--server', server.url, '--message', 'My wallet', ...extra);
+  const finderSees = async (key: string) => {
+    const found = await cli('report', '--key', key, '--lat', '1', '--lon', '2', '--server', server.url);
+    expect(found.code, found.stderr).toBe(0);
+    return { json: JSON.parse(found.stdout).notice as { status: string; contact?: { value: string } }, ...found };
+  };
+
+  it('still brings the owner’s notice to finders, with the contact partly hidden unless the owner shows it', async () => {
+    const key = await wallet('squatted');
+    expect((await squat(key.hashedId)).status).toBe(200);
+    const on = await lostOn('squatted', '--contact', 'bob@icloud.com');
+    expect(on.code, on.stderr).toBe(0);
+    expect(JSON.parse(on.stdout)).toMatchObject({ published: 1, alreadyPublished: 0, notTaken: 0 });
+    const seen = await finderSees(key.advertisementKey);
+    expect(seen.json).toMatchObject({ status: 'valid', contact: { kind: 'email', value: 'b***@i***.com' } });
+    expect(seen.stdout + seen.stderr).not.toContain('bob@icloud.com');
+
+    expect((await cli('lost', 'off', '--keys', file('squatted.json'), '--server', server.url)).code).toBe(0);
+    expect((await finderSees(key.advertisementKey)).json.status).toBe('forged');
+    const full = await lostOn('squatted', '--contact', '+44 20 7946 0018', '--full-contact');
+    expect(JSON.parse(full.stdout)).toMatchObject({ published: 1 });
+    expect((await finderSees(key.advertisementKey)).json.contact).toEqual({ kind: 'phone', value: '+44 20 7946 0018' });
+  });
+
+  it('tells the owner, and exits 1, when strangers filled every notice of the key first', async () => {
+    const key = await wallet('filled');
+    for (let i = 0; i < MAX_LIVE_NOTICES_PER_ID; i++) expect((await squat(key.hashedId)).status).toBe(200);
+    const on = await lostOn('filled', '--contact', '+15550100');
+    expect(on.code).toBe(1);
+    expect(JSON.parse(on.stdout)).toMatchObject({ published: 0, alreadyPublished: 0, notTaken: 1 });
+    expect(on.stderr).toMatch(/no notice took: 1 keys have no notice of yours: 1 already hold 4 notices of others/);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   FormatError,
   generatePrivateKey,
   hexToBytes,
+  hideContact,
   keyPairOf,
   NOTICE_LENGTH,
   noticeKeyOf,
@@ -103,6 +104,23 @@ describe('notices', () => {
     expect(() => parseContact('12')).toThrow(FormatError);
     expect(parseContact(' +1 (555) 010-0000 ')).toEqual({ kind: 'phone', value: '+1 (555) 010-0000' });
     expect(() => sealNotice(owner, { ...content, contact: { kind: 'phone', value: 'a@b.cd' } })).toThrow(FormatError);
+  });
+
+  it('hide a contact in part as DULT shows one, and open to exactly that hidden form', () => {
+    for (const [full, hidden] of [
+      ['bob@icloud.com', 'b***@i***.com'],
+      ['owner-e2e@example.org', 'o***@e***.org'],
+      ['a.b@mail.example.co.uk', 'a***@m***.uk'],
+      ['+44 20 7946 0018', '+** ** **** 0018'],
+      ['+1 (555) 010-0000', '+* (***) ***-0000'],
+      ['5550100', '*****00'],
+    ] as const) {
+      const contact = hideContact(parseContact(full));
+      expect(contact.value, full).toBe(hidden);
+      expect(parseContact(hidden)).toEqual(contact);
+      const sealed = sealNotice(owner, { ...content, contact });
+      expect(openNotice(advertisementKey, sealed, content.expiresAt).contact).toEqual(contact);
+    }
   });
 });
 

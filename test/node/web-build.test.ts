@@ -1,7 +1,7 @@
 // The owner's page build is reproducible, and `npm run web:verify` tells a served page that is
 // the build from one that is not.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,21 @@ describe('the owner’s page build', () => {
       expect(differs.stdout).toMatch(/DIFFERENT app\/app\.js/);
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the owner’s page sources', () => {
+  it('hand no text to an HTML sink: DOM nodes and textContent only (Leaflet reads a string tooltip as HTML)', () => {
+    const web = join(import.meta.dirname, '..', '..', 'src', 'web');
+    const sources = readdirSync(web).filter((name) => name.endsWith('.ts'));
+    expect(sources).toContain('map-view.ts');
+    const sinks =
+      /\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|srcdoc|createContextualFragment|DOMParser|bindPopup|setContent)\b|bindTooltip\((?!textTooltip\()/;
+    for (const name of sources) {
+      const lines = readFileSync(join(web, name), 'utf8').split('\n');
+      const found = lines.map((line, i) => `${name}:${i + 1}: ${line.trim()}`).filter((line) => sinks.test(line));
+      expect(found).toEqual([]);
     }
   });
 });

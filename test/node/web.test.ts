@@ -5,10 +5,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Request } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  base64UrlToBytes,
+  bytesToBase64,
+  bytesToBase64Url,
+  NOTICE_LENGTH,
+  sealShare,
+  type SharedLocations,
+} from '../../crypto/index.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { cliAt, phoneClock } from '../e2e/channel-scenario.ts';
+import { MAX_LIVE_NOTICES_PER_ID } from '../../src/contract/limits.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
@@ -244,7 +253,12 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
         server.url,
       ),
     ) as { notice: { status: string; message: string } };
-    expect(found.notice).toMatchObject({ status: 'valid', message: 'Black backpack with a laptop. Please call!' });
+    // The page left "show my whole contact" unchecked: the finder gets it partly hidden.
+    expect(found.notice).toMatchObject({
+      status: 'valid',
+      message: 'Black backpack with a laptop. Please call!',
+      contact: { kind: 'phone', value: '+** ** **** 0018' },
+    });
     await page.locator('body[data-live="1"]').waitFor();
     expect(await item.getAttribute('data-lat')).toBe('51.5033');
 
@@ -258,6 +272,49 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
       liveNotices: 0,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'web-lost-mode.png') });
+    await context.close();
+  }, 90_000);
+
+  it('tells the owner when strangers filled a key’s notices before the page could publish', async () => {
+    const [wallet] = JSON.parse(await cli('keys', 'show', '--keys', file('wallet.json'))) as Array<{
+      hashedId: string;
+    }>;
+    for (let i = 0; i < MAX_LIVE_NOTICES_PER_ID; i++) {
+      const squat = await fetch(`${server.url}/v1/notices`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          notices: [
+            {
+              id: wallet!.hashedId,
+              notice: randomBytes(NOTICE_LENGTH).toString('base64'),
+              expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+              withdrawHash: randomBytes(32).toString('base64'),
+            },
+          ],
+        }),
+      });
+      expect(squat.status).toBe(200);
+    }
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.locator('body[data-state="ready"]').waitFor();
+    await page.setInputFiles('#key-files', [file('wallet.json')]);
+    await page.selectOption('#window', '72');
+    await page.click('#locate');
+    await page.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    const item = page.locator('#devices li[data-device="Wallet"]');
+    await item.locator('details.lost summary').click();
+    await item.locator('.lost-message').fill('Brown wallet');
+    await item.locator('.lost-contact').fill('wallet@example.org');
+    await item.locator('.lost-on').click();
+    await expect
+      .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
+      .toMatch(
+        /Wallet is marked lost: a notice for finders on 0 of its 1 keys\. 1 keys have no notice of yours: 1 already hold 4 notices of others/,
+      );
+    expect(await page.locator('#status.error').count()).toBe(1);
     await context.close();
   }, 90_000);
 
@@ -341,6 +398,91 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     expect(await page.evaluate('window.ranInline')).toBeUndefined();
     await context.close();
   });
+
+  it('puts no markup from a share link or a key file into the page, and refuses a link that is no positions', async () => {
+    /** Markup that, if it reached innerHTML, would leave an element with an id starting "injected". */
+    const markup = (tag: string) => `<b id="injected-${tag}">bold</b><img id="injected-${tag}-img" src="data:,">`;
+    const injected = async (page: Page) => page.locator('[id^="injected"]').count();
+    const context = await browser.newContext();
+
+    // A hostile share link: anyone can seal one, on any server.
+    const hostileLink = async (locations: unknown) => {
+      const key = randomBytes(32);
+      const token = randomBytes(32);
+      const post = await fetch(`${server.url}/v1/shares`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ciphertext: bytesToBase64(sealShare(key, new Uint8Array(16), { device: 'x', reports: [], sealedAt: 0 })),
+          tokenHash: createHash('sha256').update(token).digest('base64'),
+          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        }),
+      });
+      const { share } = (await post.json()) as { share: string };
+      const sealed = sealShare(key, base64UrlToBytes(share), locations as SharedLocations);
+      const put = await fetch(`${server.url}/v1/shares/${share}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ciphertext: bytesToBase64(sealed), token: token.toString('base64') }),
+      });
+      expect(put.status).toBe(200);
+      return `${server.url}/#share=${share}.${bytesToBase64Url(key)}`;
+    };
+    const at = Date.now() - 3_600_000;
+    const view = await context.newPage();
+    await view.goto(
+      await hostileLink({
+        device: markup('share'),
+        reports: [{ timestamp: at, latitude: 48.85, longitude: 2.35, accuracy: 10 }],
+        sealedAt: at,
+      }),
+    );
+    await view.locator('body[data-state="viewing"]').waitFor({ timeout: 30_000 });
+    await view.hover('path.cf-newest');
+    const tooltip = view.locator('.leaflet-tooltip');
+    await tooltip.waitFor();
+    expect(await tooltip.textContent()).toContain(markup('share'));
+    expect(await view.locator('#viewer-title').textContent()).toBe(`Where ${markup('share')} is`);
+    expect(await injected(view)).toBe(0);
+
+    // Accuracy as markup, where the page expects a number: the link is refused, not drawn.
+    const page2 = await context.newPage();
+    await page2.goto(
+      await hostileLink({
+        device: 'Bag',
+        reports: [{ timestamp: at, latitude: 48.85, longitude: 2.35, accuracy: markup('accuracy') }],
+        sealedAt: at,
+      }),
+    );
+    await expect.poll(() => page2.locator('#viewer-status').textContent()).toMatch(/other than an item’s positions/);
+    expect(await page2.locator('path.cf-point').count()).toBe(0);
+    expect(await injected(page2)).toBe(0);
+
+    // A key file whose device name is markup, with two reports to put it on the map.
+    await cli('keys', 'new', '--name', markup('key'), '--out', file('hostile.json'));
+    const [shown] = JSON.parse(await cli('keys', 'show', '--keys', file('hostile.json'))) as Array<{
+      advertisementKey: string;
+    }>;
+    for (const [lat, lon] of [
+      ['40.4', '-3.7'],
+      ['40.5', '-3.6'],
+    ] as const)
+      await cli('report', '--key', shown!.advertisementKey, '--lat', lat, '--lon', lon, '--server', server.url);
+    const owner = await context.newPage();
+    await owner.goto(server.url);
+    await owner.locator('body[data-state="ready"]').waitFor();
+    await owner.setInputFiles('#key-files', [file('hostile.json')]);
+    await owner.click('#locate');
+    await owner.locator('body[data-state="located"]').waitFor({ timeout: 60_000 });
+    await owner.hover('path.cf-newest');
+    await owner.locator('.leaflet-tooltip').waitFor();
+    expect(await owner.locator('.leaflet-tooltip').textContent()).toContain(markup('key'));
+    await owner.hover('path.cf-point >> nth=0');
+    await expect.poll(() => owner.locator('.leaflet-tooltip').textContent()).toMatch(/ ±\d+ m$/);
+    expect(await owner.locator('.leaflet-tooltip').textContent()).toContain(markup('key'));
+    expect(await injected(owner)).toBe(0);
+    await context.close();
+  }, 90_000);
 
   it('keeps keys in the browser only when asked, encrypted under a passphrase', async () => {
     const context = await browser.newContext();

@@ -1,7 +1,7 @@
 /** `crowdfind lost on|off|status`: lost mode for the devices in a key file. */
 import { parseContact, parseMessage } from '../../../crypto/index.ts';
 import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
-import { liveNoticeWindow, lostStatus, markFound, markLost } from '../../sdk/lost-mode.ts';
+import { liveNoticeWindow, lostStatus, markFound, markLost, notTakenText } from '../../sdk/lost-mode.ts';
 import { duration, parse, required, serverOption, UsageError } from '../args.ts';
 import { readDevices, type Command } from '../io.ts';
 import { WATCH_HELP, WATCH_OPTIONS, watchDevices, watchSettings } from './watch.ts';
@@ -9,17 +9,20 @@ import { WATCH_HELP, WATCH_OPTIONS, watchDevices, watchSettings } from './watch.
 const DAY_MS = 86_400_000;
 
 export const lostOnCommand: Command = {
-  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--for 7d] [--replace]
-                 [--watch [watch options]]
+  help: `crowdfind lost on --keys FILE --server URL --message TEXT --contact PHONE|EMAIL [--full-contact]
+                 [--for 7d] [--replace] [--watch [watch options]]
 
 Marks the devices in FILE lost: for every key they may broadcast from now for --for (at most
 ${MAX_NOTICE_DAYS}d), publishes a notice that only someone who receives that key can read, signed so
 nobody else can plant one. The message (up to 200 bytes) and contact are shown to finders as
-plain text: write nothing you would not show a stranger. A key that has a notice already keeps
-it: when that notice says something else, lost on says so and exits 1; --replace withdraws the
-devices' notices first and publishes this one. "until" is when the last notice expires, a day
-after the last key of the period (lost status shows the same). With --watch, goes on as
-crowdfind watch does:
+plain text: write nothing you would not show a stranger. Finders see the contact partly hidden
+(+** ** **** 0018, b***@i***.com) unless --full-contact. A key that has a notice of yours
+already keeps it: when that notice says something else, lost on says so and exits 1; --replace
+withdraws the devices' notices first and publishes this one. A key whose notice did not take
+(strangers filled it, which anyone who heard the item can do for its current and past keys) is
+counted in "notTaken" and explained on stderr; the exit code is 1 when no key took one. "until"
+is when the last notice expires, a day after the last key of the period (lost status shows the
+same). With --watch, goes on as crowdfind watch does:
 
 ${WATCH_HELP}`,
 
@@ -28,6 +31,7 @@ ${WATCH_HELP}`,
       ...WATCH_OPTIONS,
       message: { type: 'string' },
       contact: { type: 'string' },
+      'full-contact': { type: 'boolean' },
       for: { type: 'string' },
       watch: { type: 'boolean' },
       replace: { type: 'boolean' },
@@ -48,7 +52,7 @@ ${WATCH_HELP}`,
       : undefined;
     const result = await markLost(
       devices,
-      { message, contact },
+      { message, contact, fullContact: values['full-contact'] === true },
       { server, from: now, until: new Date(now.getTime() + span), now },
     );
     io.stdout(
@@ -58,9 +62,13 @@ ${WATCH_HELP}`,
         ...(replaced === undefined ? {} : { withdrawn: replaced }),
         published: result.changed,
         alreadyPublished: result.unchanged,
+        notTaken: result.notTaken.length,
         until: result.until.toISOString(),
       }) + '\n',
     );
+    const notTaken = notTakenText(result);
+    if (result.changed + result.unchanged === 0 && notTaken) throw new Error(`no notice took: ${notTaken}`);
+    if (notTaken) io.stderr(`crowdfind lost on: ${notTaken}\n`);
     if (result.keptOther > 0)
       throw new Error(
         `${result.keptOther} of ${result.keys} keys already carry a notice that says something else, kept as it was; finders see the old one (--replace withdraws it and publishes yours)`,

@@ -1,11 +1,11 @@
 /**
  * Lost-mode notices (docs/protocol.md §13): the owner publishes and withdraws them, a finder
- * fetches the one for the key it received. The server checks shapes, lengths and times; it cannot
- * read a notice, so it checks nothing of what one says.
+ * fetches the few stored for the key it received and shows the one that verifies. The server
+ * checks shapes, lengths and times; it cannot read a notice, so it checks nothing of what one says.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { bytesToBase64, withdrawHashOf } from '../../../crypto/index.ts';
-import { MAX_NOTICE_DAYS } from '../../contract/limits.ts';
+import { MAX_LIVE_NOTICES_PER_ID, MAX_NOTICE_DAYS } from '../../contract/limits.ts';
 import {
   NoticesRequest,
   NoticesResponse,
@@ -34,11 +34,11 @@ const noticeBodyLimit = limitBody(512 * 1024);
 export const publishNoticesRoute = createRoute({
   method: 'post',
   path: '/v1/notices',
-  summary: 'Publish lost-mode notices, one per hashed id; a live notice is never replaced',
+  summary: `Publish lost-mode notices: up to ${MAX_LIVE_NOTICES_PER_ID} live per hashed id, each under its own withdraw hash; none is ever replaced`,
   middleware: [noticeBodyLimit, typedBody],
   request: jsonBody(PublishNoticesRequest),
   responses: {
-    200: jsonAnswer(PublishNoticesResponse, 'What was stored, and which ids held a notice already'),
+    200: jsonAnswer(PublishNoticesResponse, 'What was stored, what was kept, and what did not take and why'),
     ...WRITE_PROBLEMS,
   },
 });
@@ -77,22 +77,21 @@ export function noticeRoutes(app: OpenAPIHono, context: RouteContext): void {
       c,
       items.reduce((sum, item) => sum + item.notice.length, 0),
     );
-    const stored = new Set(
-      (
-        await notices.publish(
-          items.map((n) => ({
-            hashedId: n.id,
-            notice: n.notice,
-            expiresAt: n.expiresAt,
-            withdrawHash: n.withdrawHash,
-          })),
-          now,
-        )
-      ).map(bytesToBase64),
+    const outcome = await notices.publish(
+      items.map((n) => ({ hashedId: n.id, notice: n.notice, expiresAt: n.expiresAt, withdrawHash: n.withdrawHash })),
+      now,
     );
+    const reasons = new Map(outcome.refused.map((r) => [bytesToBase64(r.hashedId), r.reason]));
     const ids = [...new Set(items.map((n) => bytesToBase64(n.id)))];
     return c.json(
-      { published: ids.filter((id) => stored.has(id)), alreadyPublished: ids.filter((id) => !stored.has(id)) },
+      {
+        published: outcome.stored.map(bytesToBase64),
+        alreadyPublished: ids.filter((id) => reasons.get(id) === 'kept'),
+        refused: ids.flatMap((id) => {
+          const reason = reasons.get(id);
+          return reason === 'replayed' || reason === 'full' ? [{ id, reason }] : [];
+        }),
+      },
       200,
     );
   });

@@ -7,13 +7,19 @@
 import { bytesToHex } from '../../../crypto/index.ts';
 import {
   findNoticesSql,
+  heldNoticesSql,
   NOTICE_PARAMETERS_PER_ROW,
+  noticeRefusal,
   PRUNE_NOTICES_SQL,
   publishNoticesSql,
   WITHDRAW_PARAMETERS_PER_ROW,
   withdrawNoticesSql,
+  type HeldNoticeRow,
+  type NoticeRefusal,
   type NoticeRow,
 } from './notice-sql.ts';
+
+export type { NoticeRefusal } from './notice-sql.ts';
 import { byShard, type SqlExecutor, type Statement } from '../sql-executor.ts';
 
 /** A notice as a finder fetches it. */
@@ -37,16 +43,22 @@ export interface Withdrawal {
   readonly withdrawHash: Uint8Array;
 }
 
-/** Notices by hashed id, first write wins. Every method is atomic. */
+/** What a publish did: the ids stored, and why each other one was not. */
+export interface PublishOutcome {
+  readonly stored: Uint8Array[];
+  readonly refused: Array<{ readonly hashedId: Uint8Array; readonly reason: NoticeRefusal }>;
+}
+
+/**
+ * Notices by hashed id, a few live per id, each under its own withdraw hash (notice-sql.ts says
+ * which publish is refused). Each write is atomic; a refusal's reason is read after it.
+ */
 export interface NoticeStore {
-  /**
-   * Stores each notice whose id holds none that is live at `now` (an expired one is replaced);
-   * answers the ids stored.
-   */
-  publish(notices: readonly PublishedNotice[], now: number): Promise<Uint8Array[]>;
-  /** The live notices of these ids. */
+  /** Stores each notice the rules let in at `now` (the first of a request per id). */
+  publish(notices: readonly PublishedNotice[], now: number): Promise<PublishOutcome>;
+  /** The live notices of these ids, any number per id. */
   find(hashedIds: readonly Uint8Array[], now: number): Promise<StoredNotice[]>;
-  /** Deletes each notice whose id and token hash both match; answers the ids deleted. */
+  /** Withdraws each live notice whose id and token hash both match; answers the ids withdrawn. */
   withdraw(withdrawals: readonly Withdrawal[]): Promise<Uint8Array[]>;
   /** Deletes every notice expired at `now`; returns how many. */
   prune(now: number): Promise<number>;
@@ -64,20 +76,41 @@ export class SqlNoticeStore implements NoticeStore {
     this.#shards = shards;
   }
 
-  async publish(notices: readonly PublishedNotice[], now: number): Promise<Uint8Array[]> {
-    // An id twice in one statement would make its upsert act twice: the first of a request stays.
+  async publish(notices: readonly PublishedNotice[], now: number): Promise<PublishOutcome> {
+    // An id twice in one statement would count against itself: the first of a request stays.
     const unique = new Map<string, PublishedNotice>();
     for (const n of notices) if (!unique.has(bytesToHex(n.hashedId))) unique.set(bytesToHex(n.hashedId), n);
-    return this.#each(
+    const stored = await this.#each(
       [...unique.values()],
       (n) => n.hashedId,
       NOTICE_PARAMETERS_PER_ROW,
       (part) => ({
         sql: publishNoticesSql(part.length),
-        params: part.flatMap((n) => [n.hashedId, n.notice, n.expiresAt, n.withdrawHash, now]),
+        params: [now, ...part.flatMap((n) => [n.hashedId, n.notice, n.expiresAt, n.withdrawHash])],
       }),
       (shard, row: { hashed_id: unknown }) => shard.bytes(row.hashed_id),
     );
+    for (const id of stored) unique.delete(bytesToHex(id));
+    // One parameter per id, so that explaining 700 refusals stays within D1's statements per request.
+    const held = await this.#each(
+      [...unique.values()].map((n) => n.hashedId),
+      (id) => id,
+      1,
+      (part) => ({ sql: heldNoticesSql(part.length), params: part }),
+      (shard, row: HeldNoticeRow) => ({
+        id: bytesToHex(shard.bytes(row.hashed_id)),
+        notice: shard.bytes(row.notice),
+        withdrawHash: shard.bytes(row.withdraw_hash),
+        live: row.withdrawn === 0 && row.expires_at > now,
+      }),
+    );
+    const byId = new Map<string, typeof held>();
+    for (const h of held) byId.set(h.id, [...(byId.get(h.id) ?? []), h]);
+    const refused = [...unique].map(([id, n]) => ({
+      hashedId: n.hashedId,
+      reason: noticeRefusal(n, byId.get(id) ?? []),
+    }));
+    return { stored, refused };
   }
 
   async find(hashedIds: readonly Uint8Array[], now: number): Promise<StoredNotice[]> {
