@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { FormatError } from '../../crypto/index.ts';
 import { UsageError } from './args.ts';
+import { backupCommand } from './commands/backup.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
 import { deviceRunCommand } from './commands/device-run.ts';
@@ -41,6 +42,7 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   inbox          owner: what a paired phone answered, opened and checked
   device run     a stand-in for a paired phone in lost mode
   serve          run the server (configured as npm start)
+  backup         a consistent copy of a running server's database
 
 Global: --debug shows stack traces; --version prints the version.
 Exit codes: 0 done, 1 the server refused or did not store everything, 2 a mistake in the
@@ -86,6 +88,7 @@ const COMMANDS: Record<string, Command> = {
   inbox: inboxCommand,
   'device run': deviceRunCommand,
   serve: serveCommand,
+  backup: backupCommand,
 };
 
 /**

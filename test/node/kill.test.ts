@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/spawn-server.ts';
-import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
-import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
+import { streamUploads, type SentReport } from './upload-stream.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -15,44 +14,7 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const startServer = (databasePath: string) =>
   spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_REPORTS: '0' });
 
-const ids = hashedIdPopulation(50);
-function batch(size: number) {
-  const now = Math.floor(Date.now() / 1000);
-  const reports = Array.from({ length: size }, () => ({
-    hashedId: ids[Math.floor(Math.random() * ids.length)]!,
-    payload: syntheticPayload(now - Math.floor(Math.random() * 3600)),
-  }));
-  return { reports, body: encodeBinaryUpload(reports) };
-}
-
-/** Clients uploading until stopped; returns every report whose upload was acknowledged. */
-function streamUploads(url: string, clients: number) {
-  const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
-  let running = true;
-  const done = Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (running) {
-        const { reports, body } = batch(25);
-        try {
-          const response = await fetch(`${url}/v1/reports`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/octet-stream' },
-            body,
-          });
-          if (response.status === 200) {
-            expect(await response.json()).toEqual({ accepted: 25, duplicates: 0 });
-            acknowledged.push(...reports);
-          }
-        } catch {
-          return; // the server is gone: nothing more is acknowledged
-        }
-      }
-    }),
-  );
-  return { acknowledged, stop: async () => ((running = false), await done) };
-}
-
-function checkDatabase(path: string, acknowledged: ReadonlyArray<{ hashedId: Uint8Array; payload: Uint8Array }>) {
+function checkDatabase(path: string, acknowledged: readonly SentReport[]) {
   const db = new Database(path, { readonly: true });
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -67,7 +29,7 @@ function checkDatabase(path: string, acknowledged: ReadonlyArray<{ hashedId: Uin
 describe('crash safety', () => {
   it('keeps every acknowledged report through repeated SIGKILL under concurrent uploads', async () => {
     const databasePath = join(folder, 'killed.db');
-    const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
+    const acknowledged: SentReport[] = [];
     for (let round = 0; round < 3; round++) {
       const { child, url, exited } = await startServer(databasePath);
       const stream = streamUploads(url, 4);
