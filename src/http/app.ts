@@ -23,6 +23,7 @@ import { ownerQueue, queueGate } from './middleware/owner-queue/index.ts';
 import { rateLimit, reportLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
+import { UNOBSERVED, type AppObserver } from './observer.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
 import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/apple.ts';
 import type { RouteContext } from './routes/declare.ts';
@@ -62,6 +63,8 @@ export interface AppDependencies {
   readonly p224?: P224Engine;
   /** The built owner's page; without it `/` leads to /docs. */
   readonly webAssets?: WebAssets;
+  /** Told of stored reports, answered queries and rate-limit refusals (the Node runtime's metrics). */
+  readonly observer?: AppObserver;
 }
 
 /** Uploads this recent mean finders are still uploading, and owner queries take turns with them. */
@@ -96,6 +99,7 @@ export function createApp({
   limiters = {},
   p224 = nobleP224,
   webAssets,
+  observer = UNOBSERVED,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -108,6 +112,13 @@ export function createApp({
   for (const path of OWNER_PATHS)
     app.use(path, path === maclessRoute.path ? maclessCors(config.corsOrigins) : ownerCors);
   for (const path of LOST_MODE_PATHS) app.use(path, ownerCors);
+  // Timed from here, so that a query's time includes its wait for a turn and a 429 counts.
+  for (const path of OWNER_PATHS)
+    app.use(path, async (c, next) => {
+      const started = performance.now();
+      await next();
+      observer.queried(path, c.res.status, (performance.now() - started) / 1000);
+    });
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
   const clientOf = (c: Context) =>
@@ -117,9 +128,17 @@ export function createApp({
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
-  if (uploadLimiter) app.use(UPLOAD_PATH, rateLimit(uploadLimiter, clientOf));
+  if (uploadLimiter)
+    app.use(
+      UPLOAD_PATH,
+      rateLimit(uploadLimiter, clientOf, () => observer.rateLimited('uploads')),
+    );
   if (queryLimiter)
-    for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS]) app.use(path, rateLimit(queryLimiter, clientOf));
+    for (const path of [...OWNER_PATHS, ...LOST_MODE_PATHS])
+      app.use(
+        path,
+        rateLimit(queryLimiter, clientOf, () => observer.rateLimited('queries')),
+      );
   if (config.ownerQueryConcurrency > 0) useOwnerTurns(app, config.ownerQueryConcurrency);
 
   const reportLimiter = limiterFor(config.reportsPerMinute);
@@ -128,7 +147,10 @@ export function createApp({
     config,
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
-    limitReports: reportLimiter ? reportLimit(reportLimiter, clientOf) : async () => {},
+    limitReports: reportLimiter
+      ? reportLimit(reportLimiter, clientOf, () => observer.rateLimited('reports'))
+      : async () => {},
+    observer,
     notices,
     shares,
     mailboxes,

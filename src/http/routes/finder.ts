@@ -51,7 +51,7 @@ const JSON_BYTES_PER_UPLOAD_ITEM = 256;
 /** @example finderRoutes(app, context) */
 export function finderRoutes(
   app: OpenAPIHono,
-  { store, config, p224, nowSeconds, limitReports, notifier, inBackground }: RouteContext,
+  { store, config, p224, nowSeconds, limitReports, notifier, inBackground, observer }: RouteContext,
 ): void {
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
@@ -66,6 +66,7 @@ export function finderRoutes(
   const stored = async (c: Context, reports: ObservedReport[]) => {
     const receivedAt = nowSeconds();
     const { accepted, duplicates, rejected } = await store.insert(reports, receivedAt, config.maxReportsPerIdPerDay);
+    observer.reportsStored({ accepted, duplicates, rejected });
     // Subscribers hear of uploads that stored something; a batch of duplicates only is a replay.
     if (accepted > 0) inBackground(c, notifier.publish(reports, receivedAt));
     // `rejected` appears only when the per-id cap turned reports away.

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the server on Node with an embedded SQLite file, configured from the
- * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
+ * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, METRICS_PORT, METRICS_HOST, and the
+ * app's settings in config.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
 import { defaultReaderThreads, MAX_CONNECTIONS_PER_CLIENT, startNodeServer, type RunningServer } from './server.ts';
@@ -14,6 +15,15 @@ try {
     config: configFromEnv(process.env),
     readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
     maxConnectionsPerClient: nonNegativeInteger(process.env, 'MAX_CONNECTIONS_PER_CLIENT', MAX_CONNECTIONS_PER_CLIENT),
+    // Metrics are off until the operator gives them a port of their own.
+    ...(envText(process.env, 'METRICS_PORT') === undefined
+      ? {}
+      : {
+          metrics: {
+            port: positiveInteger(process.env, 'METRICS_PORT', 0),
+            host: envText(process.env, 'METRICS_HOST') ?? '127.0.0.1',
+          },
+        }),
   });
 } catch (error) {
   // A setting, a port or a file that is not right: one line, not a stack.

@@ -26,6 +26,7 @@ import { damageOf, openDatabase, READER_OPTIONS, WRITER_OPTIONS } from '../../st
 import { SqliteReportStore, WRITE_SQL } from '../../storage/sqlite/store.ts';
 import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { claimDatabase } from './database-claim.ts';
+import { NodeMetrics } from './metrics.ts';
 import { StartupError } from './startup-error.ts';
 import { builtWebAssets, WEB_BUILD_FOLDER } from './web-assets.ts';
 import { webhookPost } from './webhook-post.ts';
@@ -90,11 +91,15 @@ export interface NodeServerOptions {
   readonly maxConnectionsPerClient?: number;
   /** The built owner's page; default build/web ({@link WEB_BUILD_FOLDER}). */
   readonly webFolder?: string;
+  /** Where GET /metrics listens (METRICS_PORT, METRICS_HOST); without it there are no metrics. */
+  readonly metrics?: { readonly port: number; readonly host: string };
 }
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:3000 */
   readonly url: string;
+  /** e.g. http://127.0.0.1:9464/metrics, when metrics are on. */
+  readonly metricsUrl?: string;
   /** Runs retention pruning now (it also runs every PRUNE_INTERVAL_MS); resolves to how many were removed. */
   prune(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish, closes the database. */
@@ -149,9 +154,20 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const mailboxes = new SqlMailboxStore([sql]);
   const attachments = new SqlAttachmentStore(sql);
   const waiters = new MailWaiters();
+  const metrics: NodeMetrics | undefined =
+    options.metrics &&
+    new NodeMetrics({
+      subscriptions: (): number => hub.size,
+      storageBytes: () => store.storageBytes(),
+      storageBudgetBytes: options.config.storageBudgetBytes,
+      ...(writer ? { writer } : {}),
+      sql,
+      nowSeconds: () => Math.floor(clock() / 1000),
+    });
+  const post = webhookPost(options.config.webhookAllowPrivate);
   const hub = new SubscriptionHub({
     clock,
-    webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
+    webhooks: new RetryingWebhookSender({ send: metrics?.countedWebhooks(post) ?? post, log, clock }),
   });
   const webAssets = builtWebAssets(options.webFolder ?? WEB_BUILD_FOLDER);
   if (!webAssets) log("the owner's page is not built (npm run build:web): / leads to /docs");
@@ -168,6 +184,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     log,
     peerAddress: (c) => getConnInfo(c).remote.address,
     p224: fastP224(compileP224Module()),
+    ...(metrics ? { observer: metrics.observer } : {}),
   });
 
   const prune = async () => {
@@ -187,7 +204,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   pruneInBackground();
   const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
+  let closeMetrics = async () => {};
   const closeStorage = async () => {
+    await closeMetrics();
     clearInterval(pruneTimer);
     hub.close();
     await writer?.close();
@@ -217,6 +236,21 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host}:${port}`;
+  let metricsUrl: string | undefined;
+  if (metrics && options.metrics) {
+    try {
+      const listening = await metrics.listen(options.metrics.port, options.metrics.host);
+      metricsUrl = listening.url;
+      closeMetrics = listening.close;
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      await closeStorage();
+      throw new StartupError(
+        `cannot serve metrics on port ${options.metrics.port} of ${options.metrics.host}: ${(error as Error).message}`,
+      );
+    }
+    log(`metrics on ${metricsUrl}`);
+  }
   log(`Crowdfind listening on ${url} (database ${options.databasePath})`);
 
   // While shutting down, every response closes its connection, so that clients uploading
@@ -235,6 +269,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   let closing: Promise<void> | undefined;
   return {
     url,
+    ...(metricsUrl ? { metricsUrl } : {}),
     prune,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
