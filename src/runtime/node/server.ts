@@ -114,7 +114,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? Date.now;
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(options.databasePath);
+    db = openDatabase(options.databasePath, log);
   } catch (error) {
     throw new StartupError(
       `cannot open the database ${options.databasePath}: ${whyUnopenable(options.databasePath, error)}`,

@@ -1,9 +1,11 @@
 /**
  * Opening the report database file: the connection settings the store and its reader threads
- * share, and the migrations from schema/.
+ * share, and the migrations from schema/: the pending ones applied in one transaction (drizzle's
+ * migrator runs them between one BEGIN and COMMIT) and logged; a file that a newer version
+ * migrated further is refused, since this version's queries do not know its tables.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -39,11 +41,53 @@ export const READER_OPTIONS: SqliteReaderOptions = {
   maxCachedStatements: MAX_CACHED_STATEMENTS,
 };
 
+/** A migration as drizzle-kit's journal lists it: its name and when it was made (Unix ms). */
+interface Migration {
+  readonly tag: string;
+  readonly when: number;
+}
+
+/** The migrations this version has, oldest first. */
+function knownMigrations(): Migration[] {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: Migration[];
+  };
+  return journal.entries;
+}
+
+/** When the newest migration applied to `db` was made (drizzle's own record); undefined for a new file. */
+function lastApplied(db: Database.Database): number | undefined {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'");
+  if (table.get() === undefined) return undefined;
+  const last = db.prepare('SELECT max(created_at) FROM __drizzle_migrations').pluck().get();
+  return last === null ? undefined : Number(last);
+}
+
 /**
- * Opens (creating folder and file if needed) and migrates a database file.
- * @example const db = openDatabase('./data/crowdfind.db');
+ * Applies the migrations `db` lacks, in one transaction, and says which; refuses a file migrated
+ * by a newer version.
  */
-export function openDatabase(path: string): Database.Database {
+function migrateLogged(db: Database.Database, log: (line: string) => void): void {
+  const known = knownMigrations();
+  const last = lastApplied(db);
+  const newest = known.at(-1)!;
+  if (last !== undefined && last > newest.when) {
+    throw new Error(
+      `its schema is newer than this version of Crowdfind knows (migrated on ${new Date(last).toISOString()}, after ${newest.tag}): run the newer version, or restore a backup this version made`,
+    );
+  }
+  const pending = known.filter((migration) => last === undefined || migration.when > last);
+  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+  if (pending.length > 0)
+    log(`applied ${pending.length} migrations in one transaction: ${pending.map((m) => m.tag).join(', ')}`);
+}
+
+/**
+ * Opens (creating folder and file if needed) and migrates a database file; `log` hears which
+ * migrations were applied.
+ * @example const db = openDatabase('./data/crowdfind.db', console.log);
+ */
+export function openDatabase(path: string, log: (line: string) => void = () => {}): Database.Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   try {
@@ -52,7 +96,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = -${CACHE_KIB}`);
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
-    migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+    migrateLogged(db, log);
     // A file SQLite could open only for reading would start healthy and then refuse every
     // upload: writing the header's user version back as it is finds out now (SQLITE_READONLY).
     if (path !== ':memory:') db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`);
