@@ -33,7 +33,9 @@ describe('crash safety', () => {
     for (let round = 0; round < 3; round++) {
       const { child, url, exited } = await startServer(databasePath);
       const stream = streamUploads(url, 4);
-      await new Promise((resolve) => setTimeout(resolve, 300 + Math.random() * 500));
+      // Killed mid-stream: once uploads are being acknowledged, at a moment of chance after that.
+      await stream.acknowledgedAtLeast(1);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 500));
       child.kill('SIGKILL');
       await exited;
       await stream.stop();
@@ -47,7 +49,7 @@ describe('crash safety', () => {
     const databasePath = join(folder, 'terminated.db');
     const { child, url, exited } = await startServer(databasePath);
     const stream = streamUploads(url, 6);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await stream.acknowledgedAtLeast(1);
     const signalled = Date.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -47,5 +47,13 @@ export function streamUploads(url: string, clients: number) {
       }
     }),
   );
-  return { acknowledged, stop: async () => ((running = false), await done) };
+  /** Resolves once at least `count` reports are acknowledged (an event, however busy the machine); fails after `ms`. */
+  const acknowledgedAtLeast = async (count: number, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (acknowledged.length < count) {
+      if (Date.now() > deadline) throw new Error(`${acknowledged.length} of ${count} reports acknowledged in ${ms} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  return { acknowledged, acknowledgedAtLeast, stop: async () => ((running = false), await done) };
 }
