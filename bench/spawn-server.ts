@@ -39,14 +39,10 @@ export async function spawnServer(
 ): Promise<SpawnedServer> {
   const port = env.PORT === undefined ? await freePort() : Number(env.PORT);
   // The flags of `npm start` (package.json).
-  const child = spawn(
-    process.execPath,
-    ['--max-semi-space-size=64', '--import', 'tsx', entry, ...args],
-    {
-      env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', entry, ...args], {
+    env: { ...process.env, PORT: String(port), DATABASE_PATH: databasePath, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
     let seen = '';

@@ -7,6 +7,7 @@ import { FormatError } from '../../crypto/index.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { UsageError } from './args.ts';
 import { archiveImportCommand } from './commands/archive-import.ts';
+import { backupCommand } from './commands/backup.ts';
 import { beaconCommand } from './commands/beacon.ts';
 import { commandCommand } from './commands/command.ts';
 import { deviceRunCommand } from './commands/device-run.ts';
@@ -45,6 +46,7 @@ Usage: crowdfind <command> [options]   (crowdfind <command> --help for details)
   device run     a stand-in for a paired phone in lost mode
   device unpair  end a paired phone's pairing from the phone, and tell its owner
   serve          run the server (configured as npm start)
+  backup         a consistent copy of a running server's database
 
 Global: --debug shows stack traces; --version prints the version.
 Exit codes: 0 done, 1 the server refused or did not store everything, 2 a mistake in the
@@ -102,6 +104,7 @@ const COMMANDS: Record<string, Command> = {
   'device run': deviceRunCommand,
   'device unpair': deviceUnpairCommand,
   serve: serveCommand,
+  backup: backupCommand,
 };
 
 /**

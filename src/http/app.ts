@@ -25,6 +25,7 @@ import { costLimit, rateLimit } from './middleware/rate-limit/index.ts';
 import { TokenBucketLimiter, type RateLimiter } from './middleware/rate-limit/limiter.ts';
 import { requestLog } from './middleware/request-log/index.ts';
 import { storageMeter } from './storage-use.ts';
+import { UNOBSERVED, type AppObserver } from './observer.ts';
 import { invalidRequest, ProblemError, problemResponse } from './problem.ts';
 import { appleLegacyFetchRoute, appleRoutes, appleV2FetchRoute } from './routes/apple.ts';
 import type { RouteContext } from './routes/declare.ts';
@@ -80,6 +81,8 @@ export interface AppDependencies {
   readonly ownerTurns?: boolean;
   /** True once the server is shutting down: from then on every new request is refused with 503. */
   readonly stopping?: () => boolean;
+  /** Told of stored reports, answered queries and rate-limit refusals (the Node runtime's metrics). */
+  readonly observer?: AppObserver;
 }
 
 /** CLIENT_STORAGE_MB_PER_DAY refills over this many minutes. */
@@ -133,6 +136,7 @@ export function createApp({
   ownerTurns = false,
   ownerStoreBytes,
   stopping = () => false,
+  observer = UNOBSERVED,
 }: AppDependencies): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -153,6 +157,13 @@ export function createApp({
   for (const path of OWNER_PATHS)
     app.use(path, path === maclessRoute.path ? maclessCors(config.corsOrigins) : ownerCors);
   for (const path of LOST_MODE_PATHS) app.use(path, ownerCors);
+  // Timed from here, so that a query's time includes its wait for a turn and a 429 counts.
+  for (const path of OWNER_PATHS)
+    app.use(path, async (c, next) => {
+      const started = performance.now();
+      await next();
+      observer.queried(path, c.res.status, (performance.now() - started) / 1000);
+    });
   // After CORS, so that preflights cost nothing and a 429 still reaches the browser.
   // Behind a trusted proxy the client is the first X-Forwarded-For hop; otherwise the peer.
   // An IPv6 client is its network (CLIENT_IPV6_PREFIX), not one of its 2⁶⁴ addresses.
@@ -166,8 +177,8 @@ export function createApp({
   const limiterFor = (perMinute: number) => (perMinute > 0 ? new TokenBucketLimiter(perMinute, clock) : undefined);
   const uploadLimiter = limiters.upload ?? limiterFor(config.uploadsPerMinute);
   const queryLimiter = limiters.query ?? limiterFor(config.queriesPerMinute);
-  const uploadLimit = uploadLimiter && rateLimit(uploadLimiter, clientOf);
-  const queryLimit = queryLimiter && rateLimit(queryLimiter, clientOf);
+  const uploadLimit = uploadLimiter && rateLimit(uploadLimiter, clientOf, () => observer.rateLimited('uploads'));
+  const queryLimit = queryLimiter && rateLimit(queryLimiter, clientOf, () => observer.rateLimited('queries'));
   // One middleware for every path, so that a route added later is limited without being listed.
   app.use('*', async (c, next) => {
     const limit = c.req.path === UPLOAD_PATH ? uploadLimit : isLimitedPath(c.req.path) ? queryLimit : undefined;
@@ -186,9 +197,14 @@ export function createApp({
     config,
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
-    limitReports: reportLimiter ? costLimit(reportLimiter, clientOf, 'reports') : async () => {},
-    limitStoredBytes: byteLimiter ? costLimit(byteLimiter, clientOf, 'bytes stored') : async () => {},
+    limitReports: reportLimiter
+      ? costLimit(reportLimiter, clientOf, 'reports', () => observer.rateLimited('reports'))
+      : async () => {},
+    limitStoredBytes: byteLimiter
+      ? costLimit(byteLimiter, clientOf, 'bytes stored', () => observer.rateLimited('bytes stored'))
+      : async () => {},
     storage: storageMeter(store, ownerStoreBytes),
+    observer,
     notices,
     shares,
     mailboxes,

@@ -167,7 +167,8 @@ async function skipWaiting(agent: Agent): Promise<void> {
         memory.window = take(message.body.seq, memory.window);
       skipped++;
     }
-  if (skipped > 0) (options.warn ?? options.say)(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
+  if (skipped > 0)
+    (options.warn ?? options.say)(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
 }
 
 /** Waits for the owner's messages and handles each, until `count` or the signal. */

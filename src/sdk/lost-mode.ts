@@ -139,7 +139,12 @@ export async function markLost(
   );
   const changed = answers.reduce((n, a) => n + a.published.length, 0);
   const kept = new Set(answers.flatMap((a) => a.alreadyPublished));
-  const keptOther = (await ownNotices(keys.filter((key) => kept.has(key.hashedIdBase64)), options)).filter(
+  const keptOther = (
+    await ownNotices(
+      keys.filter((key) => kept.has(key.hashedIdBase64)),
+      options,
+    )
+  ).filter(
     ({ said }) =>
       said.message !== notice.message ||
       said.contact.kind !== notice.contact.kind ||

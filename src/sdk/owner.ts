@@ -29,7 +29,6 @@ export interface LocatedReport extends LocationReport {
   readonly seal?: string;
 }
 
-
 export interface LocateOptions extends HttpOptions {
   readonly server: string;
   readonly since: Date;

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../bench/spawn-server.ts';
-import { hashedIdPopulation, syntheticPayload } from '../../bench/synthetic-reports.ts';
-import { encodeBinaryUpload } from '../../src/contract/binary-upload.ts';
 import { SHUTDOWN_GRACE_MS } from '../../src/runtime/node/server.ts';
-import { counted } from '../counted.ts';
+import { streamUploads, type SentReport } from './upload-stream.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-kill-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -17,63 +15,7 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 const startServer = (databasePath: string) =>
   spawnServer(databasePath, { RATE_LIMIT_UPLOADS: '0', RATE_LIMIT_REPORTS: '0' });
 
-const ids = hashedIdPopulation(50);
-function batch(size: number) {
-  const now = Math.floor(Date.now() / 1000);
-  const reports = Array.from({ length: size }, () => ({
-    hashedId: ids[Math.floor(Math.random() * ids.length)]!,
-    payload: syntheticPayload(now - Math.floor(Math.random() * 3600)),
-  }));
-  return { reports, body: encodeBinaryUpload(reports) };
-}
-
-/**
- * Clients uploading until stopped; keeps every report whose upload was acknowledged, and
- * `uploads.reach(n)` resolves once `n` uploads were.
- */
-function streamUploads(url: string, clients: number) {
-  const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
-  const uploads = counted(() => acknowledged.length / 25);
-  let running = true;
-  const done = Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (running) {
-        const { reports, body } = batch(25);
-        try {
-          const response = await fetch(`${url}/v1/reports`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/octet-stream' },
-            body,
-          });
-          if (response.status === 200) {
-            expect(await response.json()).toEqual({ accepted: 25, duplicates: 0 });
-            acknowledged.push(...reports);
-            uploads.changed();
-          }
-        } catch {
-          return; // the server is gone: nothing more is acknowledged
-        }
-      }
-    }),
-  );
-  return { acknowledged, uploads, stop: async () => ((running = false), await done) };
-}
-
-/** Resolves once `n` uploads were acknowledged; fails if the server exits before. */
-function acknowledgedUploads(
-  stream: ReturnType<typeof streamUploads>,
-  n: number,
-  exited: Promise<number | null>,
-): Promise<void> {
-  return Promise.race([
-    stream.uploads.reach(n),
-    exited.then((code) =>
-      Promise.reject(new Error(`the server exited (${code}) before ${n} uploads were acknowledged`)),
-    ),
-  ]);
-}
-
-function checkDatabase(path: string, acknowledged: ReadonlyArray<{ hashedId: Uint8Array; payload: Uint8Array }>) {
+function checkDatabase(path: string, acknowledged: readonly SentReport[]) {
   const db = new Database(path, { readonly: true });
   try {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
@@ -88,12 +30,12 @@ function checkDatabase(path: string, acknowledged: ReadonlyArray<{ hashedId: Uin
 describe('crash safety', () => {
   it('keeps every acknowledged report through repeated SIGKILL under concurrent uploads', async () => {
     const databasePath = join(folder, 'killed.db');
-    const acknowledged: Array<{ hashedId: Uint8Array; payload: Uint8Array }> = [];
+    const acknowledged: SentReport[] = [];
     for (let round = 0; round < 3; round++) {
       const { child, url, exited } = await startServer(databasePath);
       const stream = streamUploads(url, 4);
       // Killed at a different point each round, while the other clients' uploads are in flight.
-      await acknowledgedUploads(stream, 1 + Math.floor(Math.random() * 12), exited);
+      await stream.acknowledgedAtLeast(25 * (1 + Math.floor(Math.random() * 12)), exited);
       child.kill('SIGKILL');
       await exited;
       await stream.stop();
@@ -108,7 +50,7 @@ describe('crash safety', () => {
     const databasePath = join(folder, 'terminated.db');
     const { child, url, exited } = await startServer(databasePath);
     const stream = streamUploads(url, 6);
-    await acknowledgedUploads(stream, 6, exited);
+    await stream.acknowledgedAtLeast(6 * 25, exited);
     const signalled = performance.now();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -3,6 +3,7 @@
  * declaration (`createRoute`) that repeat, so that each route states its body and its answer
  * and gets its problem answers the same way as every other.
  */
+import type { AppObserver } from '../observer.ts';
 import type { z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -50,6 +51,8 @@ export interface RouteContext {
   readonly clientOf: (c: Context) => string;
   /** Lets work finish after the answer (Workers' waitUntil); its failure is logged, not lost. */
   readonly inBackground: (c: Context, work: Promise<unknown>) => void;
+  /** Hears of stored reports (metrics). */
+  readonly observer: AppObserver;
 }
 
 /** A problem answer, documented with what it means on the routes that give it. */

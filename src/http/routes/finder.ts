@@ -77,7 +77,7 @@ function uploadBodyLimit(maxBatch: number): MiddlewareHandler {
 
 /** @example finderRoutes(app, context) */
 export function finderRoutes(app: OpenAPIHono, context: RouteContext): void {
-  const { store, config, p224, nowSeconds, limitReports, notifier, inBackground } = context;
+  const { store, config, p224, nowSeconds, limitReports, notifier, inBackground, observer } = context;
   // The upload's items are checked one by one inside its schema, which names their shape by reference.
   app.openAPIRegistry.register('UploadItem', UploadItem);
   app.use(UPLOAD_PATH, uploadBodyLimit(config.maxBatch));
@@ -90,6 +90,7 @@ export function finderRoutes(app: OpenAPIHono, context: RouteContext): void {
   const stored = async (c: Context, reports: ObservedReport[]) => {
     const receivedAt = nowSeconds();
     const { accepted, duplicates, rejected } = await store.insert(reports, receivedAt, config.maxReportsPerIdPerDay);
+    observer.reportsStored({ accepted, duplicates, rejected });
     // Subscribers hear of uploads that stored something; a batch of duplicates only is a replay.
     if (accepted > 0) inBackground(c, notifier.publish(reports, receivedAt));
     // `rejected` appears only when the per-id cap turned reports away.

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the server on Node with an embedded SQLite file, configured from the
- * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, and the app's settings in config.ts).
+ * environment (README: PORT, HOST, DATABASE_PATH, READER_THREADS, METRICS_PORT, METRICS_HOST, and the
+ * app's settings in config.ts).
  * One flag: `--accept-loss` serves a database that lost acknowledged writes (server.ts).
  */
 import { configFromEnv, envText, nonNegativeInteger, positiveInteger } from '../../rules/config.ts';
@@ -23,6 +24,15 @@ try {
     readerThreads: nonNegativeInteger(process.env, 'READER_THREADS', defaultReaderThreads()),
     maxConnectionsPerClient: nonNegativeInteger(process.env, 'MAX_CONNECTIONS_PER_CLIENT', MAX_CONNECTIONS_PER_CLIENT),
     acceptLoss: process.argv.slice(2).includes('--accept-loss'),
+    // Metrics are off until the operator gives them a port of their own.
+    ...(envText(process.env, 'METRICS_PORT') === undefined
+      ? {}
+      : {
+          metrics: {
+            port: positiveInteger(process.env, 'METRICS_PORT', 0),
+            host: envText(process.env, 'METRICS_HOST') ?? '127.0.0.1',
+          },
+        }),
   });
 } catch (error) {
   // A setting, a port or a file that is not right: one line, not a stack.

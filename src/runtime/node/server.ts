@@ -31,6 +31,7 @@ import { SqliteWriter } from '../../storage/sqlite/writer.ts';
 import { clientKey } from '../../rules/client-key.ts';
 import { ownerStoreBytes } from '../../storage/sqlite/owner-store-bytes.ts';
 import { claimDatabase } from './database-claim.ts';
+import { NodeMetrics } from './metrics.ts';
 import { StartupError } from './startup-error.ts';
 import { builtWebAssets, WEB_BUILD_FOLDER } from './web-assets.ts';
 import { webhookPost } from './webhook-post.ts';
@@ -101,6 +102,8 @@ export interface NodeServerOptions {
    * Without it such a database is refused at start.
    */
   readonly acceptLoss?: boolean;
+  /** Where GET /metrics listens (METRICS_PORT, METRICS_HOST); without it there are no metrics. */
+  readonly metrics?: { readonly port: number; readonly host: string };
 }
 
 /**
@@ -122,6 +125,8 @@ function acceptedLoss(db: Database.Database, options: NodeServerOptions, log: (l
 export interface RunningServer {
   /** e.g. http://127.0.0.1:3000 */
   readonly url: string;
+  /** e.g. http://127.0.0.1:9464/metrics, when metrics are on. */
+  readonly metricsUrl?: string;
   /** Runs retention pruning now (it also runs every PRUNE_INTERVAL_MS); resolves to how many were removed. */
   prune(): Promise<number>;
   /** Stops accepting, lets in-flight requests finish (new ones on open connections get 503), closes the database. */
@@ -136,7 +141,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const clock = options.clock ?? Date.now;
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(options.databasePath);
+    db = openDatabase(options.databasePath, log);
   } catch (error) {
     throw new StartupError(
       `cannot open the database ${options.databasePath}: ${whyUnopenable(options.databasePath, error)}`,
@@ -184,9 +189,20 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const mailboxes = new SqlMailboxStore([sql]);
   const attachments = new SqlAttachmentStore(sql);
   const waiters = new MailWaiters();
+  const metrics: NodeMetrics | undefined =
+    options.metrics &&
+    new NodeMetrics({
+      subscriptions: (): number => hub.size,
+      storageBytes: () => store.storageBytes(),
+      storageBudgetBytes: options.config.storageBudgetBytes,
+      ...(writer ? { writer } : {}),
+      sql,
+      nowSeconds: () => Math.floor(clock() / 1000),
+    });
+  const post = webhookPost(options.config.webhookAllowPrivate);
   const hub = new SubscriptionHub({
     clock,
-    webhooks: new RetryingWebhookSender({ send: webhookPost(options.config.webhookAllowPrivate), log, clock }),
+    webhooks: new RetryingWebhookSender({ send: metrics?.countedWebhooks(post) ?? post, log, clock }),
   });
   let shuttingDown = false;
   const webAssets = builtWebAssets(options.webFolder ?? WEB_BUILD_FOLDER);
@@ -207,6 +223,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     p224: fastP224(compileP224Module()),
     ownerTurns: true,
     stopping: () => shuttingDown,
+    ...(metrics ? { observer: metrics.observer } : {}),
   });
 
   const prune = async () => {
@@ -226,7 +243,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   pruneInBackground();
   const pruneTimer = setInterval(pruneInBackground, PRUNE_INTERVAL_MS).unref();
 
+  let closeMetrics = async () => {};
   const closeStorage = async () => {
+    await closeMetrics();
     clearInterval(pruneTimer);
     hub.close();
     await writer?.close();
@@ -256,6 +275,21 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host}:${port}`;
+  let metricsUrl: string | undefined;
+  if (metrics && options.metrics) {
+    try {
+      const listening = await metrics.listen(options.metrics.port, options.metrics.host);
+      metricsUrl = listening.url;
+      closeMetrics = listening.close;
+    } catch (error) {
+      await new Promise((resolve) => server.close(resolve));
+      await closeStorage();
+      throw new StartupError(
+        `cannot serve metrics on port ${options.metrics.port} of ${options.metrics.host}: ${(error as Error).message}`,
+      );
+    }
+    log(`metrics on ${metricsUrl}`);
+  }
   log(`Crowdfind listening on ${url} (database ${options.databasePath})`);
 
   // While shutting down, every response closes its connection, so that clients uploading
@@ -276,6 +310,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   let closing: Promise<void> | undefined;
   return {
     url,
+    ...(metricsUrl ? { metricsUrl } : {}),
     prune,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -1,9 +1,11 @@
 /**
  * Opening the report database file: the connection settings the store and its reader threads
- * share, and the migrations from schema/.
+ * share, and the migrations from schema/: the pending ones applied in one transaction (drizzle's
+ * migrator runs them between one BEGIN and COMMIT) and logged; a file that a newer version
+ * migrated further is refused, since this version's queries do not know its tables.
  */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -50,6 +52,28 @@ export const READER_OPTIONS: SqliteReaderOptions = {
   maxCachedStatements: MAX_CACHED_STATEMENTS,
 };
 
+/** A migration as drizzle-kit's journal lists it: its name and when it was made (Unix ms). */
+interface Migration {
+  readonly tag: string;
+  readonly when: number;
+}
+
+/** The migrations this version has, oldest first. */
+function knownMigrations(): Migration[] {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+    entries: Migration[];
+  };
+  return journal.entries;
+}
+
+/** When the newest migration applied to `db` was made (drizzle's own record); undefined for a new file. */
+function lastApplied(db: Database.Database): number | undefined {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'");
+  if (table.get() === undefined) return undefined;
+  const last = db.prepare('SELECT max(created_at) FROM __drizzle_migrations').pluck().get();
+  return last === null ? undefined : Number(last);
+}
+
 /**
  * Refuses, naming it, a path that holds something other than a file: SQLite says only that it
  * is "unable to open database file".
@@ -66,27 +90,30 @@ function refuseNonFile(path: string): void {
 }
 
 /**
- * Refuses a database that a newer server migrated: this one would run on a schema it does not
- * know (drizzle only ever applies the migrations newer than the file's last).
+ * Applies the migrations `db` lacks, in one transaction, and says which; refuses a file migrated
+ * by a newer version.
  */
-function refuseNewerSchema(db: Database.Database): void {
-  const tracked = db.prepare("SELECT 1 FROM sqlite_master WHERE name = '__drizzle_migrations'").get();
-  if (!tracked) return;
-  const applied = Number(db.prepare('SELECT max(created_at) FROM __drizzle_migrations').pluck().get());
-  const known = Math.max(...readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).map((m) => m.folderMillis));
-  if (applied > known) {
+function migrateLogged(db: Database.Database, log: (line: string) => void): void {
+  const known = knownMigrations();
+  const last = lastApplied(db);
+  const newest = known.at(-1)!;
+  if (last !== undefined && last > newest.when) {
     throw new Error(
-      `its schema is newer than this server's (a migration of ${new Date(applied).toISOString()}; ` +
-        `this server knows up to ${new Date(known).toISOString()}): run the Crowdfind that wrote it, or a newer one`,
+      `its schema is newer than this version of Crowdfind knows (migrated on ${new Date(last).toISOString()}, after ${newest.tag}): run the newer version, or restore a backup this version made`,
     );
   }
+  const pending = known.filter((migration) => last === undefined || migration.when > last);
+  migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+  if (pending.length > 0)
+    log(`applied ${pending.length} migrations in one transaction: ${pending.map((m) => m.tag).join(', ')}`);
 }
 
 /**
- * Opens (creating folder and file if needed) and migrates a database file.
- * @example const db = openDatabase('./data/crowdfind.db');
+ * Opens (creating folder and file if needed) and migrates a database file; `log` hears which
+ * migrations were applied.
+ * @example const db = openDatabase('./data/crowdfind.db', console.log);
  */
-export function openDatabase(path: string): Database.Database {
+export function openDatabase(path: string, log: (line: string) => void = () => {}): Database.Database {
   if (path !== ':memory:') {
     refuseNonFile(path);
     mkdirSync(dirname(path), { recursive: true });
@@ -98,8 +125,7 @@ export function openDatabase(path: string): Database.Database {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = -${CACHE_KIB}`);
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
-    refuseNewerSchema(db);
-    migrate(drizzle(db), { migrationsFolder: MIGRATIONS_FOLDER });
+    migrateLogged(db, log);
     // A file SQLite could open only for reading would start healthy and then refuse every
     // upload: writing the header's user version back as it is finds out now (SQLITE_READONLY).
     if (path !== ':memory:') db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`);

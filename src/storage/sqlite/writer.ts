@@ -66,6 +66,11 @@ export class SqliteWriter {
     return worker;
   }
 
+  /** Requests sent and not yet answered. */
+  get depth(): number {
+    return this.#pending.size;
+  }
+
   /** How long the oldest unanswered request has waited, in ms; 0 when none waits. */
   get waitingMs(): number {
     let oldest = Infinity;

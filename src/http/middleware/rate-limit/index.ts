@@ -1,6 +1,7 @@
 /**
  * Refuses a client's request with 429 problem+json and Retry-After once its limiter says so:
- * per request as middleware, or per report where a handler knows how many an upload carries.
+ * per request as middleware, or per report where a handler knows how many an upload carries;
+ * `onRefused` hears of each refusal (for metrics), never of whom.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { ProblemError, problemResponse } from '../../problem.ts';
@@ -16,10 +17,15 @@ function tooMany(what: string, retryAfterSeconds: number): ProblemError {
 /**
  * @example app.use('/v1/reports', rateLimit(new TokenBucketLimiter(600), clientOf))
  */
-export function rateLimit(limiter: RateLimiter, clientOf: (c: Context) => string): MiddlewareHandler {
+export function rateLimit(
+  limiter: RateLimiter,
+  clientOf: (c: Context) => string,
+  onRefused: () => void = () => {},
+): MiddlewareHandler {
   return async (c, next) => {
     const decision = await limiter.take(clientOf(c));
     if (!decision.allowed) {
+      onRefused();
       const refused = tooMany('requests', decision.retryAfterSeconds);
       return problemResponse(refused.status, refused.message, { headers: refused.headers });
     }
@@ -33,9 +39,17 @@ export type CostLimit = (c: Context, cost: number) => Promise<void>;
 /**
  * @example const limitReports = costLimit(new TokenBucketLimiter(60_000), clientOf, 'reports'); await limitReports(c, 1000);
  */
-export function costLimit(limiter: RateLimiter, clientOf: (c: Context) => string, what: string): CostLimit {
+export function costLimit(
+  limiter: RateLimiter,
+  clientOf: (c: Context) => string,
+  what: string,
+  onRefused: () => void = () => {},
+): CostLimit {
   return async (c, cost) => {
     const decision = await limiter.take(clientOf(c), cost);
-    if (!decision.allowed) throw tooMany(what, decision.retryAfterSeconds);
+    if (!decision.allowed) {
+      onRefused();
+      throw tooMany(what, decision.retryAfterSeconds);
+    }
   };
 }
