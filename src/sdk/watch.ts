@@ -117,7 +117,8 @@ async function subscribeOnce(
   const json = (body: unknown) => ({ body: JSON.stringify(body), contentType: 'application/json' });
   // The watch waits and tries again itself, and says so.
   const once = { ...options, retries: 0 };
-  const idsFrom = (from: number) => delivery.idsBetween(from, clock() + SUBSCRIPTION_SECONDS * 1000 + KEY_MARGIN_MS);
+  const idsFrom = (from: number, capped = true) =>
+    delivery.idsBetween(from, clock() + SUBSCRIPTION_SECONDS * 1000 + KEY_MARGIN_MS, capped);
   const subscription = (await request(
     options.server,
     '/v1/subscriptions',
@@ -133,19 +134,22 @@ async function subscribeOnce(
   )) as Subscription;
   // The server's own time of subscribing: reports it received from then on are new.
   const subscribedAt = (subscription.expiresAt - SUBSCRIPTION_SECONDS) * 1000;
-  const renewal = setInterval(
-    () =>
-      void request(
+  const renew = async () => {
+    try {
+      const ids = idsFrom(clock() - KEY_MARGIN_MS);
+      await request(
         options.server,
         `/v1/subscriptions/${subscription.subscription}`,
-        { method: 'PUT', ...json({ ids: idsFrom(clock() - KEY_MARGIN_MS), ttlSeconds: SUBSCRIPTION_SECONDS }) },
+        { method: 'PUT', ...json({ ids, ttlSeconds: SUBSCRIPTION_SECONDS }) },
         options,
-      ).then(
-        () => options.onStatus?.('subscription renewed with the keys in use now'),
-        (error: Error) => options.onStatus?.(`renewal failed: ${error.message}`),
-      ),
-    (SUBSCRIPTION_SECONDS * 1000) / 2,
-  );
+      );
+      options.onStatus?.('subscription renewed with the keys in use now');
+    } catch (error) {
+      // Said, never thrown from a timer: the stream goes on, and the next renewal tries again.
+      options.onStatus?.(`renewal failed: ${(error as Error).message}`);
+    }
+  };
+  const renewal = setInterval(() => void renew(), (SUBSCRIPTION_SECONDS * 1000) / 2);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   try {
@@ -156,7 +160,9 @@ async function subscribeOnce(
     // A catch-up that fails ends the stream too: the next subscription catches up again.
     let catchUpFailed: { error: unknown } | undefined;
     const caughtUp = delivery
-      .catchUp(subscribedAt, idsFrom, { ...once, until: new Date(clock() + KEY_MARGIN_MS) })
+      // Until the later of both clocks: a client whose clock is behind the server's still asks
+      // for everything the server has received since it subscribed.
+      .catchUp(subscribedAt, idsFrom, { ...once, until: new Date(Math.max(clock(), subscribedAt) + KEY_MARGIN_MS) })
       .catch((error: unknown) => {
         catchUpFailed = { error };
         stop.abort();
@@ -166,10 +172,11 @@ async function subscribeOnce(
     if (catchUpFailed) throw catchUpFailed.error;
   } finally {
     clearInterval(renewal);
-    if (options.signal?.aborted)
-      await request(options.server, `/v1/subscriptions/${subscription.subscription}`, { method: 'DELETE' }, once).catch(
-        () => {},
-      );
+    // Ended here, whether the watch stops or subscribes again: a subscription left behind would
+    // count against this client's subscriptions and watched ids until it expired.
+    await request(options.server, `/v1/subscriptions/${subscription.subscription}`, { method: 'DELETE' }, once).catch(
+      () => {},
+    );
   }
 }
 
@@ -198,10 +205,13 @@ class Delivery {
     return this.#known.size;
   }
 
-  /** The ids the devices may broadcast between the two times (Unix ms); their keys are remembered. */
-  idsBetween(from: number, until: number): string[] {
+  /**
+   * The ids the devices may broadcast between the two times (Unix ms); their keys are remembered.
+   * `capped`: no more than a subscription takes (a catch-up asks in parts, so it has no cap).
+   */
+  idsBetween(from: number, until: number, capped: boolean): string[] {
     const ids = candidateKeysOf(this.devices, new Date(from), new Date(until), this.engine);
-    if (ids.size > MAX_SUBSCRIPTION_IDS)
+    if (capped && ids.size > MAX_SUBSCRIPTION_IDS)
       throw new Error(`${ids.size} keys to watch at once; a subscription takes ${MAX_SUBSCRIPTION_IDS}`);
     for (const [id, owned] of ids) this.#known.set(id, owned);
     return [...ids.keys()];
@@ -220,12 +230,12 @@ class Delivery {
    */
   async catchUp(
     subscribedAt: number,
-    idsFrom: (from: number) => string[],
+    idsFrom: (from: number, capped: boolean) => string[],
     options: HttpOptions & { readonly server: string; readonly until: Date },
   ): Promise<void> {
     this.#from ??= subscribedAt;
     const since = Math.max(this.#from, (this.#seenUntil ?? this.#from) - RECEIVED_SLACK_MS);
-    const fetched = await fetchReports(idsFrom(since - KEY_MARGIN_MS), {
+    const fetched = await fetchReports(idsFrom(since - KEY_MARGIN_MS, false), {
       ...options,
       since: new Date(since - KEY_MARGIN_MS),
     });

@@ -279,6 +279,7 @@ describe('watch --archive', () => {
       advertisementKey: string;
     }>;
     let printed = '';
+    let errors = '';
     let subscribed!: () => void;
     const watchingNow = new Promise<void>((resolve) => (subscribed = resolve));
     let finished = false;
@@ -289,7 +290,7 @@ describe('watch --archive', () => {
       ],
       {
         stdout: (t) => (printed += t),
-        stderr: (t) => void (t.includes('watching') && subscribed()),
+        stderr: (t) => void ((errors += t), t.includes('watching') && subscribed()),
         now: () => new Date(now),
       },
     ).finally(() => (finished = true));
@@ -306,7 +307,7 @@ describe('watch --archive', () => {
       expect(found.code, found.stderr).toBe(0);
       uploaded.push(String(latitude));
     }
-    expect(await watching).toBe(0);
+    expect(await watching, errors).toBe(0);
     const seen = JSON.parse(printed) as Record;
 
     const archive = await openArchiveFile(file('watched.db'));

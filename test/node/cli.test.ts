@@ -603,12 +603,14 @@ describe('exit codes and streams', () => {
       '0',
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toBe('stopped; lost mode off\n');
+    expect(run.stdout).toMatch(/^stopped; lost mode off; PAIRED as "Streams"[^\n]*\n$/);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines[0]).toBe(
       "crowdfind device run: Streams answers its owner's commands through http://127.0.0.1:9 (Ctrl-C stops)",
     );
-    expect(lines[1]).toMatch(/^crowdfind device run: could not ask whether this phone is lost: cannot reach/);
+    // What a phone must show its user comes next, then the warning.
+    expect(lines[1]).toMatch(/^PAIRED as "Streams"/);
+    expect(lines[2]).toMatch(/^crowdfind device run: could not ask whether this phone is lost: cannot reach/);
   });
 });
 
