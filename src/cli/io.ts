@@ -95,7 +95,7 @@ export function readPairingFile(values: Record<string, unknown>, role: Pairing['
  * runs); undefined while the file does not exist.
  * @example const record = jsonRecord<OwnerMemory>('phone.owner.json.state')
  */
-export function jsonRecord<T>(path: string): { load(): T | undefined; save(value: T): void } {
+export function jsonRecord<T>(path: string, what = 'a JSON record'): { load(): T | undefined; save(value: T): void } {
   return {
     load: () => {
       if (!existsSync(path)) return undefined;
@@ -103,16 +103,10 @@ export function jsonRecord<T>(path: string): { load(): T | undefined; save(value
         return JSON.parse(readInput(path).toString('utf8')) as T;
       } catch (error) {
         if (error instanceof UsageError) throw error;
-        throw new UsageError(`cannot read ${path}: it is not JSON (delete it to start afresh)`);
+        throw new UsageError(`${path} is not ${what} (delete it to start afresh)`);
       }
     },
-    save: (value) => {
-      try {
-        writeFileSync(path, JSON.stringify(value), { mode: 0o600 });
-      } catch (error) {
-        throw fileError('write', path, error);
-      }
-    },
+    save: (value) => writePrivateFile(path, JSON.stringify(value), true),
   };
 }
 

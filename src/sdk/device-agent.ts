@@ -148,7 +148,7 @@ async function followStatement(agent: Agent): Promise<void> {
   const { options, memory, clock } = agent;
   const read = await readLostState(options.pairing, memory.lostMode.seq, { ...options, now: clock() }).catch(
     (error: Error) => {
-      (options.warn ?? options.say)(`could not ask whether this phone is lost: ${error.message}`);
+      warn(options, `could not ask whether this phone is lost: ${error.message}`);
       return undefined;
     },
   );
@@ -156,19 +156,27 @@ async function followStatement(agent: Agent): Promise<void> {
   if (read && 'statement' in read) setLostMode(agent, read.statement, 'the owner’s lost-state statement');
 }
 
+/** What went wrong on the phone's side, said where the agent's warnings go. */
+function warn(options: DeviceAgentOptions, line: string): void {
+  (options.warn ?? options.say)(line);
+}
+
 /** Without a record, the messages already waiting are skipped, never obeyed twice. */
 async function skipWaiting(agent: Agent): Promise<void> {
   const { options, memory, clock } = agent;
   let skipped = 0;
   for (const day of [channelDay(clock()) - 1, channelDay(clock())])
-    for (const message of await readFromPeer(options.pairing, day, 0, 0, options)) {
-      memory.after[day] = message.seq;
-      if ('body' in message && !sequenceRefusal(message.body.seq, memory.window))
-        memory.window = take(message.body.seq, memory.window);
-      skipped++;
+    // Page after page: a mailbox holds more than one read answers.
+    for (let page = await readFromPeer(options.pairing, day, 0, 0, options); page.length > 0;) {
+      for (const message of page) {
+        memory.after[day] = message.seq;
+        if ('body' in message && !sequenceRefusal(message.body.seq, memory.window))
+          memory.window = take(message.body.seq, memory.window);
+        skipped++;
+      }
+      page = await readFromPeer(options.pairing, day, memory.after[day]!, 0, options);
     }
-  if (skipped > 0)
-    (options.warn ?? options.say)(`no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
+  if (skipped > 0) warn(options, `no record of what was obeyed here: ${skipped} waiting message(s) skipped`);
 }
 
 /** Waits for the owner's messages and handles each, until `count` or the signal. */
@@ -186,7 +194,7 @@ async function serve(agent: Agent): Promise<void> {
         ...options,
         ...(options.signal ? { fetch: (url, init) => fetch(url, { ...init, signal: options.signal }) } : {}),
       }).catch((error: Error) => {
-        if (!options.signal?.aborted) (options.warn ?? options.say)(`reading commands failed: ${error.message}`);
+        if (!options.signal?.aborted) warn(options, `reading commands failed: ${error.message}`);
         return [];
       });
       for (const message of received) {

@@ -1,10 +1,9 @@
 /** `crowdfind device run`: a stand-in for a paired phone, answering its owner's commands. */
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pairedLine, runDeviceAgent, type AgentMemory } from '../../sdk/device-agent.ts';
 import { positionAt } from '../../sdk/simulate.ts';
 import { number, parse, serverOption, UsageError } from '../args.ts';
-import { appendPrivateFile, readFolder, readInput, readPairingFile, writePrivateFile, type Command } from '../io.ts';
+import { appendPrivateFile, jsonRecord, readFolder, readInput, readPairingFile, type Command } from '../io.ts';
 import { readRoute } from '../route-file.ts';
 
 export const deviceRunCommand: Command = {
@@ -65,8 +64,9 @@ screen for 5 minutes. crowdfind device unpair ends the pairing.`,
     const memoryFile = (values.state as string | undefined) ?? `${values.pairing as string}.state`;
     // Both written as commands are obeyed: a mistake in either is found now, not after the phone rang.
     appendPrivateFile(log, '');
-    const memory = existsSync(memoryFile) ? readMemory(memoryFile) : undefined;
-    if (memory) writePrivateFile(memoryFile, JSON.stringify(memory), true);
+    const memory = jsonRecord<Partial<AgentMemory>>(memoryFile, "a phone's record of obeyed commands");
+    const remembered = memory.load();
+    if (remembered) memory.save(remembered);
     const stop = new AbortController();
     const interrupt = () => stop.abort();
     process.once('SIGINT', interrupt);
@@ -86,10 +86,7 @@ screen for 5 minutes. crowdfind device unpair ends the pairing.`,
         obeyed: (line) => appendPrivateFile(log, `${line}\n`),
         simChanged: values['sim-changed'] === true,
         ...(camera ? { camera } : {}),
-        memory: {
-          load: () => memory,
-          save: (memory) => writePrivateFile(memoryFile, JSON.stringify(memory), true),
-        },
+        memory: { load: () => remembered, save: memory.save },
         clock,
         signal: stop.signal,
         ...(count === undefined ? {} : { count }),
@@ -111,14 +108,4 @@ function cameraOf(folder: string): () => { name: string; bytes: Uint8Array } {
     const path = join(folder, files[next++ % files.length]!);
     return { name: basename(path), bytes: new Uint8Array(readInput(path)) };
   };
-}
-
-/** The phone's record of what it obeyed (--state), as `pair` and earlier runs wrote it. */
-function readMemory(path: string): Partial<AgentMemory> {
-  try {
-    return JSON.parse(readInput(path).toString('utf8')) as Partial<AgentMemory>;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`${path} is not a phone's record of obeyed commands (crowdfind pair writes one)`);
-  }
 }
