@@ -9,6 +9,7 @@ import {
   MAX_STATE_DAYS,
 } from './limits.ts';
 import { decoded } from './schemas.ts';
+import { unixMs } from './times.ts';
 
 /** Standard base64 whose length `check` accepts (it answers why not). */
 const bytes = (check: (length: number) => string | undefined) =>
@@ -66,7 +67,7 @@ export const SetStatesRequest = z
         z.object({
           capability: Capability,
           statement: Sealed(2048),
-          expiresAt: z.number().int().nonnegative().openapi({ description: 'Unix seconds, at most 31 days ahead' }),
+          expiresAt: unixMs(`when the statement ends, at most ${MAX_STATE_DAYS} days ahead`),
         }),
       )
       .min(1)
