@@ -139,8 +139,9 @@ async function everyCommand(server: string, folder: string, ownerFile: string) {
   expect(phoneSaid.stdout).toContain(
     `LOST MODE (from a command): the lock screen shows "${LOCK_SCREEN}", call ${CALLBACK}`,
   );
-  // What a phone must show its user: its pairing, lasting, and each location and photo it sent.
-  expect(phoneSaid.stderr).toMatch(/^PAIRED as "Phone" with the owner of key [0-9a-f]{16}/);
+  // What a phone must show its user: its pairing, lasting, and each location and photo it sent
+  // (after the line `device run` starts with).
+  expect(phoneSaid.stderr).toMatch(/^PAIRED as "Phone" with the owner of key [0-9a-f]{16}/m);
   expect(phoneSaid.stdout).toMatch(/stopped; lost mode off; PAIRED as "Phone"/);
   expect(
     phoneSaid.stderr.match(/this phone's location \(48\.8583701, 2\.2944813\) was sent to the owner/g),
