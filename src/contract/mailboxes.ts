@@ -34,7 +34,12 @@ const Sealed = (max: number) =>
 export const PostMessageRequest = z
   .object({ capability: Capability, message: Sealed(MAX_MAILBOX_MESSAGE_BYTES) })
   .openapi('PostMessageRequest');
-export const PostedMessage = z.object({ seq: z.number().int() }).openapi('PostedMessage');
+/** A message's number in its mailbox (times are the rule of times.ts; this is none). */
+const Seq = z
+  .number()
+  .int()
+  .openapi({ description: 'The message’s number in its mailbox: 1, 2, 3…, a counter, never a time' });
+export const PostedMessage = z.object({ seq: Seq }).openapi('PostedMessage');
 
 export const ReadMessagesRequest = z
   .object({
@@ -57,7 +62,7 @@ export const ReadMessagesRequest = z
   })
   .openapi('ReadMessagesRequest');
 export const MailboxMessages = z
-  .object({ messages: z.array(z.object({ seq: z.number().int(), message: z.string() })) })
+  .object({ messages: z.array(z.object({ seq: Seq, message: z.string() })) })
   .openapi('MailboxMessages');
 
 export const SetStatesRequest = z
