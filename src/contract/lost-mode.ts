@@ -16,6 +16,7 @@ import {
   MIN_WEBHOOK_SECRET_LENGTH,
 } from './limits.ts';
 import { decoded, HashedId } from './schemas.ts';
+import { unixMs } from './times.ts';
 
 /** Standard base64 of exactly `length` bytes. */
 const fixedBytes = (length: number, what: string) =>
@@ -24,8 +25,6 @@ const fixedBytes = (length: number, what: string) =>
     if (typeof bytes === 'string' || bytes.length === length) return bytes;
     return `${what} is ${length} bytes, got ${bytes.length}`;
   });
-
-const UnixSeconds = z.number().int().nonnegative().max(0xffffffff);
 
 const Notice = fixedBytes(NOTICE_LENGTH, 'a notice').openapi({
   type: 'string',
@@ -37,7 +36,11 @@ const WithdrawToken = fixedBytes(WITHDRAW_TOKEN_LENGTH, 'a withdraw token').open
   type: 'string',
   description: 'Standard base64 of the 32-byte token whose SHA-256 was published with the notice',
 });
-const ExpiresAt = UnixSeconds.openapi({ description: 'Unix seconds; bound into the notice', example: 1_767_225_600 });
+/** The sealed notice binds its expiry in whole 32-bit seconds (docs/protocol.md §13); the wire says it ×1000. */
+const ExpiresAt = unixMs('the expiry bound into the notice, a whole second (the sealed expiresAt × 1000)')
+  .multipleOf(1000, { error: 'a notice expires on a whole second: its sealed expiresAt × 1000' })
+  .max(0xffffffff * 1000)
+  .openapi({ example: 1_767_225_600_000 });
 
 export const PublishNoticesRequest = z
   .object({
@@ -142,7 +145,7 @@ export const RenewRequest = z
 export const Subscription = z
   .object({
     subscription: z.string().openapi({ description: 'Bearer name of the subscription; keep it secret' }),
-    expiresAt: UnixSeconds.openapi({ description: 'Unix seconds; renew before then' }),
+    expiresAt: unixMs('renew before then'),
     ids: z.number().int().openapi({ description: 'How many ids it watches' }),
     events: z.string().openapi({ description: 'Path of its Server-Sent Events stream' }),
   })

@@ -9,6 +9,7 @@ import {
   MAX_STATE_DAYS,
 } from './limits.ts';
 import { decoded } from './schemas.ts';
+import { unixMs } from './times.ts';
 
 /** Standard base64 whose length `check` accepts (it answers why not). */
 const bytes = (check: (length: number) => string | undefined) =>
@@ -33,7 +34,12 @@ const Sealed = (max: number) =>
 export const PostMessageRequest = z
   .object({ capability: Capability, message: Sealed(MAX_MAILBOX_MESSAGE_BYTES) })
   .openapi('PostMessageRequest');
-export const PostedMessage = z.object({ seq: z.number().int() }).openapi('PostedMessage');
+/** A message's number in its mailbox (times are the rule of times.ts; this is none). */
+const Seq = z
+  .number()
+  .int()
+  .openapi({ description: 'The message’s number in its mailbox: 1, 2, 3…, a counter, never a time' });
+export const PostedMessage = z.object({ seq: Seq }).openapi('PostedMessage');
 
 export const ReadMessagesRequest = z
   .object({
@@ -56,7 +62,7 @@ export const ReadMessagesRequest = z
   })
   .openapi('ReadMessagesRequest');
 export const MailboxMessages = z
-  .object({ messages: z.array(z.object({ seq: z.number().int(), message: z.string() })) })
+  .object({ messages: z.array(z.object({ seq: Seq, message: z.string() })) })
   .openapi('MailboxMessages');
 
 export const SetStatesRequest = z
@@ -66,7 +72,7 @@ export const SetStatesRequest = z
         z.object({
           capability: Capability,
           statement: Sealed(2048),
-          expiresAt: z.number().int().nonnegative().openapi({ description: 'Unix seconds, at most 31 days ahead' }),
+          expiresAt: unixMs(`when the statement ends, at most ${MAX_STATE_DAYS} days ahead`),
         }),
       )
       .min(1)

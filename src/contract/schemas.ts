@@ -7,6 +7,7 @@
 import { z } from '@hono/zod-openapi';
 import { decodeBase64, decodeHashedId } from '../../crypto/index.ts';
 import { batchTooLarge, DEFAULT_QUERY_LIMIT, MAX_QUERY_IDS, MAX_QUERY_LIMIT } from './limits.ts';
+import { EXAMPLE_TIME_MS, UnixMs, unixMs } from './times.ts';
 
 /** A string field decoded by `decode`; the reason it gives for a bad text becomes the field's validation message. */
 export function decoded(decode: (text: string) => Uint8Array | string) {
@@ -33,9 +34,6 @@ const Payload = decoded(decodeBase64).openapi({
     'LSWnXQIELMiPrcq2wJ6fZFS+g9bdatynGqIa8R0dYShQ0UF99OZXjcAEYFmK86a//mRYCjfKwUoUf4o/djRUEKrX/VgkGspT4VAgeVt7kwlO0a3LJjIlkw==',
 });
 
-/** R1's observation time, for examples. */
-const EXAMPLE_TIME_MS = 1_735_749_597_000;
-const UnixMs = z.number().int().nonnegative().openapi({ example: EXAMPLE_TIME_MS });
 /** Apple's clients send dates as numbers; OpenHaystack sent decimal strings. */
 const AppleDate = z
   .union([UnixMs, z.string().regex(/^\d+$/).transform(Number)])
@@ -99,10 +97,8 @@ function startNotAfterEnd<K extends string>(start: K, end: K) {
 export const QueryRequest = z
   .object({
     ids: z.array(HashedId).min(1).max(MAX_QUERY_IDS),
-    since: UnixMs.optional().openapi({
-      description: 'Earliest observation time, Unix ms, inclusive; default: the start of the retention window',
-    }),
-    until: UnixMs.optional().openapi({ description: 'Latest observation time, Unix ms, inclusive; default: now' }),
+    since: unixMs('the earliest observation time, inclusive; default: the start of the retention window').optional(),
+    until: unixMs('the latest observation time, inclusive; default: now').optional(),
     limit: z
       .number()
       .int()
@@ -120,14 +116,8 @@ export const QueryResponse = z
       z.object({
         id: HashedId,
         payload: Payload,
-        timestamp: z
-          .number()
-          .int()
-          .openapi({ description: 'Observation time from the report, Unix ms', example: EXAMPLE_TIME_MS }),
-        receivedAt: z
-          .number()
-          .int()
-          .openapi({ description: 'When the server stored it, Unix ms', example: EXAMPLE_TIME_MS + 42_000 }),
+        timestamp: unixMs('the observation time from the report'),
+        receivedAt: unixMs('when the server stored it').openapi({ example: EXAMPLE_TIME_MS + 42_000 }),
       }),
     ),
     nextCursor: z

@@ -1,8 +1,9 @@
 /** The shapes of the share-link routes (README, "Share a location"; docs/protocol.md §16). */
 import { z } from '@hono/zod-openapi';
 import { decodeBase64, SHARE_TOKEN_LENGTH } from '../../crypto/index.ts';
-import { MAX_SHARE_BYTES } from './limits.ts';
+import { MAX_SHARE_BYTES, MAX_SHARE_DAYS } from './limits.ts';
 import { decoded } from './schemas.ts';
+import { unixMs } from './times.ts';
 
 const Ciphertext = decoded((text) => {
   const bytes = decodeBase64(text);
@@ -29,14 +30,14 @@ export const CreateShareRequest = z
       if (typeof bytes === 'string' || bytes.length === 32) return bytes;
       return `a token hash is 32 bytes, got ${bytes.length}`;
     }).openapi({ type: 'string', description: 'SHA-256 of the owner’s token, standard base64' }),
-    expiresAt: z.number().int().nonnegative().openapi({ description: 'Unix seconds, at most 7 days ahead' }),
+    expiresAt: unixMs(`when the link ends, at most ${MAX_SHARE_DAYS} days ahead`),
   })
   .openapi('CreateShareRequest');
 
 export const CreatedShare = z
   .object({
     share: z.string().openapi({ description: 'The link’s id (base64url, 16 bytes)' }),
-    expiresAt: z.number().int(),
+    expiresAt: unixMs('when the link ends, as stored: the asked time rounded up to a whole second'),
   })
   .openapi('CreatedShare');
 
@@ -46,8 +47,8 @@ export const ShareTokenRequest = z.object({ token: Token }).openapi('ShareTokenR
 export const SharedCiphertext = z
   .object({
     ciphertext: z.string(),
-    expiresAt: z.number().int().openapi({ description: 'Unix seconds' }),
-    updatedAt: z.number().int().openapi({ description: 'When the owner last updated it, Unix seconds' }),
+    expiresAt: unixMs('when the link ends'),
+    updatedAt: unixMs('when the owner last updated it, a whole second'),
   })
   .openapi('SharedCiphertext');
 

@@ -197,6 +197,7 @@ export function createApp({
     config,
     p224,
     nowSeconds: () => Math.floor(clock() / 1000),
+    nowMs: clock,
     limitReports: reportLimiter
       ? costLimit(reportLimiter, clientOf, 'reports', () => observer.rateLimited('reports'))
       : async () => {},

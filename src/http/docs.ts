@@ -5,6 +5,7 @@
  * tables whose named shapes link to their own section, an example request and answer, and the
  * problems it answers with. The OpenAPI document is the one source; nothing here is typed twice.
  */
+import { TIME_RULE } from '../contract/times.ts';
 import { escapeMarkup } from '../sdk/formats.ts';
 
 /** The parts of an OpenAPI 3.1 document this page reads. */
@@ -210,7 +211,7 @@ export function renderDocs(document: { info: OpenApiDocument['info']; paths?: ob
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<title>${html(doc.info.title)} API</title><style>${STYLE}</style></head><body>` +
     `<h1>${html(doc.info.title)} API ${html(doc.info.version)}</h1><p>${prose(doc.info.description)}</p>` +
-    `<p>Ids are standard base64 of 32-byte hashed advertisement keys, payloads standard base64 of 88- or 89-byte reports, times Unix milliseconds. ` +
+    `<p>Ids are standard base64 of 32-byte hashed advertisement keys, payloads standard base64 of 88- or 89-byte reports. ${html(TIME_RULE)} ` +
     `Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).</p>` +
     contents +
     operations.map(({ method, path, op }) => operationSection(method, path, op, doc)).join('') +

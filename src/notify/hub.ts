@@ -193,7 +193,9 @@ export class SubscriptionHub {
           const heartbeat = setInterval(() => this.#send(subscription, c, ': keep-alive\n\n'), HEARTBEAT_MS);
           (heartbeat as { unref?: () => void }).unref?.();
           subscription.streams.set(c, heartbeat);
-          c.enqueue(encoder.encode(`retry: 2000\n: subscribed until ${subscription.expiresAt}\n\n`));
+          // A comment for people reading the stream: a date, where bare seconds would contradict the API's ms.
+          const until = new Date(subscription.expiresAt * 1000).toISOString();
+          c.enqueue(encoder.encode(`retry: 2000\n: subscribed until ${until}\n\n`));
         },
         cancel: () => dropStream(subscription, controller),
       },

@@ -252,11 +252,13 @@ export async function commandPhone(
 export async function setLostState(pairing: Pairing, statement: ChannelBody, options: ChannelOptions): Promise<void> {
   const now = options.now ?? Date.now();
   const today = channelDay(now);
-  const latest = Math.floor(now / 1000) + MAX_STATE_DAYS * 86_400 - 60;
+  const latestMs = now + MAX_STATE_DAYS * DAY_MS - 60_000;
+  // The sealed body counts seconds (docs/protocol.md §17); the route's body, milliseconds.
+  const latest = Math.floor(latestMs / 1000);
   const states = [];
   for (let day = today; day < today + MAX_STATE_DAYS; day++) {
     const capability = mailboxCapability(pairing.secret, 'state', day);
-    const expiresAt = Math.min((day + 2) * (DAY_MS / 1000), latest);
+    const expiresAt = Math.min((day + 2) * DAY_MS, latestMs);
     // The statement says how long it holds, so a phone can tell a stale one from a current one.
     const sealed = await sealChannelMessage(
       { ...statement, expiresAt: latest },

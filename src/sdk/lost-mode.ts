@@ -25,6 +25,7 @@ import {
   MAX_NOTICES_PER_REQUEST,
   MAX_QUERY_IDS,
 } from '../contract/limits.ts';
+import { secondsToMs } from '../contract/times.ts';
 import { post, ServerError, type HttpOptions } from './http.ts';
 import type { Device } from './key-files.ts';
 import { candidateKeysOf } from './owner.ts';
@@ -119,11 +120,12 @@ export async function markLost(
   const latest = Math.floor((now + MAX_NOTICE_DAYS * DAY_MS) / 1000) - 60;
   const keys = (await keysOf(devices, options)).filter((key) => key.until.getTime() > now);
   const items = keys.map((key) => {
+    // The notice binds whole seconds (docs/protocol.md §13); the route's body says them in ms.
     const expiresAt = Math.min(latest, Math.floor((key.until.getTime() + NOTICE_GRACE_MS) / 1000));
     return {
       id: key.hashedIdBase64,
       notice: bytesToBase64(sealNotice(key.privateKey, { ...notice, expiresAt })),
-      expiresAt,
+      expiresAt: secondsToMs(expiresAt),
       withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(key.privateKey))),
     };
   });
@@ -150,7 +152,7 @@ export async function markLost(
       said.contact.kind !== notice.contact.kind ||
       said.contact.value !== notice.contact.value,
   ).length;
-  const until = new Date(Math.max(0, ...items.map((item) => item.expiresAt)) * 1000);
+  const until = new Date(Math.max(0, ...items.map((item) => item.expiresAt)));
   return {
     keys: items.length,
     changed,
@@ -290,7 +292,8 @@ export async function noticesFor(
 /** One stored notice opened under the key it was fetched for. */
 function openedNotice(key: Uint8Array, stored: { notice: string; expiresAt: number }): NoticeLookup {
   try {
-    return { status: 'valid', notice: openNotice(key, base64ToBytes(stored.notice), stored.expiresAt) };
+    // A wire expiry that is not a whole second cannot be the bound one: openNotice refuses it as forged.
+    return { status: 'valid', notice: openNotice(key, base64ToBytes(stored.notice), stored.expiresAt / 1000) };
   } catch (error) {
     if (error instanceof AuthenticationError || error instanceof FormatError)
       return { status: 'forged', reason: error.message };

@@ -133,7 +133,7 @@ async function subscribeOnce(
     once,
   )) as Subscription;
   // The server's own time of subscribing: reports it received from then on are new.
-  const subscribedAt = (subscription.expiresAt - SUBSCRIPTION_SECONDS) * 1000;
+  const subscribedAt = subscription.expiresAt - SUBSCRIPTION_SECONDS * 1000;
   const renew = async () => {
     try {
       const ids = idsFrom(clock() - KEY_MARGIN_MS);

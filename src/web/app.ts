@@ -168,7 +168,7 @@ function listLinks(): void {
       const item = document.createElement('li');
       const title = document.createElement('div');
       title.className = 'name';
-      title.textContent = `${link.device}, until ${new Date(link.expiresAt * 1000).toISOString().slice(0, 16)}Z`;
+      title.textContent = `${link.device}, until ${new Date(link.expiresAt).toISOString().slice(0, 16)}Z`;
       const address = document.createElement('input');
       address.className = 'share-link';
       address.readOnly = true;
@@ -328,7 +328,7 @@ function render(reset = false): void {
           const link = await createLink(serverBase(), device, located, 7);
           listLinks();
           say(
-            `Share link for ${device} made: whoever has it sees its positions until ${new Date(link.expiresAt * 1000).toISOString().slice(0, 16)}Z.`,
+            `Share link for ${device} made: whoever has it sees its positions until ${new Date(link.expiresAt).toISOString().slice(0, 16)}Z.`,
           );
         });
         share.className = 'share';
@@ -456,7 +456,7 @@ async function showSharedLink(link: { share: string; key: Uint8Array }): Promise
     ui.viewerStatus.dataset.lon = String(newest.longitude);
   }
   ui.viewerStatus.textContent = newest
-    ? `Last seen ${newest.timestamp.toISOString().replace('T', ' ').slice(0, 16)} UTC (${ago(newest.timestamp)}) at ${newest.latitude.toFixed(5)}, ${newest.longitude.toFixed(5)} ±${newest.accuracy} m. The link ends ${new Date(view.expiresAt * 1000).toISOString().slice(0, 16)}Z.`
+    ? `Last seen ${newest.timestamp.toISOString().replace('T', ' ').slice(0, 16)} UTC (${ago(newest.timestamp)}) at ${newest.latitude.toFixed(5)}, ${newest.longitude.toFixed(5)} ±${newest.accuracy} m. The link ends ${new Date(view.expiresAt).toISOString().slice(0, 16)}Z.`
     : 'No positions yet.';
   document.body.dataset.state = 'viewing';
 }

@@ -19,13 +19,15 @@ import {
   type SharedLocations,
 } from '../../crypto/index.ts';
 import * as z from 'zod/mini';
+import { MAX_SHARE_DAYS } from '../contract/limits.ts';
 import { request, type ServerError } from '../sdk/http.ts';
 import type { LocatedReport } from '../sdk/owner.ts';
 
 const STORAGE_KEY = 'crowdfind.shares';
 /** Positions one link carries at most, newest kept. */
 const MAX_SHARED_POSITIONS = 2000;
-const WEEK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
 
 /** Longest device name a link may carry, in characters. */
 const MAX_DEVICE_NAME = 200;
@@ -56,14 +58,22 @@ export interface ShareLink {
   readonly key: string;
   readonly token: string;
   readonly device: string;
-  /** Unix seconds. */
+  /** Unix ms, as the server answered it. */
   readonly expiresAt: number;
 }
+
+/**
+ * Links saved before the API said milliseconds hold Unix seconds: no expiry in ms lies before
+ * 2001 and none in seconds after it, so the size tells them apart.
+ */
+const SAVED_IN_SECONDS_BELOW = 1e12;
 
 /** The links this browser made that have not expired. */
 export function savedLinks(): ShareLink[] {
   const links = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]') as ShareLink[];
-  return links.filter((link) => link.expiresAt * 1000 > Date.now());
+  return links
+    .map((link) => (link.expiresAt < SAVED_IN_SECONDS_BELOW ? { ...link, expiresAt: link.expiresAt * 1000 } : link))
+    .filter((link) => link.expiresAt > Date.now());
 }
 
 function saveLinks(links: ShareLink[]): void {
@@ -107,7 +117,7 @@ export async function createLink(
 ): Promise<ShareLink> {
   const key = crypto.getRandomValues(new Uint8Array(SHARE_KEY_LENGTH));
   const token = crypto.getRandomValues(new Uint8Array(SHARE_TOKEN_LENGTH));
-  const expiresAt = Math.floor(Date.now() / 1000) + Math.min(days, 7) * 86_400 - 60;
+  const expiresAt = Date.now() + Math.min(days, MAX_SHARE_DAYS) * DAY_MS - 60_000;
   // The server picks the id, which the ciphertext is bound to: store a placeholder, then seal for the id.
   const created = (await call(server, '/v1/shares', 'POST', {
     ciphertext: bytesToBase64(
@@ -115,13 +125,13 @@ export async function createLink(
     ),
     tokenHash: bytesToBase64(sha256(token)),
     expiresAt,
-  })) as { share: string };
+  })) as { share: string; expiresAt: number };
   const link: ShareLink = {
     share: created.share,
     key: bytesToBase64Url(key),
     token: bytesToBase64(token),
     device,
-    expiresAt,
+    expiresAt: created.expiresAt,
   };
   await updateLink(server, link, reports);
   saveLinks([...savedLinks(), link]);

@@ -26,24 +26,25 @@ const DAY_S = 86_400;
 
 export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteTools): void {
   const owner = () => keyPairOf(generatePrivateKey());
+  /** The notice binds `expiresAt` in Unix seconds; the body says it in ms (src/contract/times.ts). */
   const noticeItem = (key: ReturnType<typeof owner>, message: string, expiresAt: number) => ({
     id: bytesToBase64(key.hashedId),
     notice: bytesToBase64(sealNotice(key.privateKey, { message, contact: parseContact('+15550100'), expiresAt })),
-    expiresAt,
+    expiresAt: expiresAt * 1000,
     withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(key.privateKey))),
   });
   /** A stranger's notice for an id: bytes that are no notice of its key, under the stranger's withdraw hash. */
   const strangerItem = (id: string, expiresAt: number) => ({
     id,
     notice: bytesToBase64(crypto.getRandomValues(new Uint8Array(NOTICE_LENGTH))),
-    expiresAt,
+    expiresAt: expiresAt * 1000,
     withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(generatePrivateKey()))),
   });
   /** The messages of the notices that verify under the key, as a finder reads them. */
   const verifying = (key: ReturnType<typeof owner>, found: Array<{ notice: string; expiresAt: number }>) =>
     found.flatMap((n) => {
       try {
-        return [openNotice(key.advertisementKey, base64ToBytes(n.notice), n.expiresAt).message];
+        return [openNotice(key.advertisementKey, base64ToBytes(n.notice), n.expiresAt / 1000).message];
       } catch {
         return [];
       }
@@ -68,9 +69,9 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
         refused: [],
       });
       const [found] = await findNotices([bytesToBase64(key.hashedId)]);
-      expect(found!.expiresAt).toBe(expiresAt);
+      expect(found!.expiresAt).toBe(expiresAt * 1000);
       expect(base64ToBytes(found!.notice).length).toBe(NOTICE_LENGTH);
-      const opened = openNotice(key.advertisementKey, base64ToBytes(found!.notice), found!.expiresAt);
+      const opened = openNotice(key.advertisementKey, base64ToBytes(found!.notice), found!.expiresAt / 1000);
       expect(opened.message).toBe('My bike bag. Please call.');
       expect(opened.contact).toEqual({ kind: 'phone', value: '+15550100' });
     });
@@ -187,8 +188,10 @@ export function lostModeSuite({ target, postJson, expectProblem, nowMs }: SuiteT
         [{ notices: [] }, /notices/],
         [{ notices: [{ ...good, notice: bytesToBase64(new Uint8Array(NOTICE_LENGTH - 1)) }] }, /notice is 356 bytes/],
         [{ notices: [{ ...good, withdrawHash: 'AAAA' }] }, /withdrawHash/],
-        [{ notices: [{ ...good, expiresAt: now - 1 }] }, /expiresAt/],
-        [{ notices: [{ ...good, expiresAt: now + 32 * DAY_S }] }, /expiresAt/],
+        [{ notices: [{ ...good, expiresAt: (now - 1) * 1000 }] }, /expiresAt/],
+        [{ notices: [{ ...good, expiresAt: (now + 32 * DAY_S) * 1000 }] }, /expiresAt/],
+        // Not a whole second: it cannot be the expiry the notice binds.
+        [{ notices: [{ ...good, expiresAt: good.expiresAt + 1 }] }, /expiresAt.*whole second/],
         [{ notices: [{ ...good, id: 'nope' }] }, /id/],
         [{ notices: Array(701).fill(good) }, /notices/],
       ];

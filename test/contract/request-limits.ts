@@ -54,7 +54,7 @@ export function storedBytesSuite(requestFrom: RequestFrom): void {
       body: JSON.stringify({
         ciphertext: bytesToBase64(new Uint8Array(256 * 1024).fill(7)),
         tokenHash: bytesToBase64(new Uint8Array(32)),
-        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        expiresAt: Date.now() + 3_600_000,
       }),
     });
 

@@ -11,7 +11,7 @@ import {
 } from '../../crypto/index.ts';
 import type { SuiteTools } from './suite.ts';
 
-const DAY_S = 86_400;
+const DAY_MS = 86_400_000;
 
 export function shareSuite({ target, postJson, expectProblem, nowMs }: SuiteTools): void {
   const locations = (latitude: number): SharedLocations => ({
@@ -27,7 +27,7 @@ export function shareSuite({ target, postJson, expectProblem, nowMs }: SuiteTool
     const response = await postJson('/v1/shares', {
       ciphertext: bytesToBase64(sealShare(key, new Uint8Array(16), locations(0))),
       tokenHash: bytesToBase64(sha256(token)),
-      expiresAt: Math.floor(nowMs() / 1000) + days * DAY_S,
+      expiresAt: nowMs() + days * DAY_MS,
     });
     expect(response.status, await response.clone().text()).toBe(201);
     const { share } = (await response.json()) as { share: string };
@@ -70,16 +70,17 @@ export function shareSuite({ target, postJson, expectProblem, nowMs }: SuiteTool
     it('expires, and refuses links for longer than 7 days and malformed requests', async () => {
       const { share } = await create(20, 1);
       const t = target();
-      t.setNow(nowMs() + DAY_S * 1000 + 1000);
+      t.setNow(nowMs() + DAY_MS + 1000);
       await expectProblem(await t.request(`/v1/shares/${share}`), 404);
       t.setNow(nowMs());
-      const now = Math.floor(nowMs() / 1000);
       const good = {
         ciphertext: bytesToBase64(new Uint8Array(64)),
         tokenHash: bytesToBase64(new Uint8Array(32)),
-        expiresAt: now + DAY_S,
+        expiresAt: nowMs() + DAY_MS,
       };
-      await expectProblem(await postJson('/v1/shares', { ...good, expiresAt: now + 8 * DAY_S }), 400);
+      await expectProblem(await postJson('/v1/shares', { ...good, expiresAt: nowMs() + 8 * DAY_MS }), 400);
+      // A time in seconds is long past in milliseconds.
+      await expectProblem(await postJson('/v1/shares', { ...good, expiresAt: Math.floor(nowMs() / 1000) + 3600 }), 400);
       await expectProblem(await postJson('/v1/shares', { ...good, tokenHash: 'AAAA' }), 400);
       await expectProblem(await postJson('/v1/shares', { ...good, ciphertext: bytesToBase64(new Uint8Array(8)) }), 400);
       await expectProblem(await t.request('/v1/shares/not-an-id'), 400);

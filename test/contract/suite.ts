@@ -8,6 +8,7 @@ import { base64ToBytes, openReport } from '../../crypto/index.ts';
 import { lostModeSuite } from './lost-mode.ts';
 import { mailboxSuite } from './mailboxes.ts';
 import { shareSuite } from './shares.ts';
+import { timesSuite } from './times.ts';
 import { binaryUpload, jsonUpload, newOwner, sealFor, type ContractReport } from './fixtures.ts';
 
 /** What the suite needs from a runtime. */
@@ -113,6 +114,7 @@ export function contractSuite(target: () => ContractTarget): void {
   mailboxSuite(tools);
   shareSuite(tools);
   lostModeSuite(tools);
+  timesSuite(tools);
 
   describe('health and documents', () => {
     it('GET /v1/health answers ok', async () => {

@@ -273,7 +273,7 @@ async function lostState(server: string, folder: string, owner: Pairing) {
     fetch(`${server}/v1/mailboxes/states`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ states: [{ capability, statement, expiresAt: Math.floor(Date.now() / 1000) + 3600 }] }),
+      body: JSON.stringify({ states: [{ capability, statement, expiresAt: Date.now() + 3_600_000 }] }),
     });
   // A phone that starts asks whether it is lost.
   expect((await cli('command', 'lost', '--pairing', ownerFile, '--server', server, '--text', LOCK_SCREEN)).code).toBe(

@@ -207,7 +207,7 @@ describe('a planted lost-mode notice', () => {
           {
             id: bytesToBase64(victim.hashedId),
             notice: bytesToBase64(planted),
-            expiresAt,
+            expiresAt: expiresAt * 1000,
             withdrawHash: bytesToBase64(new Uint8Array(32)),
           },
         ],
@@ -252,7 +252,7 @@ describe('lost mode against strangers who know the key in force', () => {
           {
             id,
             notice: bytesToBase64(crypto.getRandomValues(new Uint8Array(NOTICE_LENGTH))),
-            expiresAt: Math.floor(Date.now() / 1000) + 31 * 86_400 - 60,
+            expiresAt: (Math.floor(Date.now() / 1000) + 31 * 86_400 - 60) * 1000,
             withdrawHash: bytesToBase64(crypto.getRandomValues(new Uint8Array(32))),
           },
         ],

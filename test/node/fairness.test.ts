@@ -233,7 +233,7 @@ describe('the owner stores’ own budget (Node)', () => {
       body: JSON.stringify({
         ciphertext: bytesToBase64(randomFillSync(new Uint8Array(256 * 1024))),
         tokenHash: bytesToBase64(new Uint8Array(32)),
-        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        expiresAt: Date.now() + 3_600_000,
       }),
     });
 

@@ -130,7 +130,11 @@ const jsonBody = fc.oneof(
             {
               id: fc.oneof(fc.constant(id), fc.string()),
               notice: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(NOTICE_LENGTH)))),
-              expiresAt: fc.oneof(fc.integer(), fc.constant(Math.floor(Date.now() / 1000) + 3600), fc.double()),
+              expiresAt: fc.oneof(
+                fc.integer(),
+                fc.constant((Math.floor(Date.now() / 1000) + 3600) * 1000),
+                fc.double(),
+              ),
               withdrawHash: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(32)))),
               token: fc.oneof(fc.base64String(), fc.constant(bytesToBase64(new Uint8Array(32)))),
             },

@@ -57,7 +57,7 @@ const publishNotice = (url: string) => {
           notice: bytesToBase64(
             sealNotice(privateKey, { message: 'x', contact: parseContact('+15550100'), expiresAt }),
           ),
-          expiresAt,
+          expiresAt: expiresAt * 1000,
           withdrawHash: bytesToBase64(new Uint8Array(32)),
         },
       ],

@@ -288,7 +288,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
             {
               id: wallet!.hashedId,
               notice: randomBytes(NOTICE_LENGTH).toString('base64'),
-              expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+              expiresAt: (Math.floor(Date.now() / 1000) + 86_400) * 1000,
               withdrawHash: randomBytes(32).toString('base64'),
             },
           ],
@@ -415,7 +415,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
         body: JSON.stringify({
           ciphertext: bytesToBase64(sealShare(key, new Uint8Array(16), { device: 'x', reports: [], sealedAt: 0 })),
           tokenHash: createHash('sha256').update(token).digest('base64'),
-          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+          expiresAt: Date.now() + 3_600_000,
         }),
       });
       const { share } = (await post.json()) as { share: string };

@@ -79,7 +79,7 @@ describe('D1 statements per request', () => {
     const items = owners.map((key) => ({
       id: bytesToBase64(keyPairOf(key).hashedId),
       notice,
-      expiresAt,
+      expiresAt: expiresAt * 1000,
       withdrawHash: bytesToBase64(withdrawHashOf(withdrawTokenOf(key))),
     }));
     const counted = async (path: string, body: unknown, expected: number) => {

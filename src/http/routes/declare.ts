@@ -9,6 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { P224Engine } from '../../../crypto/index.ts';
 import { ProblemSchema } from '../../contract/schemas.ts';
+import { secondsToMs } from '../../contract/times.ts';
 import type { AppConfig } from '../../rules/config.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Notifier } from '../../notify/notifier.ts';
@@ -29,8 +30,10 @@ export interface RouteContext {
   readonly config: AppConfig;
   /** Checks uploaded ephemeral keys. */
   readonly p224: P224Engine;
-  /** The injected clock, in whole Unix seconds. */
+  /** The injected clock, in whole Unix seconds, what storage keeps. */
   readonly nowSeconds: () => number;
+  /** The injected clock, in Unix ms, what the /v1 routes' bodies say (src/contract/times.ts). */
+  readonly nowMs: () => number;
   /** Takes an upload's reports from its client's report limit (RATE_LIMIT_REPORTS). */
   readonly limitReports: CostLimit;
   /** Takes a write's bytes from its client's daily share of the owner stores (CLIENT_STORAGE_MB_PER_DAY). */
@@ -120,11 +123,12 @@ export async function storageOf({ storage, config }: Pick<RouteContext, 'storage
 }
 
 /**
- * Refuses (400, naming the field) an expiry that is not after now or lies more than `days` ahead.
- * @example checkExpiry('notices.0.expiresAt', item.expiresAt, nowSeconds(), MAX_NOTICE_DAYS)
+ * Refuses (400, naming the field) an expiry that is not after now or lies more than `days`
+ * ahead; both in Unix ms, as the body says them.
+ * @example checkExpiry('notices.0.expiresAt', item.expiresAt, nowMs(), MAX_NOTICE_DAYS)
  */
-export function checkExpiry(field: string, expiresAt: number, now: number, days: number): void {
-  if (expiresAt <= now || expiresAt > now + days * DAY_SECONDS)
+export function checkExpiry(field: string, expiresAtMs: number, nowMs: number, days: number): void {
+  if (expiresAtMs <= nowMs || expiresAtMs > nowMs + secondsToMs(days * DAY_SECONDS))
     throw new ProblemError(400, `${field}: must lie between now and ${days} days ahead`);
 }
 

@@ -25,6 +25,7 @@ import {
   ReadStateRequest,
   SetStatesRequest,
 } from '../../contract/mailboxes.ts';
+import { expiryToSeconds } from '../../contract/times.ts';
 import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
@@ -120,7 +121,7 @@ export const MAILBOX_PATHS = [postRoute, readRoute, setStatesRoute, readStateRou
 
 /** @example mailboxRoutes(app, context) */
 export function mailboxRoutes(app: OpenAPIHono, context: RouteContext): void {
-  const { mailboxes, attachments, notifier, nowSeconds } = context;
+  const { mailboxes, attachments, notifier, nowSeconds, nowMs } = context;
   app.openapi(postRoute, async (c) => {
     const { capability, message } = c.req.valid('json');
     await admitOwnerWrite(context, c, message.length);
@@ -145,7 +146,7 @@ export function mailboxRoutes(app: OpenAPIHono, context: RouteContext): void {
   });
 
   app.openapi(setStatesRoute, async (c) => {
-    const now = nowSeconds();
+    const now = nowMs();
     const states = c.req.valid('json').states;
     states.forEach((state, i) => checkExpiry(`states.${i}.expiresAt`, state.expiresAt, now, MAX_STATE_DAYS));
     await admitOwnerWrite(
@@ -154,7 +155,11 @@ export function mailboxRoutes(app: OpenAPIHono, context: RouteContext): void {
       states.reduce((sum, state) => sum + state.statement.length, 0),
     );
     await mailboxes.setStates(
-      states.map((s) => ({ mailbox: mailboxIdOf(s.capability), statement: s.statement, expiresAt: s.expiresAt })),
+      states.map((s) => ({
+        mailbox: mailboxIdOf(s.capability),
+        statement: s.statement,
+        expiresAt: expiryToSeconds(s.expiresAt),
+      })),
     );
     return c.body(null, 204);
   });

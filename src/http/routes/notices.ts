@@ -14,6 +14,7 @@ import {
   WithdrawNoticesRequest,
   WithdrawNoticesResponse,
 } from '../../contract/lost-mode.ts';
+import { expiryToSeconds, secondsToMs } from '../../contract/times.ts';
 import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
@@ -67,18 +68,25 @@ export const withdrawNoticesRoute = createRoute({
 
 /** @example noticeRoutes(app, context) */
 export function noticeRoutes(app: OpenAPIHono, context: RouteContext): void {
-  const { notices, nowSeconds } = context;
+  const { notices, nowSeconds, nowMs } = context;
   app.openapi(publishNoticesRoute, async (c) => {
     const now = nowSeconds();
     const items = c.req.valid('json').notices;
-    items.forEach((item, i) => checkExpiry(`notices.${i}.expiresAt`, item.expiresAt, now, MAX_NOTICE_DAYS));
+    const checkedAt = nowMs();
+    items.forEach((item, i) => checkExpiry(`notices.${i}.expiresAt`, item.expiresAt, checkedAt, MAX_NOTICE_DAYS));
     await admitOwnerWrite(
       context,
       c,
       items.reduce((sum, item) => sum + item.notice.length, 0),
     );
     const outcome = await notices.publish(
-      items.map((n) => ({ hashedId: n.id, notice: n.notice, expiresAt: n.expiresAt, withdrawHash: n.withdrawHash })),
+      // A whole second (the contract checks it), so storage keeps exactly the expiry the notice binds.
+      items.map((n) => ({
+        hashedId: n.id,
+        notice: n.notice,
+        expiresAt: expiryToSeconds(n.expiresAt),
+        withdrawHash: n.withdrawHash,
+      })),
       now,
     );
     const reasons = new Map(outcome.refused.map((r) => [bytesToBase64(r.hashedId), r.reason]));
@@ -103,7 +111,7 @@ export function noticeRoutes(app: OpenAPIHono, context: RouteContext): void {
         notices: found.map((n) => ({
           id: bytesToBase64(n.hashedId),
           notice: bytesToBase64(n.notice),
-          expiresAt: n.expiresAt,
+          expiresAt: secondsToMs(n.expiresAt),
         })),
       },
       200,

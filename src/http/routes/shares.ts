@@ -16,6 +16,7 @@ import {
   ShareTokenRequest,
   UpdateShareRequest,
 } from '../../contract/shares.ts';
+import { expiryToSeconds, secondsToMs } from '../../contract/times.ts';
 import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
@@ -90,17 +91,17 @@ export const SHARE_PATHS = [
 
 /** @example shareRoutes(app, context) */
 export function shareRoutes(app: OpenAPIHono, context: RouteContext): void {
-  const { shares, nowSeconds } = context;
+  const { shares, nowSeconds, nowMs } = context;
   const refused = () => new ProblemError(403, 'no live share with that id and token');
 
   app.openapi(createShareRoute, async (c) => {
     const { ciphertext, tokenHash, expiresAt } = c.req.valid('json');
-    const now = nowSeconds();
-    checkExpiry('expiresAt', expiresAt, now, MAX_SHARE_DAYS);
+    checkExpiry('expiresAt', expiresAt, nowMs(), MAX_SHARE_DAYS);
     await admitOwnerWrite(context, c, ciphertext.length);
     const id = randomBytes(SHARE_ID_LENGTH);
-    await shares.create(id, { ciphertext, tokenHash, expiresAt }, now);
-    return c.json({ share: bytesToBase64Url(id), expiresAt }, 201);
+    const stored = expiryToSeconds(expiresAt);
+    await shares.create(id, { ciphertext, tokenHash, expiresAt: stored }, nowSeconds());
+    return c.json({ share: bytesToBase64Url(id), expiresAt: secondsToMs(stored) }, 201);
   });
 
   app.openapi(getShareRoute, async (c) => {
@@ -109,7 +110,11 @@ export function shareRoutes(app: OpenAPIHono, context: RouteContext): void {
     if (found.found) throw new ProblemError(410, 'the owner has found the item and ended this share');
     c.header('cache-control', 'no-store');
     return c.json(
-      { ciphertext: bytesToBase64(found.ciphertext), expiresAt: found.expiresAt, updatedAt: found.updatedAt },
+      {
+        ciphertext: bytesToBase64(found.ciphertext),
+        expiresAt: secondsToMs(found.expiresAt),
+        updatedAt: secondsToMs(found.updatedAt),
+      },
       200,
     );
   });
@@ -120,7 +125,7 @@ export function shareRoutes(app: OpenAPIHono, context: RouteContext): void {
     const now = nowSeconds();
     if (!(await shares.update(base64UrlToBytes(c.req.valid('param').share), sha256(token), ciphertext, now)))
       throw refused();
-    return c.json({ updatedAt: now }, 200);
+    return c.json({ updatedAt: secondsToMs(now) }, 200);
   });
 
   app.openapi(foundShareRoute, async (c) => {

@@ -8,6 +8,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { RenewRequest, SubscribeRequest, Subscription, SubscriptionParam } from '../../contract/lost-mode.ts';
 import { SubscriptionError, type SubscriptionInfo } from '../../notify/hub.ts';
 import { webhookTarget } from '../../notify/webhook-target.ts';
+import { secondsToMs } from '../../contract/times.ts';
 import { ProblemError } from '../problem.ts';
 import {
   BODY_PROBLEMS,
@@ -76,7 +77,12 @@ export const SUBSCRIPTION_PATHS = [
   `${SUBSCRIPTIONS_PATH}/:subscription/events`,
 ];
 
-const answer = (info: SubscriptionInfo) => ({ ...info, events: `${SUBSCRIPTIONS_PATH}/${info.subscription}/events` });
+/** The hub counts whole seconds; the wire says milliseconds (src/contract/times.ts). */
+const answer = (info: SubscriptionInfo) => ({
+  ...info,
+  expiresAt: secondsToMs(info.expiresAt),
+  events: `${SUBSCRIPTIONS_PATH}/${info.subscription}/events`,
+});
 
 /** The hub's refusals as problems. */
 async function hubCall<T>(work: () => Promise<T>): Promise<T> {
