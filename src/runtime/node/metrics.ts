@@ -143,7 +143,11 @@ function levelGauges(registers: Registry[], sources: MetricSources): void {
         this.set(Number(rows![0]!.n));
       },
     });
-  counted('crowdfind_notices', 'Lost-mode notices in force', 'SELECT count(*) AS n FROM notices WHERE expires_at > ?');
+  counted(
+    'crowdfind_notices',
+    'Lost-mode notices in force',
+    'SELECT count(*) AS n FROM notices WHERE expires_at > ? AND withdrawn = 0',
+  );
   counted(
     'crowdfind_mailbox_messages',
     'Mailbox messages not yet expired',

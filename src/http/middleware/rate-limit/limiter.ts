@@ -16,7 +16,7 @@ export interface RateLimiter {
   take(client: string, cost?: number): Promise<RateLimitDecision>;
 }
 
-/** Buckets kept before idle (full) ones are dropped. */
+/** Clients remembered at most; past it the least recently seen are forgotten. */
 const MAX_TRACKED_CLIENTS = 100_000;
 
 /**
@@ -42,20 +42,27 @@ export class TokenBucketLimiter implements RateLimiter {
     const bucket = this.#buckets.get(client) ?? { tokens: this.#capacity, at: now };
     bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.at) * this.#refillPerMs);
     bucket.at = now;
-    const needed = Math.min(cost, this.#capacity);
-    if (bucket.tokens < needed) {
-      this.#buckets.set(client, bucket);
-      return { allowed: false, retryAfterSeconds: Math.ceil((needed - bucket.tokens) / this.#refillPerMs / 1000) };
-    }
-    bucket.tokens -= cost;
+    // Deleted and set again, so the map's order is the order of last use.
+    this.#buckets.delete(client);
     this.#buckets.set(client, bucket);
-    if (this.#buckets.size > MAX_TRACKED_CLIENTS) this.#dropFullBuckets(now);
+    this.#forgetLeastRecent();
+    const needed = Math.min(cost, this.#capacity);
+    if (bucket.tokens < needed)
+      return { allowed: false, retryAfterSeconds: Math.ceil((needed - bucket.tokens) / this.#refillPerMs / 1000) };
+    bucket.tokens -= cost;
     return { allowed: true, retryAfterSeconds: 0 };
   }
 
-  #dropFullBuckets(now: number): void {
-    for (const [client, bucket] of this.#buckets) {
-      if (bucket.tokens + (now - bucket.at) * this.#refillPerMs >= this.#capacity) this.#buckets.delete(client);
+  /**
+   * Past the cap the least recently seen clients are forgotten, in constant time a request: a
+   * bucket that refills over a day may never be full again, so waiting for full buckets to drop
+   * would let strangers with many addresses grow the map and make every request scan it. A
+   * forgotten client starts again with a full bucket, which those addresses had anyway.
+   */
+  #forgetLeastRecent(): void {
+    for (const client of this.#buckets.keys()) {
+      if (this.#buckets.size <= MAX_TRACKED_CLIENTS) return;
+      this.#buckets.delete(client);
     }
   }
 }
