@@ -23,16 +23,19 @@ export interface StorageMeter {
  * @example const meter = storageMeter(store, ownerStoreBytes); (await meter.use()).reports
  */
 export function storageMeter(store: ReportStore, ownerStoreBytes: (() => Promise<number>) | undefined): StorageMeter {
-  let last: { at: number; bytes: Promise<number>; since: number } | undefined;
+  // The last sum and what was admitted since; a stale sum is refreshed in the background and the
+  // last one answers meanwhile, so that no request (health least of all) waits on a stalled disk.
+  let known: { bytes: number; since: number; at: number } | undefined;
+  let refreshing: Promise<void> | undefined;
+  const refresh = () =>
+    (refreshing ??= ownerStoreBytes!()
+      .then((bytes) => void (known = { bytes, since: 0, at: performance.now() }))
+      .finally(() => (refreshing = undefined)));
   const ownerBytes = async () => {
     if (!ownerStoreBytes) return 0;
-    if (!last || performance.now() - last.at >= OWNER_BYTES_REUSE_MS) {
-      const bytes = ownerStoreBytes();
-      last = { at: performance.now(), bytes, since: 0 };
-      bytes.catch(() => (last = undefined));
-    }
-    const { bytes, since } = last;
-    return (await bytes) + since;
+    if (!known) await refresh();
+    else if (performance.now() - known.at >= OWNER_BYTES_REUSE_MS) refresh().catch(() => {});
+    return known!.bytes + known!.since;
   };
   return {
     async use() {
@@ -42,7 +45,7 @@ export function storageMeter(store: ReportStore, ownerStoreBytes: (() => Promise
       return { reports: Math.max(0, total - ownerStores), ...(ownerStoreBytes ? { ownerStores } : {}) };
     },
     wrote(bytes) {
-      if (last) last.since += bytes;
+      if (known) known.since += bytes;
     },
   };
 }

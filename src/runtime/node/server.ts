@@ -215,7 +215,9 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     attachments,
     ...(webAssets ? { webAssets } : {}),
     notifier: localNotifier(hub, waiters),
-    ownerStoreBytes: () => ownerStoreBytes(db),
+    // Summed on the writer thread when there is one: a read on this thread would hold every
+    // request, health too, while the disk stalls.
+    ownerStoreBytes: () => ownerStoreBytes(db, writer),
     config: options.config,
     clock,
     log,

@@ -4,6 +4,7 @@
  * each table's rows but not the large values themselves, which SQLite keeps on pages of their own.
  */
 import type Database from 'better-sqlite3';
+import type { SqliteWriter } from './writer.ts';
 
 const SUMS = [
   'SELECT COALESCE(SUM(length(notice) + length(hashed_id) + length(withdraw_hash)), 0) FROM notices',
@@ -15,10 +16,12 @@ const SUMS = [
 const OWNER_STORE_BYTES_SQL = `SELECT ${SUMS.map((sum) => `(${sum})`).join(' + ')} AS bytes`;
 
 /**
- * A plain read on the connection it is given: in WAL mode it waits for no writer, where a
- * transaction of the shared executor would take the write lock.
- * @example await ownerStoreBytes(db) // 356 after one notice
+ * On the writer thread when there is one (a stalled disk then holds that thread, not the one
+ * answering requests), else a plain read on the connection given.
+ * @example await ownerStoreBytes(db, writer) // 356 after one notice
  */
-export async function ownerStoreBytes(db: Database.Database): Promise<number> {
-  return Number((db.prepare(OWNER_STORE_BYTES_SQL).get() as { bytes: number }).bytes);
+export async function ownerStoreBytes(db: Database.Database, writer?: SqliteWriter): Promise<number> {
+  if (!writer) return Number((db.prepare(OWNER_STORE_BYTES_SQL).get() as { bytes: number }).bytes);
+  const [rows] = (await writer.batch([{ sql: OWNER_STORE_BYTES_SQL, params: [] }])) as Array<Array<{ bytes: number }>>;
+  return Number(rows![0]!.bytes);
 }
