@@ -65,6 +65,9 @@ const publishNotice = (url: string) => {
   });
 };
 
+/** How long health may take to report a frozen disk before the test fails (and thaws it). */
+const STALL_WAIT_MS = 60_000;
+
 describe('storage that stops answering', () => {
   for (const [what, write] of [
     ['an upload', upload],
@@ -84,8 +87,13 @@ describe('storage that stops answering', () => {
           // Health answers while the disk stays frozen (a health request that waited on it would
           // hold this loop until the test's time runs out), and says so once the server's own
           // stall threshold has passed; asked again a few times a second until then.
-          for (;;) {
-            const health = await fetch(`${server.url}/v1/health`);
+          // Given up before the test's own time runs out, so that `finally` thaws the disk: a test
+          // stopped while it is frozen would leave it frozen, and the server stuck on it for good.
+          const giveUpAt = performance.now() + STALL_WAIT_MS;
+          while (performance.now() < giveUpAt) {
+            const health = await fetch(`${server.url}/v1/health`, {
+              signal: AbortSignal.timeout(Math.max(1, giveUpAt - performance.now())),
+            });
             answer = { status: health.status, ...((await health.json()) as { detail?: string }) };
             if (health.status === 503) break;
             await new Promise((resolve) => setTimeout(resolve, 250));
@@ -102,7 +110,7 @@ describe('storage that stops answering', () => {
           await server.exited;
         }
       },
-      30_000,
+      STALL_WAIT_MS + 30_000,
     );
 
   it('says plainly when this machine cannot freeze a file system to test on', () => {
