@@ -92,7 +92,7 @@ describe('storage that stops answering', () => {
           const giveUpAt = performance.now() + STALL_WAIT_MS;
           while (performance.now() < giveUpAt) {
             const health = await fetch(`${server.url}/v1/health`, {
-              signal: AbortSignal.timeout(Math.max(1, giveUpAt - performance.now())),
+              signal: AbortSignal.timeout(Math.max(1, Math.ceil(giveUpAt - performance.now()))),
             });
             answer = { status: health.status, ...((await health.json()) as { detail?: string }) };
             if (health.status === 503) break;
