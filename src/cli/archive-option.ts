@@ -15,11 +15,18 @@ export const ARCHIVE_HELP = `  --archive FILE        keep every report decrypted
   --passphrase-file F   encrypt the archive under the passphrase in F (its first line); or set
                         ${PASSPHRASE_ENV}. Never on the command line: others can read that`;
 
+/** --archive and the passphrase it is under, checked and read; undefined without --archive. */
+export interface ArchiveOption {
+  readonly path: string;
+  readonly passphrase: string | undefined;
+}
+
 /**
- * The archive named by --archive, opened (and created if new), or undefined without one. The
- * passphrase comes from a file or the environment, never an argument, which `ps` shows everyone.
+ * Checks --archive and --passphrase-file and reads the passphrase, without opening anything: a
+ * mistake is found before a command sends or publishes. The passphrase comes from a file or the
+ * environment, never an argument, which `ps` shows everyone.
  */
-export async function openArchiveOption(values: Values): Promise<ArchiveFile | undefined> {
+export function archiveOption(values: Values): ArchiveOption | undefined {
   const path = values.archive as string | undefined;
   const passphraseFile = values['passphrase-file'] as string | undefined;
   if (path === undefined) {
@@ -30,10 +37,21 @@ export async function openArchiveOption(values: Values): Promise<ArchiveFile | u
     passphraseFile !== undefined
       ? (readInput(passphraseFile).toString('utf8').split(/\r?\n/)[0] ?? '')
       : process.env[PASSPHRASE_ENV] || undefined;
+  return { path, passphrase };
+}
+
+/** The archive of an {@link archiveOption}, opened (and created if new), or undefined without one. */
+export async function openArchive(option: ArchiveOption | undefined): Promise<ArchiveFile | undefined> {
+  if (option === undefined) return undefined;
   try {
-    return await openArchiveFile(path, passphrase);
+    return await openArchiveFile(option.path, option.passphrase);
   } catch (error) {
     if (error instanceof ArchiveFileError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The archive named by --archive, checked and opened, or undefined without one. */
+export function openArchiveOption(values: Values): Promise<ArchiveFile | undefined> {
+  return openArchive(archiveOption(values));
 }

@@ -543,6 +543,11 @@ describe('every option checked before anything is sent', () => {
       [['--watch', '--count', '0'], /--count must be a positive integer/],
       [['--watch', '--webhook', 'http://127.0.0.1:9/hook'], /--webhook and --webhook-secret go together/],
       [['--format', 'json'], /--format goes with --watch/],
+      [['--watch', '--passphrase-file', file('no-passphrase')], /--passphrase-file goes with --archive/],
+      [
+        ['--watch', '--archive', file('watch.db'), '--passphrase-file', file('no-passphrase')],
+        /cannot read .*no-passphrase/,
+      ],
     ];
     for (const [argv, message] of refused) {
       const result = await cli(...lostOn, ...notice, ...argv);

@@ -7,7 +7,7 @@ import type { LocatedReport } from '../../sdk/owner.ts';
 import { watch } from '../../sdk/watch.ts';
 import { number, parse, required, serverOption, UsageError, type Values } from '../args.ts';
 import type { ArchiveFile } from '../../sdk/archive-file.ts';
-import { ARCHIVE_HELP, ARCHIVE_OPTIONS, openArchiveOption } from '../archive-option.ts';
+import { ARCHIVE_HELP, ARCHIVE_OPTIONS, archiveOption, openArchive } from '../archive-option.ts';
 import { readDevices, type CliIo, type Command } from '../io.ts';
 
 export const WATCH_OPTIONS = {
@@ -78,6 +78,7 @@ export function watchSettings(values: Values): WatchSettings {
       );
   }
   if (values.mqtt !== undefined) checkScheme('--mqtt', values.mqtt as string, ['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+  const archive = archiveOption(values);
   return {
     server,
     format,
@@ -85,7 +86,7 @@ export function watchSettings(values: Values): WatchSettings {
     mqtt: values.mqtt as string | undefined,
     prefix: (values['mqtt-prefix'] as string | undefined) ?? 'homeassistant',
     webhook: values.webhook ? { url: values.webhook as string, secret: values['webhook-secret'] as string } : undefined,
-    openArchive: () => openArchiveOption(values),
+    openArchive: () => openArchive(archive),
   };
 }
 
