@@ -21,6 +21,7 @@ import {
 } from '../../crypto/index.ts';
 import {
   MAX_LIVE_NOTICES_PER_ID,
+  MAX_NOTICES_PER_ID,
   MAX_NOTICE_DAYS,
   MAX_NOTICES_PER_REQUEST,
   MAX_QUERY_IDS,
@@ -67,7 +68,7 @@ export function notTakenText(result: LostModeResult): string {
   const count = (reason: NoticeRefusal) => result.notTaken.filter((n) => n.reason === reason).length;
   const parts = [
     count('full') &&
-      `${count('full')} already hold ${MAX_LIVE_NOTICES_PER_ID} notices of others (someone who heard the item can publish for its current and past keys; finders still see your notices on its future keys)`,
+      `${count('full')} are full: ${MAX_LIVE_NOTICES_PER_ID} live notices, or ${MAX_NOTICES_PER_ID} in all counting withdrawn ones, which stay until they expire (strangers who heard the item can fill its current and past keys; withdrawing and publishing again many times fills them too; finders still see your notices on its future keys)`,
     count('replayed') && `${count('replayed')} were given a notice published and withdrawn before`,
   ].filter(Boolean);
   return parts.length === 0 ? '' : `${result.notTaken.length} keys have no notice of yours: ${parts.join('; ')}.`;

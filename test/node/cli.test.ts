@@ -289,7 +289,7 @@ describe('lost mode against strangers who know the key in force', () => {
     const on = await lostOn('filled', '--contact', '+15550100');
     expect(on.code).toBe(1);
     expect(JSON.parse(on.stdout)).toMatchObject({ published: 0, alreadyPublished: 0, notTaken: 1 });
-    expect(on.stderr).toMatch(/no notice took: 1 keys have no notice of yours: 1 already hold 4 notices of others/);
+    expect(on.stderr).toMatch(/no notice took: 1 keys have no notice of yours: 1 are full: 4 live notices/);
   });
 });
 

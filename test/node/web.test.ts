@@ -312,7 +312,7 @@ describe.skipIf(!CHROMIUM)('the owner’s page in Chromium', () => {
     await expect
       .poll(() => page.locator('#status').textContent(), { timeout: 30_000 })
       .toMatch(
-        /Wallet is marked lost: a notice for finders on 0 of its 1 keys\. 1 keys have no notice of yours: 1 already hold 4 notices of others/,
+        /Wallet is marked lost: a notice for finders on 0 of its 1 keys\. 1 keys have no notice of yours: 1 are full: 4 live notices/,
       );
     expect(await page.locator('#status.error').count()).toBe(1);
     await context.close();
