@@ -9,6 +9,7 @@ import { base64ToBytes, bytesToBase64, sealReport } from '../../crypto/index.ts'
 import { runCli } from '../../src/cli/main.ts';
 import { openArchiveFile } from '../../src/sdk/archive-file.ts';
 import { DEFAULT_CONFIG } from '../../src/rules/config.ts';
+import { cliAt } from '../e2e/channel-scenario.ts';
 import { startNodeServer, type RunningServer } from '../../src/runtime/node/server.ts';
 
 const DAY_MS = 86_400_000;
@@ -34,16 +35,7 @@ afterAll(async () => {
 });
 
 /** The CLI at the test's clock. */
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    now: () => new Date(now),
-  });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => cliAt(() => new Date(now), ...argv);
 
 type Record = { timestamp: string; latitude: number; longitude: number; device: string };
 
