@@ -11,7 +11,7 @@ import { UploadItem, UploadResult, uploadRequest } from '../../contract/schemas.
 import { retainedWindow } from '../../rules/retention.ts';
 import { UploadItemError, validateBinaryUpload, validateUploadItem } from '../../rules/upload.ts';
 import type { ObservedReport } from '../../storage/store.ts';
-import { invalidRequest, ProblemError, problemResponse } from '../problem.ts';
+import { invalidRequest } from '../problem.ts';
 import { jsonAnswer, limitBody, refuseWhenFull, typedBody, WRITE_PROBLEMS, type RouteContext } from './declare.ts';
 
 /**
