@@ -2,6 +2,8 @@
 // for a counter the test moved; the text itself carries no id and no address.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,15 +21,30 @@ if (!PROMETHEUS)
 const folder = mkdtempSync(join(tmpdir(), 'crowdfind-metrics-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-/** Polls `probe` until it returns something, for at most `ms`: the wait is for an event, bounded. */
-async function eventually<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+/**
+ * A pass-through in front of the metrics listener that Prometheus scrapes instead, so that the
+ * test can wait for a scrape (an event) rather than for a time: `nextScrape()` resolves once a
+ * scrape that began after the call has been answered.
+ */
+async function scrapeWatch(metricsUrl: string) {
+  let waiting: Array<{ after: number; resolve: () => void }> = [];
+  let started = 0;
+  const relay = createServer(async (request, response) => {
+    const scrape = ++started;
+    const answer = await fetch(new URL(request.url ?? '/', metricsUrl), {
+      headers: { accept: request.headers.accept ?? '*/*' },
+    });
+    response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+    response.end(Buffer.from(await answer.arrayBuffer()));
+    for (const w of waiting) if (scrape > w.after) w.resolve();
+    waiting = waiting.filter((w) => scrape <= w.after);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    target: `127.0.0.1:${(relay.address() as AddressInfo).port}`,
+    nextScrape: () => new Promise<void>((resolve) => waiting.push({ after: started, resolve })),
+    close: () => new Promise<void>((resolve) => relay.close(() => resolve())),
+  };
 }
 
 /** A sample's value in the text format, e.g. sample(text, 'crowdfind_reports_total{outcome="accepted"}'). */
@@ -65,7 +82,8 @@ describe('metrics', () => {
         metrics: { port: 0, host: '127.0.0.1' },
       });
       const promPort = await freePort();
-      const metricsTarget = new URL(server.metricsUrl!).host;
+      const scrapes = await scrapeWatch(server.metricsUrl!);
+      const metricsTarget = scrapes.target;
       const config = join(folder, 'prometheus.yml');
       writeFileSync(
         config,
@@ -139,21 +157,21 @@ describe('metrics', () => {
         expect(text).not.toContain('127.0.0.1');
 
         const query = `${`http://127.0.0.1:${promPort}`}/api/v1/query?query=${encodeURIComponent('crowdfind_reports_total{outcome="accepted"}')}`;
-        const value = await eventually(
-          async () => {
-            const answer = (await (await fetch(query)).json()) as {
-              data: { result: Array<{ value: [number, string] }> };
-            };
-            const found = answer.data.result[0]?.value[1];
-            return found === '3' ? found : undefined;
-          },
-          120_000,
-          'Prometheus to scrape the accepted reports',
-        );
+        // Each try waits for a scrape that began after the uploads (or after the last try) and
+        // was answered; Prometheus stores a scrape's samples as it reads them.
+        let value: string | undefined;
+        while (value !== '3') {
+          await scrapes.nextScrape();
+          const answer = (await (await fetch(query)).json()) as {
+            data: { result: Array<{ value: [number, string] }> };
+          };
+          value = answer.data.result[0]?.value[1];
+        }
         expect(value).toBe('3');
       } finally {
         prometheus.kill('SIGTERM');
         await exited;
+        await scrapes.close();
         await server.close();
       }
     },
